@@ -1,0 +1,18 @@
+// threadkit's public API: re-exports only.
+
+export { Thread } from './thread.js';
+export { Process } from './process.js';
+export { task, type Target, type ModuleRef } from './task.js';
+export { cancelled, checkpoint, sleepSync, sleep, cancelSignal, currentThread, type ThreadInfo } from './runtime.js';
+export { mainThread, enumerate, activeCount } from './introspect.js';
+export { stopAll, stopOnSignals, type StopOnSignalsOptions } from './shutdown.js';
+export {
+  ThreadStateError,
+  CancelledError,
+  TerminatedError,
+  ThreadCrashedError,
+  TimeoutError,
+  TaskError,
+} from './errors.js';
+export type { ThreadOptions, ThreadState, Outcome, StopOptions, ResourceLimits, ArgsOf, ResultOf } from './internal/lifecycle.js';
+export type { ExceptHook, ExceptHookInfo } from './internal/excepthook.js';

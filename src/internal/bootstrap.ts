@@ -1,0 +1,64 @@
+// The first code a new thread or child runs: registers the parent's loaders (tsx), then imports the entry.
+
+import { extname } from 'node:path';
+
+/** What the bootstrap needs to know, passed as data. */
+export interface BootData {
+  /** URL of the entry module to import (worker.ts/js or child.ts/js). */
+  readonly entry: string;
+  /** `--import` preloads of the parent, in order. */
+  readonly preloads: readonly string[];
+  /** Whether TypeScript modules will be imported (register tsx only then: it costs ~150 ms). */
+  readonly typescript: boolean;
+}
+
+const TS = /\.(c|m)?tsx?$/;
+const TSX_LOADER = /(^tsx$|^tsx\/esm$|[\\/]tsx[\\/]dist[\\/](loader|esm[\\/]index)\.mjs$)/;
+
+/** The parent's `--import` preloads, from its execArgv and NODE_OPTIONS, in order. */
+export function parentPreloads(): string[] {
+  const words = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)];
+  const preloads: string[] = [];
+  for (let i = 0; i < words.length; i += 1) {
+    const word = words[i]!;
+    if (word === '--import' && words[i + 1] !== undefined) preloads.push(words[++i]!);
+    else if (word.startsWith('--import=')) preloads.push(word.slice('--import='.length));
+  }
+  return [...new Set(preloads)];
+}
+
+/** Whether importing `url` needs a TypeScript loader. */
+export function isTypeScript(url: string): boolean {
+  return TS.test(extname(url.split('?')[0]!));
+}
+
+/**
+ * Source of the bootstrap, run as a CommonJS script (`eval` in a Worker, `-e` in a child), where
+ * `import()` resolves bare specifiers from the working directory. `dataExpression` is a JS
+ * expression evaluating to a BootData; the entry's `main(bootData)` then takes over.
+ */
+export function bootstrapSource(dataExpression: string): string {
+  return `'use strict';
+(async () => {
+  const boot = ${dataExpression};
+  const { pathToFileURL } = require('node:url');
+  const base = pathToFileURL(process.cwd() + '/').href;
+  const tsx = ${TSX_LOADER.toString()};
+  for (const spec of boot.preloads) {
+    const url = /^[./]/.test(spec) ? new URL(spec, base).href : spec;
+    if (tsx.test(spec)) {
+      // A worker does not run the parent's --import preloads, and tsx does not register itself
+      // there: register it through its API. A child process ran them already (same execArgv).
+      if (boot.typescript && !require('node:worker_threads').isMainThread) {
+        const api = /^tsx/.test(spec) ? 'tsx/esm/api' : new URL('./esm/api/index.mjs', url).href;
+        (await import(api)).register();
+      }
+      continue;
+    }
+    await import(url);
+  }
+  const entry = await import(boot.entry);
+  await entry.main(boot, (specifier) => import(specifier));
+})();
+`;
+}

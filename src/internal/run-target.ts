@@ -1,0 +1,138 @@
+// Inside a thread: find the target, run it, and say how it ended.
+
+import { CancelledError, TaskError, describe } from '../errors.js';
+import * as runtime from '../runtime.js';
+import { lookupTask } from '../task.js';
+import { isRaised } from './cancel-flag.js';
+import type { FromThread, TargetSpec, ThreadInfo } from './protocol.js';
+import { serializeThrown } from './serialize.js';
+
+export type Importer = (specifier: string) => Promise<Record<string, unknown>>;
+type Ending = Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>;
+
+/** The names a plain function sees besides its arguments and the globals. */
+const IN_THREAD: Record<string, unknown> = {
+  cancelled: runtime.cancelled,
+  checkpoint: runtime.checkpoint,
+  sleepSync: runtime.sleepSync,
+  sleep: runtime.sleep,
+  cancelSignal: runtime.cancelSignal,
+  currentThread: runtime.currentThread,
+  // tsx/esbuild's keepNames helper, found inside the source of functions compiled by tsx.
+  __name: (fn: object, value: string) => Object.defineProperty(fn, 'name', { value, configurable: true }),
+};
+
+/** Imports or rebuilds the target as a zero-argument call. */
+export async function loadTarget(
+  target: TargetSpec,
+  args: unknown[],
+  info: ThreadInfo,
+  importer: Importer,
+): Promise<() => unknown> {
+  switch (target.kind) {
+    case 'task': {
+      await importModule(target.module, info, importer);
+      const fn = lookupTask(target.module, target.key);
+      if (fn === undefined) {
+        throw new TaskError(
+          `Module ${target.module} did not declare task \`${target.name}\` when ${info.name} imported it. ` +
+            'Call task(import.meta.url, fn) at the top level of the module, not inside a function or a condition.',
+        );
+      }
+      return () => fn(...args);
+    }
+    case 'module': {
+      const namespace = await importModule(target.module, info, importer);
+      if (!(target.name in namespace)) {
+        throw new TaskError(
+          `Module ${target.module} has no export \`${target.name}\` (${info.name}). ` +
+            `Its exports are: ${Object.keys(namespace).join(', ') || 'none'}.`,
+        );
+      }
+      const fn = namespace[target.name];
+      if (typeof fn !== 'function') {
+        throw new TaskError(`Export \`${target.name}\` of module ${target.module} is not a function (${typeof fn}).`);
+      }
+      return () => (fn as (...a: unknown[]) => unknown)(...args);
+    }
+    case 'source': {
+      const fn = evaluate(target.source, `The target function of ${info.name}`, `${info.name}/${target.name || 'target'}`) as (
+        ...a: unknown[]
+      ) => unknown;
+      return () => fn(...args);
+    }
+    case 'subclass': {
+      const prototype: Record<string, unknown> = {};
+      for (const [name, source] of Object.entries(target.methods)) {
+        prototype[name] = evaluate(source, `${target.className}.${name}() of ${info.name}`, `${info.name}/${target.className}.${name}`);
+      }
+      const self = Object.assign(Object.create(prototype) as Record<string, unknown>, {
+        name: info.name,
+        ident: info.ident,
+        daemon: info.daemon,
+      });
+      Object.assign(self, target.fields);
+      return () => (self.run as () => unknown)();
+    }
+  }
+}
+
+async function importModule(module: string, info: ThreadInfo, importer: Importer): Promise<Record<string, unknown>> {
+  try {
+    return await importer(module);
+  } catch (error) {
+    throw new TaskError(`Cannot load module ${module} in ${info.name}: ${describe(error)}`, { cause: error });
+  }
+}
+
+function evaluate(expression: string, what: string, where: string): unknown {
+  const body = `'use strict';\nreturn ${expression};\n//# sourceURL=threadkit:${encodeURI(where)}`;
+  try {
+    return new Function(...Object.keys(IN_THREAD), body)(...Object.values(IN_THREAD));
+  } catch (error) {
+    throw new TaskError(
+      `${what} could not be rebuilt from its source text in the thread: ${describe(error)}. ` +
+        'A plain function must be self-contained (no `super`, no private class members). ' +
+        'Declare it with task(import.meta.url, fn) in its module instead.',
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * A ReferenceError for a variable of the caller's scope, explained: plain functions travel as
+ * source and see only their arguments, the globals and threadkit's in-thread functions.
+ */
+export function explainOutsideVariable(error: unknown, target: TargetSpec, info: ThreadInfo): unknown {
+  if (target.kind !== 'source' && target.kind !== 'subclass') return error;
+  if (!(error instanceof ReferenceError)) return error;
+  const match = /^(\S+) is not defined$/.exec(error.message);
+  if (match === null) return error;
+  const variable = match[1]!;
+  const what =
+    target.kind === 'source'
+      ? `The target function${target.name && target.name !== 'target' ? ` ${target.name}` : ''} of ${info.name}`
+      : `${target.className}.run() of ${info.name}`;
+  const fix =
+    target.kind === 'source'
+      ? `Pass \`${variable}\` in \`args\`, or declare the function with task(import.meta.url, fn) in its module so it keeps its imports.`
+      : `Keep \`${variable}\` in a field (this.${variable} = ...) set in the constructor, or run a task() function instead.`;
+  return new TaskError(
+    `${what} uses \`${variable}\`, a variable from outside the function. It is sent to the thread as source text ` +
+      `and sees only its arguments, JavaScript's globals and threadkit's in-thread functions. ${fix}`,
+    { cause: error },
+  );
+}
+
+/** How a thrown value ends the thread: cancelled when it is the thread's own cancellation, failed otherwise. */
+export function ending(thrown: unknown, flag: Int32Array, target: TargetSpec, info: ThreadInfo): Ending {
+  if (isRaised(flag) && isCancellation(thrown)) return { kind: 'cancelled' };
+  return { kind: 'failed', error: serializeThrown(explainOutsideVariable(thrown, target, info)) };
+}
+
+function isCancellation(thrown: unknown): boolean {
+  if (thrown instanceof CancelledError) return true;
+  if (typeof thrown !== 'object' || thrown === null) return false;
+  const { code, name, cause } = thrown as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
+  return code === 'ERR_CANCELLED' || name === 'AbortError' || cause?.code === 'ERR_CANCELLED';
+}

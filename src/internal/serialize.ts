@@ -1,0 +1,88 @@
+// Errors across the thread boundary: serialize in the thread, rebuild with their class on the owner's side.
+
+import {
+  CancelledError,
+  TaskError,
+  TerminatedError,
+  ThreadCrashedError,
+  ThreadStateError,
+  TimeoutError,
+} from '../errors.js';
+import type { SerializedThrown } from './protocol.js';
+
+type ErrorClass = new (message?: string) => Error;
+
+const BUILTINS: Record<string, ErrorClass> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  ThreadStateError,
+  CancelledError: CancelledError as ErrorClass,
+  TerminatedError,
+  ThreadCrashedError,
+  TimeoutError,
+  TaskError,
+};
+
+const SKIPPED = new Set(['name', 'message', 'stack', 'cause']);
+const MAX_DEPTH = 8;
+
+/** Turns a thrown value into something structured clone can carry, keeping class, stack, cause and own props. */
+export function serializeThrown(thrown: unknown, depth = 0): SerializedThrown {
+  if (!(thrown instanceof Error) || depth > MAX_DEPTH) {
+    return { kind: 'value', value: cloneable(thrown) ? thrown : String(thrown) };
+  }
+  const ctor = thrown.constructor?.name ?? '';
+  const builtin = Object.hasOwn(BUILTINS, ctor) ? ctor : '';
+  const props: Record<string, unknown> = {};
+  for (const key of Object.getOwnPropertyNames(thrown)) {
+    if (SKIPPED.has(key)) continue;
+    const value = (thrown as unknown as Record<string, unknown>)[key];
+    if (cloneable(value)) props[key] = value;
+  }
+  const hasCause = Object.prototype.hasOwnProperty.call(thrown, 'cause');
+  return {
+    kind: 'error',
+    builtin,
+    name: String(thrown.name),
+    message: String(thrown.message),
+    stack: typeof thrown.stack === 'string' ? thrown.stack : undefined,
+    hasCause,
+    cause: hasCause ? serializeThrown(thrown.cause, depth + 1) : undefined,
+    props,
+  };
+}
+
+/** Rebuilds what `serializeThrown` made: built-in and threadkit classes as themselves, others as `Error` keeping `name`. */
+export function rebuildThrown(data: SerializedThrown): unknown {
+  if (data.kind === 'value') return data.value;
+  const Ctor = (Object.hasOwn(BUILTINS, data.builtin) ? BUILTINS[data.builtin] : undefined) ?? Error;
+  const error: Error = Object.create(Ctor.prototype);
+  define(error, 'message', data.message);
+  if (data.name !== Ctor.prototype.name) define(error, 'name', data.name);
+  define(error, 'stack', data.stack ?? `${data.name}: ${data.message}`);
+  if (data.hasCause) define(error, 'cause', data.cause === undefined ? undefined : rebuildThrown(data.cause));
+  for (const [key, value] of Object.entries(data.props)) {
+    (error as unknown as Record<string, unknown>)[key] = value;
+  }
+  return error;
+}
+
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+}
+
+/** Whether structured clone can carry `value` (functions, symbols and the like cannot). */
+export function cloneable(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')) return true;
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,50 @@
+// What the lifecycle needs from a backend (worker thread or child process).
+
+import type { FromThread, TargetSpec, ThreadInfo } from '../protocol.js';
+
+/** How a thread ended, as the backend saw it. */
+export interface ExitInfo {
+  /** Exit code as reported by the platform (not to be trusted on its own). */
+  readonly exitCode: number | null;
+  /** Signal that ended a child process. */
+  readonly signal: NodeJS.Signals | null;
+  /** An error the backend reported (out of memory, creation failure, uncaught bootstrap error). */
+  readonly error: unknown;
+}
+
+/** Callbacks from a running backend to its lifecycle. */
+export interface TransportHooks {
+  /** A message from the thread, in the order it was sent. All of them arrive before `onExit`. */
+  message(message: FromThread): void;
+  /** The thread is gone; called once. */
+  exit(info: ExitInfo): void;
+}
+
+/** What the lifecycle starts a backend with. */
+export interface LaunchSpec {
+  readonly target: TargetSpec;
+  readonly args: unknown[];
+  readonly info: Omit<ThreadInfo, 'ident'>;
+  readonly daemon: boolean;
+  readonly resourceLimits: ResourceLimits | undefined;
+}
+
+export interface ResourceLimits {
+  readonly maxOldGenerationSizeMb?: number;
+  readonly maxYoungGenerationSizeMb?: number;
+  readonly codeRangeSizeMb?: number;
+  readonly stackSizeMb?: number;
+}
+
+/** A started backend. */
+export interface Transport {
+  /** Thread id or pid; null when the backend could not be created. */
+  readonly ident: number | null;
+  /** Cooperative: raise the thread's cancel flag (and send the reason). */
+  cancel(reason: unknown): void;
+  /** Forced: stop the thread now. `exit` follows. */
+  terminate(): void;
+  /** Keep (or stop keeping) this process alive while the thread runs. */
+  ref(): void;
+  unref(): void;
+}

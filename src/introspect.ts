@@ -1,0 +1,23 @@
+// Introspection on the owning side: mainThread(), enumerate(), activeCount().
+
+import { live } from './internal/live.js';
+import type { ThreadInfo } from './internal/protocol.js';
+import type { Process } from './process.js';
+import type { Thread } from './thread.js';
+
+const MAIN: ThreadInfo = Object.freeze({ name: 'MainThread', ident: 0, daemon: false, isMain: true });
+
+/** `{ name: 'MainThread', ident: 0, daemon: false, isMain: true }`: the program's main thread. */
+export function mainThread(): ThreadInfo {
+  return MAIN;
+}
+
+/** The live Thread and Process objects started from this thread (started and not yet ended). */
+export function enumerate(): Array<Thread | Process> {
+  return [...live] as Array<Thread | Process>;
+}
+
+/** How many threads enumerate() lists; unlike Python, the calling thread itself is not counted. */
+export function activeCount(): number {
+  return live.size;
+}

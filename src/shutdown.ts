@@ -1,0 +1,46 @@
+// Shutting a program down: stop every live thread, on demand or on SIGINT/SIGTERM.
+
+import { constants } from 'node:os';
+import { live } from './internal/live.js';
+import type { Outcome, StopOptions } from './internal/lifecycle.js';
+
+/**
+ * Stops every live Thread and Process started from this thread at once: cancel(), wait up to
+ * `graceMs` (default 1000) for each to end, then terminate() the rest. Resolves with their outcomes.
+ */
+export async function stopAll(options: StopOptions = {}): Promise<Outcome[]> {
+  return Promise.all([...live].map((thread) => thread.stop(options) as Promise<Outcome>));
+}
+
+/** Options of stopOnSignals(). */
+export interface StopOnSignalsOptions extends StopOptions {
+  /** Default ['SIGINT', 'SIGTERM']. */
+  signals?: NodeJS.Signals[];
+}
+
+/**
+ * Makes Ctrl-C (and the other `signals`) stop the program cleanly: on the first signal, stopAll()
+ * with the grace period, then exit with code 128 + the signal's number, as the default handler
+ * would. A second signal while stopping exits at once. Returns a function that removes the handlers.
+ * @example
+ * stopOnSignals({ graceMs: 2000 });
+ */
+export function stopOnSignals(options: StopOnSignalsOptions = {}): () => void {
+  const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
+  for (const signal of signals) {
+    if (typeof signal !== 'string' || !(signal in constants.signals)) {
+      throw new TypeError(`Expected \`signals\` to list signal names such as 'SIGINT', got \`${String(signal)}\``);
+    }
+  }
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    const code = 128 + (constants.signals[signal] ?? 0);
+    if (stopping) process.exit(code);
+    stopping = true;
+    void stopAll(options).finally(() => process.exit(code));
+  };
+  for (const signal of signals) process.on(signal, handler);
+  return () => {
+    for (const signal of signals) process.off(signal, handler);
+  };
+}

@@ -1,0 +1,53 @@
+// Thread: Python's threading.Thread lifecycle on a Node.js worker thread.
+
+import { getExcepthook, setExcepthook, type ExceptHook } from './internal/excepthook.js';
+import { LIBRARY_PROTOTYPE, Lifecycle, type ThreadOptions } from './internal/lifecycle.js';
+import type { LaunchSpec, Transport, TransportHooks } from './internal/transport/transport.js';
+import { startWorker } from './internal/transport/worker.js';
+import type { Target } from './task.js';
+
+let counter = 0;
+
+/**
+ * A target running in its own worker thread, in parallel with the program.
+ *
+ * A Thread starts only when start() is called and runs until its target returns (or the promise
+ * it returned settles). The program does not exit while a non-daemon thread is alive.
+ * Stop it cooperatively with cancel(), by force with terminate(), or both with stop().
+ * @example
+ * const t = new Thread({ target: countdown, args: [10] }).start();
+ * if (t.isAlive()) console.log('Still running');
+ * await t.join();
+ */
+export class Thread<T extends Target = Target> extends Lifecycle<T> {
+  /**
+   * Reports every Thread and Process that ended with an error (outcome 'failed'), once, with
+   * `{ thread, error }`. By default prints `Exception in thread <name>:` and the stack to stderr.
+   * Assign a function to replace it, null to restore the default. Not called for cancelled or
+   * terminated threads. A hook that throws is reported on stderr; it never crashes the program.
+   */
+  static get excepthook(): ExceptHook {
+    return getExcepthook();
+  }
+  static set excepthook(hook: ExceptHook | null) {
+    setExcepthook(hook);
+  }
+
+  /**
+   * @throws {TypeError} for options that are not what they should be, or a target that is none of the forms.
+   * @throws {TaskError} for a native or bound function, or a class, as target.
+   */
+  constructor(options?: ThreadOptions<T>) {
+    super(options, 'Thread', () => `Thread-${++counter}`);
+  }
+
+  protected override get kind(): string {
+    return 'Thread';
+  }
+
+  protected override launch(spec: LaunchSpec, hooks: TransportHooks): Transport {
+    return startWorker(spec, hooks);
+  }
+}
+
+Object.defineProperty(Thread.prototype, LIBRARY_PROTOTYPE, { value: true });
