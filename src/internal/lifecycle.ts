@@ -279,15 +279,20 @@ export abstract class Lifecycle<T extends Target = Target> {
    * (a later start() throws). Idempotent.
    */
   async terminate(): Promise<Outcome<ResultOf<T>>> {
+    return this.forceStop((transport) => transport.terminate());
+  }
+
+  /** terminate() with the backend's own way to force it (`stop` is called once per call while alive). */
+  protected async forceStop(stop: (transport: Transport) => void): Promise<Outcome<ResultOf<T>>> {
     if (this.#state === 'new') {
       this.#state = transition('new', 'ended');
       this.#outcome = { status: 'terminated' };
       this.#markEnded();
       return this.#outcome;
     }
-    if (this.#state !== 'ended' && !this.#terminating) {
+    if (this.#state !== 'ended' && this.#transport !== undefined) {
       this.#terminating = true;
-      this.#transport?.terminate();
+      stop(this.#transport);
     }
     await this.#ended;
     return this.#outcome!;

@@ -54,6 +54,12 @@ export type FromThread =
   /** The target called `process.exit(code)`. */
   | { kind: 'exit-called'; code: number };
 
+/** Child process -> parent: what its thread said, then how that thread went. */
+export type FromChild =
+  | FromThread
+  /** The child's thread is gone; the child exits right after. `error` is what its backend reported. */
+  | { kind: 'gone'; exitCode: number | null; error: SerializedThrown | undefined };
+
 /** Compile-time exhaustiveness for `switch (msg.kind)`. */
 export function assertNever(value: never): never {
   throw new Error(`threadkit internal error: unexpected message ${JSON.stringify(value)}`);

@@ -14,7 +14,7 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
   const flag = new Int32Array(buffer);
   const first = receiveMessageOnPort(port)?.message as ToThread | undefined;
   if (first?.kind !== 'start') throw new Error('threadkit internal error: the thread got no start message');
-  const info: ThreadInfo = { ...first.info, ident: threadId, isMain: false };
+  const info: ThreadInfo = { ...first.info, ident: first.info.ident ?? threadId, isMain: false };
   const { target, args } = first;
   setContext({ info, flag, port, reason: undefined, controller: undefined, signalRequested: false });
 

@@ -24,7 +24,8 @@ export interface TransportHooks {
 export interface LaunchSpec {
   readonly target: TargetSpec;
   readonly args: unknown[];
-  readonly info: Omit<ThreadInfo, 'ident'>;
+  /** `ident` is set only where it is known before launch (a Process's thread reports the pid). */
+  readonly info: Omit<ThreadInfo, 'ident'> & { ident?: number };
   readonly daemon: boolean;
   readonly resourceLimits: ResourceLimits | undefined;
 }
