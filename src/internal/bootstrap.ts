@@ -27,6 +27,29 @@ export function parentPreloads(): string[] {
   return [...new Set(preloads)];
 }
 
+/**
+ * `execArgv` for a child running the bootstrap: the parent's flags, less those that make no sense
+ * for `-e` (test runner, watch, inspector), and less tsx when the child's own code is JavaScript:
+ * its thread registers tsx only if the target is TypeScript, which saves ~150 ms per child.
+ */
+export function childExecArgv(keepTypeScript: boolean): string[] {
+  const flags: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i]!;
+    const valued = (flag === '--import' || flag === '--require' || flag === '-r') && i + 1 < argv.length;
+    const value = valued ? argv[i + 1]! : flag.replace(/^--(import|require)=/, '');
+    if (/^--(test|watch|inspect|debug|eval|print|input-type|experimental-test)|^-[ep]$/.test(flag)) continue;
+    if (!keepTypeScript && /^(--import|--require|-r)(=|$)/.test(flag) && /(^tsx$|^tsx\/|[\\/]tsx[\\/]dist[\\/])/.test(value)) {
+      if (valued) i += 1;
+      continue;
+    }
+    flags.push(flag);
+    if (valued) flags.push(argv[++i]!);
+  }
+  return flags;
+}
+
 /** Whether importing `url` needs a TypeScript loader. */
 export function isTypeScript(url: string): boolean {
   return TS.test(extname(url.split('?')[0]!));

@@ -38,6 +38,7 @@ export async function main(boot: BootData & { resourceLimits: LaunchSpec['resour
           info: { ...message.info, ident: process.pid },
           daemon: false,
           resourceLimits: boot.resourceLimits,
+          preloads: boot.preloads,
         };
         try {
           transport = startWorker(spec, {

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { serialize } from 'node:v8';
 import { describe } from '../../errors.js';
-import { bootstrapSource, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
+import { bootstrapSource, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
 import type { FromChild, ToThread } from '../protocol.js';
 import { rebuildThrown } from '../serialize.js';
 import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
@@ -16,8 +16,6 @@ import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
 const ENTRY = new URL(`../entry/child${extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
 /** How long terminate() lets a child handle SIGTERM before SIGKILL. */
 export const TERMINATE_LINGER_MS = 1000;
-/** Flags of the parent that make no sense in a child that runs `-e`. */
-const DROPPED_FLAG = /^--(test|watch|inspect|debug|eval|print|input-type|experimental-test)|^-[ep]$/;
 
 /** Every child still running, killed when this process exits (belt and braces: children also watch the IPC channel). */
 const running = new Set<ChildProcess>();
@@ -57,8 +55,7 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     typescript: isTypeScript(ENTRY) || ('module' in spec.target && isTypeScript(spec.target.module)),
     resourceLimits: spec.resourceLimits,
   };
-  const execArgv = process.execArgv.filter((flag) => !DROPPED_FLAG.test(flag));
-  const child = spawn(process.execPath, [...execArgv, '-e', bootstrapSource(JSON.stringify(boot))], {
+  const child = spawn(process.execPath, [...childExecArgv(isTypeScript(ENTRY)), '-e', bootstrapSource(JSON.stringify(boot))], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });

@@ -28,6 +28,8 @@ export interface LaunchSpec {
   readonly info: Omit<ThreadInfo, 'ident'> & { ident?: number };
   readonly daemon: boolean;
   readonly resourceLimits: ResourceLimits | undefined;
+  /** `--import` preloads to run in the thread; default: this process's. */
+  readonly preloads?: readonly string[];
 }
 
 export interface ResourceLimits {

@@ -36,7 +36,7 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
   const flag = createFlag();
   const boot: BootData = {
     entry: ENTRY,
-    preloads: parentPreloads(),
+    preloads: spec.preloads ?? parentPreloads(),
     typescript: isTypeScript(ENTRY) || ('module' in spec.target && isTypeScript(spec.target.module)),
   };
   const workerData: WorkerData = { boot, port: port2, flag: flag.buffer as SharedArrayBuffer };
