@@ -76,6 +76,8 @@ export abstract class Lifecycle<T extends Target = Target> {
   #ended: Promise<void>;
   #markEnded!: () => void;
   #waiters = 0;
+  /** Child processes the thread started and that are still running (a terminated worker does not end them). */
+  #children = new Set<number>();
 
   constructor(options: ThreadOptions<T> | undefined, kind: string, defaultName: () => string) {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
@@ -341,6 +343,10 @@ export abstract class Lifecycle<T extends Target = Target> {
       case 'exit-called':
         this.#exitCalled = message.code;
         return;
+      case 'child':
+        if (message.alive) this.#children.add(message.pid);
+        else this.#children.delete(message.pid);
+        return;
       default:
         assertNever(message);
     }
@@ -353,6 +359,13 @@ export abstract class Lifecycle<T extends Target = Target> {
 
   #onExit(exit: ExitInfo): void {
     this.#transport = undefined;
+    for (const pid of this.#children) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
     this.#end(this.#reported ?? (this.#terminating ? { status: 'terminated' } : { status: 'failed', error: this.crashError(exit) }));
   }
 

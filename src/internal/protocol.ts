@@ -52,7 +52,9 @@ export type FromThread =
   /** The target gave up because it was cancelled. */
   | { kind: 'cancelled' }
   /** The target called `process.exit(code)`. */
-  | { kind: 'exit-called'; code: number };
+  | { kind: 'exit-called'; code: number }
+  /** The thread started a child process (`alive`), or it has ended: the owner kills it if the thread dies first. */
+  | { kind: 'child'; pid: number; alive: boolean };
 
 /** Child process -> parent: what its thread said, then how that thread went. */
 export type FromChild =

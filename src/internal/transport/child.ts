@@ -9,7 +9,8 @@ import { extname } from 'node:path';
 import { serialize } from 'node:v8';
 import { describe } from '../../errors.js';
 import { bootstrapSource, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
-import type { FromChild, ToThread } from '../protocol.js';
+import { getContext } from '../context.js';
+import type { FromChild, FromThread, ToThread } from '../protocol.js';
 import { rebuildThrown } from '../serialize.js';
 import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
 
@@ -67,7 +68,10 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   let spawnError: unknown;
   let killTimer: NodeJS.Timeout | undefined;
 
-  if (child.pid !== undefined) running.add(child);
+  if (child.pid !== undefined) {
+    running.add(child);
+    tellOwner(child.pid, true);
+  }
   child.on('error', (error) => {
     spawnError ??= error;
   });
@@ -80,6 +84,7 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     signalCode = signal;
     running.delete(child);
     clearTimeout(killTimer);
+    if (child.pid !== undefined) tellOwner(child.pid, false);
   });
   // 'close' comes after 'exit' and after every IPC message has been read.
   child.once('close', () => {
@@ -119,6 +124,18 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     },
     unref: () => unref(child),
   };
+}
+
+/** Inside a threadkit thread, the owner learns of the child: a terminated thread cannot end its children itself. */
+function tellOwner(pid: number, alive: boolean): void {
+  const context = getContext();
+  if (context === undefined) return;
+  const message: FromThread = { kind: 'child', pid, alive };
+  try {
+    context.port.postMessage(message);
+  } catch {
+    // The owner is gone; the child sees its IPC channel close.
+  }
 }
 
 function unref(child: ChildProcess): void {
