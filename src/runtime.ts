@@ -28,9 +28,11 @@ const never = new AbortController().signal;
  * cheap enough for every loop iteration. Always false outside a threadkit thread.
  */
 export function cancelled(): boolean {
-  const context = getContext();
-  return context !== undefined && Atomics.load(context.flag, CANCEL) !== 0;
+  return Atomics.load((flag ??= getContext()?.flag ?? idle), CANCEL) !== 0;
 }
+
+/** The calling thread's flag, looked up once (the context is set before the target runs). */
+let flag: Int32Array | undefined;
 
 /**
  * Throws `CancelledError` (with the reason given to `cancel()`) when the calling thread
