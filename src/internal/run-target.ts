@@ -31,7 +31,7 @@ export async function loadTarget(
 ): Promise<() => unknown> {
   switch (target.kind) {
     case 'task': {
-      await importModule(target.module, info, importer);
+      await importModule(target.module, `task \`${target.name}\``, info, importer);
       const fn = lookupTask(target.module, target.key);
       if (fn === undefined) {
         throw new TaskError(
@@ -42,7 +42,7 @@ export async function loadTarget(
       return () => fn(...args);
     }
     case 'module': {
-      const namespace = await importModule(target.module, info, importer);
+      const namespace = await importModule(target.module, `export \`${target.name}\``, info, importer);
       if (!(target.name in namespace)) {
         throw new TaskError(
           `Module ${target.module} has no export \`${target.name}\` (${info.name}). ` +
@@ -77,11 +77,11 @@ export async function loadTarget(
   }
 }
 
-async function importModule(module: string, info: ThreadInfo, importer: Importer): Promise<Record<string, unknown>> {
+async function importModule(module: string, what: string, info: ThreadInfo, importer: Importer): Promise<Record<string, unknown>> {
   try {
     return await importer(module);
   } catch (error) {
-    throw new TaskError(`Cannot load module ${module} in ${info.name}: ${describe(error)}`, { cause: error });
+    throw new TaskError(`Cannot load module ${module} for its ${what} in ${info.name}: ${describe(error)}`, { cause: error });
   }
 }
 

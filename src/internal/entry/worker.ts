@@ -63,11 +63,16 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
   }
   post({ kind: 'running' });
   try {
-    const value = await call();
-    finish({ kind: 'completed', value });
+    const value = call();
+    // A target that returned synchronously has its result now, before any microtask it queued.
+    finish({ kind: 'completed', value: isThenable(value) ? await value : value });
   } catch (error) {
     finish(ending(error, flag, target, info));
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 /** Sends what the thread writes to stdout/stderr to the owner at once, also while the thread blocks afterwards. */
