@@ -12,10 +12,9 @@ export interface ExceptHookInfo {
 
 export type ExceptHook = (info: ExceptHookInfo) => void;
 
-/** Prints `Exception in thread <name>:` and the stack to stderr. */
+/** Prints `Exception in thread <name>:` and the stack (with its cause chain and own properties) to stderr. */
 export const defaultExcepthook: ExceptHook = ({ thread, error }) => {
-  const text = error instanceof Error && typeof error.stack === 'string' ? error.stack : inspect(error);
-  process.stderr.write(`Exception in thread ${thread.name}:\n${text}\n`);
+  process.stderr.write(`Exception in thread ${thread.name}:\n${inspect(error)}\n`);
 };
 
 let hook: ExceptHook = defaultExcepthook;

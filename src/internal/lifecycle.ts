@@ -439,7 +439,7 @@ export abstract class Lifecycle<T extends Target = Target> {
           ? 'a field of the subclass'
           : 'its arguments';
     return new TaskError(
-      `Cannot start ${this.#name}: ${what} cannot be sent to the ${this.kind.toLowerCase()}: ${error.message}. ` +
+      `Cannot start ${this.#name}: ${what} cannot be sent to the ${this.kind.toLowerCase()}: ${error.message.replace(/\.$/, '')}. ` +
         'Arguments travel by structured clone: pass data (and SharedArrayBuffers), not functions, symbols or sockets.',
       { cause: error },
     );

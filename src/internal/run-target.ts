@@ -39,7 +39,9 @@ export async function loadTarget(
             'Call task(import.meta.url, fn) at the top level of the module, not inside a function or a condition.',
         );
       }
-      return () => fn(...args);
+      return function runTask() {
+        return fn(...args);
+      };
     }
     case 'module': {
       const namespace = await importModule(target.module, `export \`${target.name}\``, info, importer);
@@ -53,13 +55,17 @@ export async function loadTarget(
       if (typeof fn !== 'function') {
         throw new TaskError(`Export \`${target.name}\` of module ${target.module} is not a function (${typeof fn}).`);
       }
-      return () => (fn as (...a: unknown[]) => unknown)(...args);
+      return function runExport() {
+        return (fn as (...a: unknown[]) => unknown)(...args);
+      };
     }
     case 'source': {
       const fn = evaluate(target.source, `The target function of ${info.name}`, `${info.name}/${target.name || 'target'}`) as (
         ...a: unknown[]
       ) => unknown;
-      return () => fn(...args);
+      return function runFunction() {
+        return fn(...args);
+      };
     }
     case 'subclass': {
       const prototype: Record<string, unknown> = {};
@@ -72,7 +78,9 @@ export async function loadTarget(
         daemon: info.daemon,
       });
       Object.assign(self, target.fields);
-      return () => (self.run as () => unknown)();
+      return function runSubclass() {
+        return (self.run as () => unknown)();
+      };
     }
   }
 }

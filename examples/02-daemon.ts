@@ -1,0 +1,28 @@
+// Seed 3: a daemon thread runs forever in the background and does not hold the program open.
+import { Thread, sleep, sleepSync } from 'threadkit';
+
+// A plain function target: it sees its args, JavaScript's globals and threadkit's in-thread
+// functions (sleepSync here) by their own names.
+const heartbeat = new Thread({
+  name: 'heartbeat',
+  daemon: true, // Python: Thread(target=..., daemon=True)
+  target: (periodMs: number) => {
+    for (let beat = 1; ; beat += 1) {
+      console.log(`heartbeat ${beat}`);
+      sleepSync(periodMs);
+    }
+  },
+  args: [150],
+});
+heartbeat.start();
+
+// Wait until the heartbeat has begun (threadkit's sleep() works on the main thread too).
+while (heartbeat.state === 'starting') await sleep(10);
+console.log('main: working for a moment while the heartbeat runs');
+await sleep(500);
+console.log(`main: done; heartbeat.isAlive()=${heartbeat.isAlive()}, daemon=${heartbeat.daemon}`);
+
+process.on('exit', () => {
+  // Nothing joins the daemon, so it does not keep the process alive: it is destroyed with it.
+  console.log('main: nothing left to do, the process exits with the daemon thread still running');
+});

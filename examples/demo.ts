@@ -1,0 +1,58 @@
+// `npm run demo`: runs every example in order as its own program, streaming its output.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+/** The examples in the order the seed tells them, with the scenario each one retells. */
+const examples: ReadonlyArray<{ file: string; title: string }> = [
+  { file: '01-countdown.ts', title: 'A thread from a target and args; isAlive(); join()' },
+  { file: '02-daemon.ts', title: 'A daemon thread does not hold the program open' },
+  { file: '03-cancel.ts', title: 'Stopping the countdown: cancel() wakes a sleeping thread' },
+  { file: '04-io-cancel.ts', title: 'A thread blocked on a socket; stop() and terminate()' },
+  { file: '05-parallel.ts', title: 'CPU-bound work on all cores: no GIL' },
+  { file: '06-subclass.ts', title: 'Subclassing Thread and overriding run()' },
+  { file: '07-process.ts', title: 'The same task in a Process, stopped early' },
+  { file: '08-errors.ts', title: "Errors from a thread, and Thread.excepthook" },
+];
+
+/** An example that has not exited by then is reported as hanging and killed. */
+const timeoutMs = 30_000;
+
+/** Runs one example with this program's runtime (node + tsx); resolves with how it ended. */
+async function runExample(file: string): Promise<{ ok: boolean; summary: string }> {
+  const path = fileURLToPath(new URL(file, import.meta.url));
+  const started = performance.now();
+  const child = spawn(process.execPath, [...process.execArgv, path], {
+    stdio: 'inherit',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+  });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (code === 0) return { ok: true, summary: `exited 0 by itself after ${seconds} s` };
+  if (signal === 'SIGKILL') return { ok: false, summary: `did not exit within ${timeoutMs / 1000} s` };
+  return { ok: false, summary: `failed: exit code ${code}, signal ${signal}` };
+}
+
+// `npm run demo -- 03 07` runs only the examples whose file names start with those prefixes.
+const only = process.argv.slice(2);
+const selected = examples.filter(({ file }) => only.length === 0 || only.some((p) => file.startsWith(p)));
+if (selected.length === 0) {
+  console.error(`No example matches ${only.join(', ')}; the examples are: ${examples.map((e) => e.file).join(', ')}`);
+  process.exitCode = 1;
+}
+
+const failed: string[] = [];
+for (const { file, title } of selected) {
+  console.log(`\n=== ${title} (examples/${file})\n`);
+  const { ok, summary } = await runExample(file);
+  console.log(`\n--- ${file} ${summary}`);
+  if (!ok) failed.push(file);
+}
+
+if (failed.length > 0) {
+  console.error(`\nThe demo failed: ${failed.join(', ')}`);
+  process.exitCode = 1;
+} else if (selected.length > 0) {
+  console.log(`\nAll ${selected.length} examples ran and exited by themselves.`);
+}

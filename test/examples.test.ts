@@ -1,0 +1,171 @@
+// Runs every example and the demo as a user would, so the README never lies.
+import { test, describe, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const runTimeoutMs = 45_000;
+const live = new Set<ChildProcess>();
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `file` (relative to the repository root) with node + tsx, as the test runner itself runs. */
+async function run(file: string, args: string[] = []): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: runTimeoutMs,
+    killSignal: 'SIGKILL',
+  });
+  live.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  live.delete(child);
+  return { code, signal, stdout, stderr };
+}
+
+/** Asserts that the run exited 0 by itself. */
+function assertExitedCleanly(r: Run): void {
+  assert.equal(r.signal, null, `killed by ${r.signal} (did not exit within ${runTimeoutMs} ms?)\n${r.stdout}\n${r.stderr}`);
+  assert.equal(r.code, 0, `exit code ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+}
+
+/** Asserts that each of `lines` occurs in `output`, in this order. */
+function assertInOrder(output: string, lines: ReadonlyArray<string | RegExp>): void {
+  let from = 0;
+  for (const line of lines) {
+    const rest = output.slice(from);
+    const match = typeof line === 'string'
+      ? { index: rest.indexOf(line), length: line.length }
+      : (() => { const m = line.exec(rest); return { index: m?.index ?? -1, length: m?.[0].length ?? 0 }; })();
+    assert.ok(match.index >= 0, `expected ${String(line)} after position ${from} in:\n${output}`);
+    from += match.index + match.length;
+  }
+}
+
+/** The number printed in the first line matching `pattern` (its first capture group). */
+function numberIn(output: string, pattern: RegExp): number {
+  const m = pattern.exec(output);
+  assert.ok(m?.[1], `expected ${String(pattern)} in:\n${output}`);
+  return Number(m[1]);
+}
+
+afterEach(() => {
+  const leftovers = [...live];
+  for (const child of leftovers) child.kill('SIGKILL');
+  live.clear();
+  assert.equal(leftovers.length, 0, 'a child process was still running after its test');
+});
+
+describe('examples', () => {
+  test('01-countdown - counts down in a thread; isAlive() then join()', async () => {
+    const r = await run('examples/01-countdown.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, ['created Thread-1: state=new, isAlive()=false', 'started Thread-1: isAlive()=true', 'Still running', 'join(100) -> false']);
+    assertInOrder(r.stdout, ['T-minus 3', 'T-minus 2', 'T-minus 1', 'Completed', 'outcome: {"status":"completed"']);
+  });
+
+  test('02-daemon - the program exits while the daemon thread still runs', async () => {
+    const r = await run('examples/02-daemon.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, [
+      'main: working',
+      'main: done; heartbeat.isAlive()=true, daemon=true',
+      'the process exits with the daemon thread still running',
+    ]);
+    assertInOrder(r.stdout, ['heartbeat 1', 'main: done']);
+  });
+
+  test('03-cancel - cancel() stops the sleeping countdown well within its sleep period', async () => {
+    const r = await run('examples/03-cancel.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, ['T-minus 10', 'join(500) -> false', 'cancel()', 'stopped in', 'outcome: completed']);
+    assert.doesNotMatch(r.stdout, /T-minus 9/);
+    assert.ok(numberIn(r.stdout, /stopped in ([\d.]+) ms/) < 1000, 'a cancelled 2 s sleep ends in < 1 s');
+  });
+
+  test('04-io-cancel - a thread blocked on a socket is cancelled; stop() and terminate() end busy loops', async () => {
+    const r = await run('examples/04-io-cancel.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, [
+      'waits for data that never comes',
+      "cancel() -> reader ended 'cancelled'",
+      "stop({ graceMs: 1000 }) on a loop calling checkpoint() -> 'cancelled'",
+      "stop({ graceMs: 200 }) on for (;;) {} -> 'terminated'",
+      "terminate() on for (;;) {} -> 'terminated'",
+    ]);
+    assert.ok(numberIn(r.stdout, /reader ended 'cancelled' in ([\d.]+) ms/) < 1000, 'the blocked read ends in < 1 s');
+    assert.ok(numberIn(r.stdout, /checkpoint\(\) -> 'cancelled' in ([\d.]+) ms/) < 1000, 'within the grace period');
+    assert.ok(numberIn(r.stdout, /graceMs: 200 \}\) on for \(;;\) \{\} -> 'terminated' in ([\d.]+) ms/) >= 200, 'after the grace period');
+  });
+
+  test('05-parallel - threads give the same answer as the serial run', async () => {
+    const r = await run('examples/05-parallel.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, ['serial on the main thread: 283146 primes', 'threads: 283146 primes', 'same answer: true', 'speedup: x']);
+  });
+
+  test('06-subclass - run() of a Thread subclass runs in the thread with its fields and methods', async () => {
+    const r = await run('examples/06-subclass.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, ['T-minus 3', 'T-minus 2', 'T-minus 1', 'result: countdown-from-3 stopped at n = 0']);
+    assertInOrder(r.stdout, ['countdown-from-3 started; isAlive()=true', 'n on the main side is still 3']);
+  });
+
+  test('07-process - the same task runs inline, then in a Process stopped early', async () => {
+    const r = await run('examples/07-process.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, ['inline:', 'T-minus 2', 'T-minus 1', 'in a child process: countdown-process started, pid', 'T-minus 10', 'join(500) -> false', "stop() -> 'completed'", 'isAlive()=false']);
+    assert.doesNotMatch(r.stdout, /T-minus 9/);
+    assert.ok(numberIn(r.stdout, /stop\(\) -> 'completed' in ([\d.]+) ms/) < 1000, 'the child was woken, not terminated after the grace period');
+  });
+
+  test('08-errors - errors come back rebuilt; excepthook reports each failed thread', async () => {
+    const r = await run('examples/08-errors.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stderr, ['Exception in thread loader:', 'RangeError: config could not be loaded']);
+    assertInOrder(r.stdout, [
+      "loader ended 'failed'",
+      'instanceof RangeError=true, code=E_CONFIG',
+      'message: config could not be loaded',
+      "cause: ENOENT: no such file 'settings.json'",
+      'stack, from the thread:',
+      '[excepthook] scaler failed:',
+      "scaler ended 'failed'",
+    ]);
+    assert.match(r.stdout, /\[excepthook\] scaler failed: .*factor/, 'the error names the outside variable');
+    assert.doesNotMatch(r.stderr, /Exception in thread scaler/, 'the replaced hook, not the default, reports it');
+  });
+});
+
+describe('demo', () => {
+  test('demo - runs the chosen examples in order under headings and exits 0', async () => {
+    const r = await run('examples/demo.ts', ['02', '08']);
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, [
+      '=== A daemon thread does not hold the program open (examples/02-daemon.ts)',
+      'main: done',
+      '--- 02-daemon.ts exited 0 by itself',
+      '=== Errors from a thread, and Thread.excepthook (examples/08-errors.ts)',
+      "loader ended 'failed'",
+      '--- 08-errors.ts exited 0 by itself',
+      'All 2 examples ran and exited by themselves.',
+    ]);
+  });
+
+  test('demo - exits 1 when no example matches', async () => {
+    const r = await run('examples/demo.ts', ['99']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /No example matches 99/);
+  });
+});
