@@ -1,0 +1,102 @@
+// Nothing leaks: hundreds of lifecycles leave no worker, MessagePort, timer or listener, and memory stays flat.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { Thread, checkpoint, sleepSync } from 'threadkit';
+import { newFlag, reached } from './support/flag.ts';
+import { guardThreads } from './support/guard.ts';
+
+guardThreads();
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/** Active handles and requests by type, e.g. { Timeout: 1, MessagePort: 0 }. */
+function resources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
+  return counts;
+}
+
+/** Listener counts on process, stdout and stderr, by event name. */
+function listeners(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [label, emitter] of [
+    ['process', process],
+    ['stdout', process.stdout],
+    ['stderr', process.stderr],
+  ] as const) {
+    for (const name of emitter.eventNames()) counts[`${label}.${String(name)}`] = emitter.listenerCount(name);
+  }
+  return counts;
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** One round of four lifecycles ending each way: completed, failed, cancelled, terminated. */
+async function round(): Promise<void> {
+  const completed = new Thread({ target: (n: number) => n + 1, args: [1] }).start();
+  const failed = new Thread({
+    target: () => {
+      throw new Error('expected');
+    },
+  }).start();
+  const cancelFlag = newFlag();
+  const cancelledT = new Thread({
+    target: (f: Int32Array) => {
+      Atomics.store(f, 0, 1);
+      Atomics.notify(f, 0);
+      sleepSync(10_000);
+      checkpoint();
+    },
+    args: [cancelFlag],
+  }).start();
+  const spinFlag = newFlag();
+  const terminated = new Thread({
+    target: (f: Int32Array) => {
+      Atomics.store(f, 0, 1);
+      Atomics.notify(f, 0);
+      for (;;);
+    },
+    args: [spinFlag],
+  }).start();
+  await Promise.all([reached(cancelledT, cancelFlag), reached(terminated, spinFlag)]);
+  cancelledT.cancel();
+  await terminated.terminate();
+  await Promise.all([completed.join(), failed.join(), cancelledT.join()]);
+  assert.deepEqual(
+    [completed, failed, cancelledT, terminated].map((t) => t.outcome?.status),
+    ['completed', 'failed', 'cancelled', 'terminated'],
+  );
+}
+
+test('lifecycles - 200 start/join cycles leave no worker, port, timer or listener, and memory flat', { timeout: 120_000 }, async () => {
+  const saved = Thread.excepthook;
+  Thread.excepthook = () => {};
+  try {
+    await settle();
+    const baseResources = resources();
+    const baseListeners = listeners();
+
+    for (let i = 0; i < 10; i += 1) await round();
+    await settle();
+    gc();
+    const heapAfterWarmup = process.memoryUsage().heapUsed;
+
+    for (let i = 0; i < 40; i += 1) await round();
+    await settle();
+    gc();
+    const heapAfter = process.memoryUsage().heapUsed;
+
+    assert.deepEqual(resources(), baseResources, 'active resources are not back to where they were');
+    assert.deepEqual(listeners(), baseListeners, 'listeners are not back to where they were');
+    const growthMb = (heapAfter - heapAfterWarmup) / 2 ** 20;
+    assert.ok(growthMb < 8, `heap grew ${growthMb.toFixed(1)} MB over 160 lifecycles`);
+  } finally {
+    Thread.excepthook = saved;
+  }
+});

@@ -1,0 +1,139 @@
+// Process: the lifecycle contract on child processes, plus what only a process has (pid, signals, no orphans).
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, describe, test } from 'node:test';
+import { Process, Thread, ThreadCrashedError, sleepSync, type ExceptHookInfo } from 'threadkit';
+import { lifecycleContract } from './contract/lifecycle.ts';
+import { blockInNative } from './fixtures/native.ts';
+import { killLeftoverChildren, runFixture } from './support/child.ts';
+import { newFlag, show, waitFlag } from './support/flag.ts';
+import { guardThreads, T } from './support/guard.ts';
+
+lifecycleContract({ name: 'Process', Ctor: Process });
+
+/**
+ * Whether a process with this pid is running. A killed child whose parent thread is gone stays a
+ * zombie (state Z) until the program exits: it runs no code, so it counts as gone.
+ */
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves once `pid` is gone; rejects after `timeoutMs`. A process that is not our child has no
+ * exit event, so this checks every 10 ms until the deadline.
+ */
+async function gone(pid: number, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (exists(pid)) {
+    if (Date.now() - started > timeoutMs) throw new Error(`pid ${pid} still running after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return Date.now() - started;
+}
+
+/** Started and running (its target began): the owner sees 'running' once the child says so. */
+async function running(p: Process): Promise<void> {
+  while (p.state === 'starting') await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(p.state, 'running', show(p.outcome));
+}
+
+describe('Process - what only a process has', () => {
+  guardThreads();
+  after(() => assert.equal(killLeftoverChildren(), 0, 'a child program was left running'));
+
+  const reports: ExceptHookInfo[] = [];
+  const saved = Process.excepthook;
+  Process.excepthook = (info) => void reports.push(info);
+  after(() => (Process.excepthook = saved));
+
+  test('pid, exitCode, signalCode - pid is the ident; exit code 0 and no signal after completing', T, async () => {
+    const p = new Process({ target: () => 7 });
+    assert.equal(p.pid, null);
+    p.start();
+    assert.equal(typeof p.pid, 'number');
+    assert.equal(p.pid, p.ident);
+    assert.equal(await p.result(), 7);
+    assert.equal(p.exitCode, 0);
+    assert.equal(p.signalCode, null);
+  });
+
+  test('.kill() - sends SIGKILL at once; outcome terminated; the child is gone', T, async () => {
+    const p = new Process({ target: () => sleepSync(60_000) }).start();
+    await running(p);
+    const outcome = await p.kill();
+    assert.deepEqual(outcome, { status: 'terminated' });
+    assert.equal(p.signalCode, 'SIGKILL');
+    assert.equal(exists(p.pid!), false);
+    assert.deepEqual(await p.kill(), { status: 'terminated' }, 'kill() is idempotent');
+  });
+
+  test('.terminate() - a child blocked in a native call is killed after the linger, never left behind', T, async () => {
+    // execSync blocks the child's thread inside a native call that terminate() cannot interrupt.
+    const p = new Process({ target: blockInNative, args: [newFlag(2), 10] }).start();
+    await running(p);
+    const started = Date.now();
+    assert.deepEqual(await p.terminate(), { status: 'terminated' });
+    const ms = Date.now() - started;
+    assert.ok(ms < 5000, `terminate() took ${ms} ms`);
+    assert.equal(exists(p.pid!), false);
+  });
+
+  test('killed from outside - ends failed with ThreadCrashedError naming the signal', T, async () => {
+    const p = new Process({ target: () => sleepSync(60_000) }).start();
+    await running(p);
+    process.kill(p.pid!, 'SIGKILL');
+    await p.join();
+    assert.equal(p.outcome?.status, 'failed');
+    const error = p.outcome?.status === 'failed' ? p.outcome.error : undefined;
+    assert.ok(error instanceof ThreadCrashedError, show(error));
+    assert.match(error.message, /SIGKILL/);
+    assert.equal(reports.filter((r) => r.thread === p).length, 1, 'reported once through the excepthook');
+  });
+
+  test('nothing lost at exit - a 4 MB result and all stdout/stderr arrive before the Process ends', { timeout: 60_000 }, async () => {
+    const program = runFixture('process-output.ts', ['5000']);
+    const exit = await program.exited();
+    assert.equal(exit.code, 0, exit.stderr);
+    const lines = exit.stdout.split('\n').filter((line) => line.startsWith('line '));
+    assert.equal(lines.length, 5000);
+    assert.equal(lines[4999]?.split(' ')[1], '4999');
+    assert.match(exit.stdout, /result 4194304 exitCode 0\n$/);
+    assert.match(exit.stderr, /stderr line/);
+  });
+
+  test('daemon - a daemon Process dies with its parent, even when the parent is killed with SIGKILL', { timeout: 30_000 }, async () => {
+    const program = runFixture('process-daemon-parent.ts');
+    while (!program.lines().some((line) => line.startsWith('pid '))) {
+      await new Promise((resolve) => program.child.stdout!.once('data', resolve));
+    }
+    const pid = Number(program.lines().find((line) => line.startsWith('pid '))!.slice(4));
+    assert.ok(exists(pid), 'the daemon child runs');
+    program.child.kill('SIGKILL');
+    await program.exited();
+    const ms = await gone(pid, 2000);
+    assert.ok(ms <= 2000);
+  });
+
+  test('no grandchildren - a Process started inside a Thread dies when that Thread is terminated', T, async () => {
+    const pidSlot = newFlag();
+    const t = new Thread({
+      target: { module: new URL('./fixtures/grandchild.ts', import.meta.url), name: 'spawnChild' },
+      args: [pidSlot],
+    }).start();
+    const pid = await waitFlag(pidSlot);
+    assert.ok(exists(pid), 'the grandchild runs');
+    assert.deepEqual(await t.terminate(), { status: 'terminated' });
+    await gone(pid, 2000);
+  });
+});
