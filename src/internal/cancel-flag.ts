@@ -3,17 +3,20 @@
 /**
  * Slot layout of the flag's `Int32Array` (one `SharedArrayBuffer` per thread):
  *
- * | index    | written by                         | read by                          | values         |
- * |----------|------------------------------------|----------------------------------|----------------|
- * | `CANCEL` | the side that owns the thread      | the thread: `cancelled()`,       | 0 running,     |
- * |          | (`cancel()`; for a Process, the    | `sleepSync()` waits on it,       | 1 cancelled    |
- * |          | child's main thread on IPC cancel) | `sleep()`/`cancelSignal()` watch |                |
+ * | index    | written by                          | read by                            | values          |
+ * |----------|-------------------------------------|------------------------------------|-----------------|
+ * | `CANCEL` | the owner (`cancel()`; for a        | the thread: `cancelled()`;         | 0 running,      |
+ * |          | Process, the child's main thread    | `sleepSync()` waits on it;         | 1 cancelled     |
+ * |          | on the IPC cancel)                  | `sleep()`/`cancelSignal()` watch it|                 |
+ * | `REASON` | the owner, right after it has       | the thread, before it reads the    | 0 not yet,      |
+ * |          | posted the cancel reason message    | reason from its port               | 1 posted        |
  *
- * The writer stores 1 and then `Atomics.notify`s `CANCEL`, which wakes every
- * `Atomics.wait` / `Atomics.waitAsync` on it. It never goes back to 0.
+ * The owner stores 1 in `CANCEL` and `Atomics.notify`s it first, so the thread wakes without
+ * waiting for the message; then it posts the reason and raises `REASON`. Neither goes back to 0.
  */
 export const CANCEL = 0;
-const SLOTS = 1;
+export const REASON = 1;
+const SLOTS = 2;
 
 /** A fresh flag, not cancelled. */
 export function createFlag(): Int32Array {
@@ -23,6 +26,22 @@ export function createFlag(): Int32Array {
 /** Sets the flag and wakes every waiter. Idempotent. */
 export function raiseFlag(flag: Int32Array): void {
   if (Atomics.exchange(flag, CANCEL, 1) === 0) Atomics.notify(flag, CANCEL);
+}
+
+/**
+ * Says the reason message has been posted. No notify: that would contend with the thread that
+ * is waking up from `CANCEL` (V8 guards every wait and notify with one lock); the reader waits
+ * in short steps instead, and only in the rare moment between the two stores.
+ */
+export function reasonPosted(flag: Int32Array): void {
+  Atomics.store(flag, REASON, 1);
+}
+
+/** Waits (bounded: 1 s) until the owner has posted the cancel reason. */
+export function awaitReason(flag: Int32Array): void {
+  for (let step = 0; Atomics.load(flag, REASON) === 0 && step < 10_000; step += 1) {
+    Atomics.wait(flag, REASON, 0, step < 100 ? 0.01 : 0.1);
+  }
 }
 
 /** Whether the flag is set: a single shared-memory load. */

@@ -1,7 +1,7 @@
 // The running thread's context, kept on globalThis so every copy of threadkit loaded in a thread sees it.
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { isRaised } from './cancel-flag.js';
+import { awaitReason, isRaised } from './cancel-flag.js';
 import type { ThreadInfo, ToThread } from './protocol.js';
 
 /** What the in-thread functions need; installed by the thread's entry before the target runs. */
@@ -33,6 +33,7 @@ export function setContext(context: ThreadContext): void {
 /** Reads the cancel reason from the owner's pending messages, if the flag is up. */
 export function cancelReason(context: ThreadContext): unknown {
   if (!isRaised(context.flag)) return undefined;
+  awaitReason(context.flag);
   for (;;) {
     const received = receiveMessageOnPort(context.port);
     if (received === undefined) break;

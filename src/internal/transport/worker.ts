@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../../errors.js';
 import { bootstrapSource, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
-import { createFlag, raiseFlag } from '../cancel-flag.js';
+import { createFlag, raiseFlag, reasonPosted } from '../cancel-flag.js';
 import type { FromThread, ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
 import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
@@ -77,9 +77,10 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
   return {
     ident: worker.threadId,
     cancel(reason) {
+      raiseFlag(flag);
       const message: ToThread = { kind: 'cancel', reason: cloneable(reason) ? reason : describe(reason) };
       port1.postMessage(message);
-      raiseFlag(flag);
+      reasonPosted(flag);
     },
     terminate() {
       worker.terminate().catch(() => {});
