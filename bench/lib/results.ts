@@ -1,0 +1,35 @@
+// The results file (bench/results.json) and the rows every metric group returns.
+import { median, p95 } from './stats.ts';
+
+/** Who did the job: threadkit, a hand-written bare Node primitive, or a peer library. */
+export type Impl = 'threadkit' | 'raw' | 'piscina' | 'tinypool' | 'workerpool';
+export const PEERS = ['piscina', 'tinypool', 'workerpool'] as const satisfies readonly Impl[];
+export type Peer = (typeof PEERS)[number];
+
+/** One line of results.json: the summary of `n` samples of one metric for one implementation. */
+export interface Result {
+  metric: string;
+  impl: Impl;
+  median: number;
+  p95: number;
+  unit: string;
+  n: number;
+}
+
+/** The whole of bench/results.json. */
+export interface ResultsFile {
+  node: string;
+  cpus: number;
+  quick: boolean;
+  results: Result[];
+}
+
+/** Summarizes raw samples into a result row. */
+export function summarize(metric: string, impl: Impl, unit: string, samples: readonly number[]): Result {
+  return { metric, impl, median: median(samples), p95: p95(samples), unit, n: samples.length };
+}
+
+/** Summarizes every implementation's samples of one metric (implementations with no samples are left out). */
+export function summarizeAll(metric: string, unit: string, byImpl: ReadonlyMap<Impl, readonly number[]>): Result[] {
+  return [...byImpl].filter(([, s]) => s.length > 0).map(([impl, s]) => summarize(metric, impl, unit, s));
+}

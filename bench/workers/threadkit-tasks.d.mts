@@ -1,0 +1,2 @@
+// Types of threadkit-tasks.mjs.
+export declare const mixBatch: (seeds: number[], iterations: number) => number[];
