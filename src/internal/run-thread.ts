@@ -1,0 +1,91 @@
+// Inside a thread (worker or child process): install the context, run the target, send the one ending, leave.
+
+import { TaskError, describe } from '../errors.js';
+import { isRaised } from './cancel-flag.js';
+import { setContext } from './context.js';
+import type { FromThread, TargetSpec, ThreadInfo } from './protocol.js';
+import { ending, loadTarget, type Importer } from './run-target.js';
+import type { MessagePort } from 'node:worker_threads';
+
+type Ending = Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>;
+
+/** What the entry of a worker or a child gives the runner. */
+export interface RunOptions {
+  readonly info: ThreadInfo;
+  readonly target: TargetSpec;
+  readonly args: unknown[];
+  /** The cancel flag (cancel-flag.ts). */
+  readonly flag: Int32Array;
+  /** Where the cancel reason arrives, read synchronously. */
+  readonly port: MessagePort;
+  readonly importer: Importer;
+  /** Sends a message to the owner; throws when it cannot be cloned. Calls `then` once it is on its way. */
+  send(message: FromThread, then?: () => void): void;
+  /** Tells the owner, synchronously, that the target called process.exit(code). */
+  exitCalled(code: number): void;
+}
+
+/**
+ * Runs the target once and ends the thread (process.exit) right after its ending is sent, tearing
+ * down whatever the target left running. An error from a timer or an unhandled rejection while
+ * the target is pending fails the thread; nothing after the ending changes it.
+ */
+export async function runThread(options: RunOptions): Promise<void> {
+  const { info, target, args, flag, port, importer, send } = options;
+  setContext({ info, flag, port, reason: undefined, controller: undefined, signalRequested: false });
+  const exit = process.exit.bind(process);
+  let done = false;
+
+  const finish = (message: Ending) => {
+    if (done) return;
+    done = true;
+    const leave = () => exit(0);
+    try {
+      send(message, leave);
+    } catch (error) {
+      const unsent = new TaskError(
+        `The return value of ${info.name} could not be sent back: ${describe(error)}. ` +
+          'Return data that structured clone can copy (no functions, symbols, sockets or class behaviour).',
+        { cause: error },
+      );
+      send(ending(unsent, flag, target, info), leave);
+    }
+  };
+
+  process.exit = ((code?: number | string | null) => {
+    if (!done) {
+      done = true;
+      options.exitCalled(Number(code ?? process.exitCode ?? 0) || 0);
+    }
+    exit(code as number);
+  }) as typeof process.exit;
+  process.on('uncaughtException', (error) => finish(ending(error, flag, target, info)));
+
+  let call: () => unknown;
+  try {
+    call = await loadTarget(target, args, info, importer);
+  } catch (error) {
+    finish(ending(error, flag, target, info));
+    return;
+  }
+  if (isRaised(flag)) {
+    finish({ kind: 'cancelled' });
+    return;
+  }
+  send({ kind: 'running' });
+  try {
+    const value = call();
+    // A target that returned synchronously has its result now, before any microtask it queued.
+    finish({ kind: 'completed', value: isThenable(value) ? await value : value });
+  } catch (error) {
+    finish(ending(error, flag, target, info));
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
