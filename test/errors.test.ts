@@ -12,6 +12,7 @@ import {
   TimeoutError,
   sleepSync,
 } from 'threadkit';
+import { withExcepthook } from './support/excepthook.ts';
 import { guardThreads, T } from './support/guard.ts';
 
 guardThreads();
@@ -44,9 +45,7 @@ test('errors - each class is exported and extends Error', T, () => {
 });
 
 test('errors - each is met where API.md says, with its stable code and name', T, async () => {
-  const saved = Thread.excepthook;
-  Thread.excepthook = () => {};
-  try {
+  await withExcepthook(() => {}, async () => {
     const started = new Thread({ target: () => 1 }).start();
     const state = await caught(ThreadStateError, () => started.start());
     await started.join();
@@ -77,7 +76,5 @@ test('errors - each is met where API.md says, with its stable code and name', T,
       assert.equal(error.name, cls.name);
       assert.ok(error.message.length > 0, `${cls.name} has an empty message`);
     }
-  } finally {
-    Thread.excepthook = saved;
-  }
+  });
 });

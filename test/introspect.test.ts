@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Thread, activeCount, currentThread, enumerate, mainThread, sleepSync } from 'threadkit';
 import { newFlag, reached } from './support/flag.ts';
+import { withExcepthook } from './support/excepthook.ts';
 import { guardThreads, T } from './support/guard.ts';
+import { signalThenSleepAndReturn } from './support/targets.ts';
 
 guardThreads();
 
@@ -18,14 +20,7 @@ test('mainThread() - describes the main thread', T, () => {
 
 test('enumerate() - lists the live threads: not before start(), from start() until the end', T, async () => {
   const flag = newFlag();
-  const t = new Thread({
-    target: (f: Int32Array) => {
-      Atomics.store(f, 0, 1);
-      Atomics.notify(f, 0);
-      return sleepSync(10_000);
-    },
-    args: [flag],
-  });
+  const t = new Thread({ target: signalThenSleepAndReturn, args: [flag] });
   assert.deepEqual(enumerate(), []);
   assert.equal(activeCount(), 0);
   t.start();
@@ -59,9 +54,7 @@ test('enumerate() - failed and terminated threads leave it', T, async () => {
       throw new Error('x');
     },
   });
-  const saved = Thread.excepthook;
-  Thread.excepthook = () => {};
-  try {
+  await withExcepthook(() => {}, async () => {
     failing.start();
     const spinning = new Thread({
       target: () => {
@@ -72,9 +65,7 @@ test('enumerate() - failed and terminated threads leave it', T, async () => {
     assert.deepEqual(enumerate(), [spinning]);
     await spinning.terminate();
     assert.deepEqual(enumerate(), []);
-  } finally {
-    Thread.excepthook = saved;
-  }
+  });
 });
 
 test('enumerate() - returns a copy the caller may change', T, async () => {

@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Thread, checkpoint, sleepSync } from 'threadkit';
+import { Thread } from 'threadkit';
 import { newFlag, reached } from './support/flag.ts';
+import { withExcepthook } from './support/excepthook.ts';
 import { guardThreads } from './support/guard.ts';
+import { signalThenSleep, signalThenSpin } from './support/targets.ts';
 
 guardThreads();
 
@@ -46,24 +48,9 @@ async function round(): Promise<void> {
     },
   }).start();
   const cancelFlag = newFlag();
-  const cancelledT = new Thread({
-    target: (f: Int32Array) => {
-      Atomics.store(f, 0, 1);
-      Atomics.notify(f, 0);
-      sleepSync(10_000);
-      checkpoint();
-    },
-    args: [cancelFlag],
-  }).start();
+  const cancelledT = new Thread({ target: signalThenSleep, args: [cancelFlag] }).start();
   const spinFlag = newFlag();
-  const terminated = new Thread({
-    target: (f: Int32Array) => {
-      Atomics.store(f, 0, 1);
-      Atomics.notify(f, 0);
-      for (;;);
-    },
-    args: [spinFlag],
-  }).start();
+  const terminated = new Thread({ target: signalThenSpin, args: [spinFlag] }).start();
   await Promise.all([reached(cancelledT, cancelFlag), reached(terminated, spinFlag)]);
   cancelledT.cancel();
   await terminated.terminate();
@@ -75,9 +62,7 @@ async function round(): Promise<void> {
 }
 
 test('lifecycles - 200 start/join cycles leave no worker, port, timer or listener, and memory flat', { timeout: 120_000 }, async () => {
-  const saved = Thread.excepthook;
-  Thread.excepthook = () => {};
-  try {
+  await withExcepthook(() => {}, async () => {
     await settle();
     const baseResources = resources();
     const baseListeners = listeners();
@@ -96,7 +81,5 @@ test('lifecycles - 200 start/join cycles leave no worker, port, timer or listene
     assert.deepEqual(listeners(), baseListeners, 'listeners are not back to where they were');
     const growthMb = (heapAfter - heapAfterWarmup) / 2 ** 20;
     assert.ok(growthMb < 8, `heap grew ${growthMb.toFixed(1)} MB over 160 lifecycles`);
-  } finally {
-    Thread.excepthook = saved;
-  }
+  });
 });

@@ -2,10 +2,12 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { Thread, activeCount, checkpoint, sleepSync, stopAll } from 'threadkit';
-import { killLeftoverChildren, runFixture } from './support/child.ts';
+import { Thread, activeCount, stopAll } from 'threadkit';
+import { killLeftoverChildren, runFixture, type Exit } from './support/child.ts';
 import { newFlag, reached } from './support/flag.ts';
 import { guardThreads, T } from './support/guard.ts';
+import { signalThenSleepForever, signalThenSpin } from './support/targets.ts';
+import { timed } from './support/timed.ts';
 
 guardThreads();
 after(() => assert.equal(killLeftoverChildren(), 0, 'a child program was left running'));
@@ -16,29 +18,10 @@ describe('stopAll()', () => {
     const busyFlag = newFlag();
     const done = new Thread({ target: () => 'done' }).start();
     await done.join();
-    const polite = new Thread({
-      target: (f: Int32Array) => {
-        Atomics.store(f, 0, 1);
-        Atomics.notify(f, 0);
-        for (;;) {
-          sleepSync(60_000);
-          checkpoint();
-        }
-      },
-      args: [politeFlag],
-    }).start();
-    const busy = new Thread({
-      target: (f: Int32Array) => {
-        Atomics.store(f, 0, 1);
-        Atomics.notify(f, 0);
-        for (;;);
-      },
-      args: [busyFlag],
-    }).start();
+    const polite = new Thread({ target: signalThenSleepForever, args: [politeFlag] }).start();
+    const busy = new Thread({ target: signalThenSpin, args: [busyFlag] }).start();
     await Promise.all([reached(polite, politeFlag), reached(busy, busyFlag)]);
-    const t0 = performance.now();
-    const outcomes = await stopAll({ graceMs: 100 });
-    const ms = performance.now() - t0;
+    const { value: outcomes, ms } = await timed(() => stopAll({ graceMs: 100 }));
     assert.deepEqual(outcomes.map((o) => o.status).sort(), ['cancelled', 'terminated']);
     assert.equal(polite.outcome?.status, 'cancelled');
     assert.deepEqual(busy.outcome, { status: 'terminated' });
@@ -53,32 +36,34 @@ describe('stopAll()', () => {
 });
 
 describe('stopOnSignals()', () => {
+  /**
+   * Runs the shutdown-signals fixture with `args` until its thread runs, then sends it `signal`:
+   * resolves with its exit and the milliseconds from the signal to the exit.
+   */
+  async function signalFixture(args: string[], signal: NodeJS.Signals): Promise<{ value: Exit; ms: number }> {
+    const program = runFixture('shutdown-signals.ts', args);
+    await program.waitForLine('ready');
+    return timed(() => {
+      program.child.kill(signal);
+      return program.exited();
+    });
+  }
+
   for (const behaviour of ['busy', 'polite'] as const) {
     test(`stopOnSignals() - SIGINT stops a ${behaviour} non-daemon thread and exits promptly with 130`, T, async () => {
-      const program = runFixture('shutdown-signals.ts', [behaviour, 'install']);
-      await program.waitForLine('ready');
-      const t0 = performance.now();
-      program.child.kill('SIGINT');
-      const exit = await program.exited();
-      const ms = performance.now() - t0;
+      const { value: exit, ms } = await signalFixture([behaviour, 'install'], 'SIGINT');
       assert.equal(exit.code, 130, `exit ${exit.code} ${exit.signal}\nstderr: ${exit.stderr}`);
       assert.ok(ms < 5_000, `exited ${ms} ms after SIGINT`);
     });
   }
 
   test('stopOnSignals() - SIGTERM exits with 143', T, async () => {
-    const program = runFixture('shutdown-signals.ts', ['busy', 'install']);
-    await program.waitForLine('ready');
-    program.child.kill('SIGTERM');
-    const exit = await program.exited();
+    const { value: exit } = await signalFixture(['busy', 'install'], 'SIGTERM');
     assert.equal(exit.code, 143, `exit ${exit.code} ${exit.signal}\nstderr: ${exit.stderr}`);
   });
 
   test('stopOnSignals() - the function it returns uninstalls the handlers', T, async () => {
-    const program = runFixture('shutdown-signals.ts', ['busy', 'uninstall']);
-    await program.waitForLine('ready');
-    program.child.kill('SIGINT');
-    const exit = await program.exited();
+    const { value: exit } = await signalFixture(['busy', 'uninstall'], 'SIGINT');
     assert.equal(exit.signal, 'SIGINT', `exit ${exit.code} ${exit.signal}: the default SIGINT handler should have run`);
   });
 });

@@ -4,42 +4,34 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, test } from 'node:test';
-import { CancelledError, TerminatedError, Thread, checkpoint, sleepSync } from 'threadkit';
+import { CancelledError, TerminatedError, Thread } from 'threadkit';
 import { readSocket } from './fixtures/io.ts';
 import { blockInNative } from './fixtures/native.ts';
 import { newFlag, reached, show } from './support/flag.ts';
 import { guardThreads, T } from './support/guard.ts';
+import { signalThenCheckpoint, signalThenSleep, signalThenSleepForever, signalThenSpin } from './support/targets.ts';
+import { timed } from './support/timed.ts';
 
 guardThreads();
 
 /** Generous bound for "stopped at once": the benchmark measures the real figures. */
 const PROMPT_MS = 1_000;
 
-/** Milliseconds `stop()` took to settle. */
-async function timed(stop: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await stop();
-  return performance.now() - t0;
+/** Milliseconds from `t.cancel(reason)` until the thread has ended. */
+async function cancelAndJoin(t: Thread, ...reason: [reason?: unknown]): Promise<number> {
+  const { ms } = await timed(async () => {
+    t.cancel(...reason);
+    await t.join();
+  });
+  return ms;
 }
 
 describe('cancel()', () => {
   test('.cancel() - a thread sleeping 5 s in sleepSync() ends at once', T, async () => {
     const flag = newFlag();
-    const t = new Thread({
-      target: (f: Int32Array) => {
-        Atomics.store(f, 0, 1);
-        Atomics.notify(f, 0);
-        sleepSync(5_000);
-        checkpoint();
-        return 'slept the full 5 s';
-      },
-      args: [flag],
-    }).start();
+    const t = new Thread({ target: signalThenSleep, args: [flag, 5_000] }).start();
     await reached(t, flag);
-    const ms = await timed(async () => {
-      t.cancel();
-      await t.join();
-    });
+    const ms = await cancelAndJoin(t);
     assert.ok(ms < PROMPT_MS, `took ${ms} ms`);
     assert.equal(t.outcome?.status, 'cancelled', show(t.outcome));
   });
@@ -54,10 +46,7 @@ describe('cancel()', () => {
       const flag = newFlag();
       const t = new Thread({ target: readSocket, args: [port, flag] }).start();
       await reached(t, flag);
-      const ms = await timed(async () => {
-        t.cancel('no data is coming');
-        await t.join();
-      });
+      const ms = await cancelAndJoin(t, 'no data is coming');
       assert.ok(ms < PROMPT_MS, `took ${ms} ms`);
       assert.deepEqual(t.outcome, { status: 'cancelled', reason: 'no data is coming' });
       await assert.rejects(t.result(), CancelledError);
@@ -73,33 +62,16 @@ describe('cancel()', () => {
 
   test('.cancel() - a thread spinning on checkpoint() ends at once', T, async () => {
     const flag = newFlag();
-    const t = new Thread({
-      target: (f: Int32Array) => {
-        Atomics.store(f, 0, 1);
-        Atomics.notify(f, 0);
-        for (;;) checkpoint();
-      },
-      args: [flag],
-    }).start();
+    const t = new Thread({ target: signalThenCheckpoint, args: [flag] }).start();
     await reached(t, flag);
-    const ms = await timed(async () => {
-      t.cancel();
-      await t.join();
-    });
+    const ms = await cancelAndJoin(t);
     assert.ok(ms < PROMPT_MS, `took ${ms} ms`);
     assert.equal(t.outcome?.status, 'cancelled');
   });
 
   test('.cancel() - does not stop a thread that never looks (for (;;) {})', T, async () => {
     const flag = newFlag();
-    const t = new Thread({
-      target: (f: Int32Array) => {
-        Atomics.store(f, 0, 1);
-        Atomics.notify(f, 0);
-        for (;;);
-      },
-      args: [flag],
-    }).start();
+    const t = new Thread({ target: signalThenSpin, args: [flag] }).start();
     await reached(t, flag);
     t.cancel();
     assert.equal(await t.join(200), false, 'cancel() is cooperative: a loop that never checks goes on');
@@ -111,16 +83,9 @@ describe('cancel()', () => {
 describe('terminate()', () => {
   test('.terminate() - a thread stuck in for (;;) {} ends at once as terminated', T, async () => {
     const flag = newFlag();
-    const t = new Thread({
-      target: (f: Int32Array) => {
-        Atomics.store(f, 0, 1);
-        Atomics.notify(f, 0);
-        for (;;);
-      },
-      args: [flag],
-    }).start();
+    const t = new Thread({ target: signalThenSpin, args: [flag] }).start();
     await reached(t, flag);
-    const ms = await timed(() => t.terminate());
+    const { ms } = await timed(() => t.terminate());
     assert.ok(ms < PROMPT_MS, `took ${ms} ms`);
     assert.deepEqual(t.outcome, { status: 'terminated' });
     await assert.rejects(t.result(), TerminatedError);
@@ -164,41 +129,18 @@ describe('terminate()', () => {
 describe('stop()', () => {
   test('.stop() - resolves cancelled when the thread cooperates within the grace period', T, async () => {
     const flag = newFlag();
-    const t = new Thread({
-      target: (f: Int32Array) => {
-        Atomics.store(f, 0, 1);
-        Atomics.notify(f, 0);
-        for (;;) {
-          sleepSync(5_000);
-          checkpoint();
-        }
-      },
-      args: [flag],
-    }).start();
+    const t = new Thread({ target: signalThenSleepForever, args: [flag] }).start();
     await reached(t, flag);
-    let outcome: unknown;
-    const ms = await timed(async () => {
-      outcome = await t.stop({ graceMs: 5_000 });
-    });
-    assert.equal((outcome as { status: string }).status, 'cancelled', show(outcome));
+    const { value: outcome, ms } = await timed(() => t.stop({ graceMs: 5_000 }));
+    assert.equal(outcome.status, 'cancelled', show(outcome));
     assert.ok(ms < PROMPT_MS, `took ${ms} ms: stop() waited out the grace period`);
   });
 
   test('.stop() - escalates to terminate() when the thread ignores cancel', T, async () => {
     const flag = newFlag();
-    const t = new Thread({
-      target: (f: Int32Array) => {
-        Atomics.store(f, 0, 1);
-        Atomics.notify(f, 0);
-        for (;;);
-      },
-      args: [flag],
-    }).start();
+    const t = new Thread({ target: signalThenSpin, args: [flag] }).start();
     await reached(t, flag);
-    let outcome: unknown;
-    const ms = await timed(async () => {
-      outcome = await t.stop({ graceMs: 100 });
-    });
+    const { value: outcome, ms } = await timed(() => t.stop({ graceMs: 100 }));
     assert.deepEqual(outcome, { status: 'terminated' });
     assert.ok(ms >= 90, `terminated after ${ms} ms, before the grace period ended`);
     assert.ok(ms < 100 + PROMPT_MS, `took ${ms} ms`);
@@ -206,16 +148,9 @@ describe('stop()', () => {
 
   test('.stop() - defaults to a 1000 ms grace period', T, async () => {
     const flag = newFlag();
-    const t = new Thread({
-      target: (f: Int32Array) => {
-        Atomics.store(f, 0, 1);
-        Atomics.notify(f, 0);
-        for (;;);
-      },
-      args: [flag],
-    }).start();
+    const t = new Thread({ target: signalThenSpin, args: [flag] }).start();
     await reached(t, flag);
-    const ms = await timed(() => t.stop());
+    const { ms } = await timed(() => t.stop());
     assert.deepEqual(t.outcome, { status: 'terminated' });
     assert.ok(ms >= 950, `terminated after ${ms} ms`);
   });

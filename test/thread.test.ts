@@ -6,6 +6,7 @@ import { Process, Thread, ThreadCrashedError, type ExceptHookInfo } from 'thread
 import { lifecycleContract } from './contract/lifecycle.ts';
 import { add } from './fixtures/tasks.ts';
 import { Program, fixture, killLeftoverChildren, runFixture } from './support/child.ts';
+import { withExcepthook } from './support/excepthook.ts';
 import { show } from './support/flag.ts';
 import { guardThreads, T } from './support/guard.ts';
 
@@ -17,9 +18,7 @@ describe('Thread - worker-only behaviour', () => {
 
   test('resourceLimits - running out of memory fails with ThreadCrashedError saying so', T, async () => {
     const reports: ExceptHookInfo[] = [];
-    const saved = Thread.excepthook;
-    Thread.excepthook = (info) => void reports.push(info);
-    try {
+    await withExcepthook((info) => void reports.push(info), async () => {
       const t = new Thread({
         target: () => {
           const hoard: number[][] = [];
@@ -33,9 +32,7 @@ describe('Thread - worker-only behaviour', () => {
       assert.ok(error instanceof ThreadCrashedError, show(error));
       assert.match(error.message, /memory/i);
       assert.equal(reports.filter((r) => r.thread === t).length, 1);
-    } finally {
-      Thread.excepthook = saved;
-    }
+    });
   });
 
   test('100 threads at once - no MaxListenersExceededWarning', T, async () => {

@@ -331,6 +331,8 @@ export abstract class Lifecycle<T extends Target = Target> {
       case 'running':
         if (this.#state === 'starting') this.#state = transition('starting', 'running');
         return;
+      case 'ready':
+        return; // the backend answers it
       case 'completed':
         this.#settle({ status: 'completed', value: message.value as ResultOf<T> });
         return;

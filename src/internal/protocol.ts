@@ -22,7 +22,9 @@ export interface ThreadInfo {
 /** Owner -> thread. The first message is always `start`; `cancel` may follow. */
 export type ToThread =
   | { kind: 'start'; target: TargetSpec; args: unknown[]; info: Omit<ThreadInfo, 'ident'> & { ident?: number } }
-  | { kind: 'cancel'; reason: unknown };
+  | { kind: 'cancel'; reason: unknown }
+  /** Parent -> child process, the answer to `ready`: run the target (`go: true`) or not, it was cancelled. */
+  | { kind: 'begin'; go: boolean };
 
 /** An error or thrown value as it crosses back (see serialize.ts). */
 export type SerializedThrown =
@@ -43,6 +45,8 @@ export type SerializedThrown =
 export type FromThread =
   /** The target is about to run. */
   | { kind: 'running' }
+  /** Child process -> parent: the target is loaded; may it begin? (A cancel may be on its way.) */
+  | { kind: 'ready' }
   /** Something the thread wrote to stdout or stderr. */
   | { kind: 'output'; stream: 'stdout' | 'stderr'; chunk: string | Uint8Array }
   /** The target returned (or its promise resolved). */
@@ -56,11 +60,8 @@ export type FromThread =
   /** The thread started a child process (`alive`), or it has ended: the owner kills it if the thread dies first. */
   | { kind: 'child'; pid: number; alive: boolean };
 
-/** Child process -> parent: what its thread said, then how that thread went. */
-export type FromChild =
-  | FromThread
-  /** The child's thread is gone; the child exits right after. `error` is what its backend reported. */
-  | { kind: 'gone'; exitCode: number | null; error: SerializedThrown | undefined };
+/** A child process's control socket (stdio fd): parent -> child cancels, child -> parent `exit N` notices. */
+export const CONTROL_FD = 4;
 
 /** Compile-time exhaustiveness for `switch (msg.kind)`. */
 export function assertNever(value: never): never {

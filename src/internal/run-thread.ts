@@ -23,6 +23,8 @@ export interface RunOptions {
   send(message: FromThread, then?: () => void): void;
   /** Tells the owner, synchronously, that the target called process.exit(code). */
   exitCalled(code: number): void;
+  /** Asks the owner whether the target may begin; false when it was cancelled first. Default: the flag says. */
+  mayBegin?(): Promise<boolean>;
 }
 
 /**
@@ -68,7 +70,7 @@ export async function runThread(options: RunOptions): Promise<void> {
     finish(ending(error, flag, target, info));
     return;
   }
-  if (isRaised(flag)) {
+  if (isRaised(flag) || !((await options.mayBegin?.()) ?? true)) {
     finish({ kind: 'cancelled' });
     return;
   }

@@ -24,6 +24,7 @@ import {
 import { add, multiplyAsync, parse } from '../fixtures/tasks.ts';
 import { guardThreads, T } from '../support/guard.ts';
 import { newFlag, reached, show } from '../support/flag.ts';
+import { signalThenCheckpoint, signalThenSleep, signalThenSleepAndReturn, signalThenSpin } from '../support/targets.ts';
 
 /** A backend of the lifecycle: Thread, or Process (same options, methods, states and outcomes). */
 export interface Backend {
@@ -196,15 +197,7 @@ export function lifecycleContract(backend: Backend): void {
 
       test('.state - moves forward only: new, starting, running, cancelling, ended', T, async () => {
         const flag = newFlag();
-        const t = new Ctor({
-          target: (f: Int32Array) => {
-            Atomics.store(f, 0, 1);
-            Atomics.notify(f, 0);
-            sleepSync(10_000);
-            checkpoint();
-          },
-          args: [flag],
-        });
+        const t = new Ctor({ target: signalThenSleep, args: [flag] });
         const seen: string[] = [t.state];
         t.start();
         seen.push(t.state);
@@ -221,14 +214,7 @@ export function lifecycleContract(backend: Backend): void {
 
       test('.isAlive() - false before start(), true from start() until the end, false after', T, async () => {
         const flag = newFlag();
-        const t = new Ctor({
-          target: (f: Int32Array) => {
-            Atomics.store(f, 0, 1);
-            Atomics.notify(f, 0);
-            return sleepSync(10_000);
-          },
-          args: [flag],
-        });
+        const t = new Ctor({ target: signalThenSleepAndReturn, args: [flag] });
         assert.equal(t.isAlive(), false);
         t.start();
         assert.equal(t.isAlive(), true);
@@ -307,14 +293,7 @@ export function lifecycleContract(backend: Backend): void {
 
       test('.result() - rejects with TimeoutError when the timeout passes first; the thread goes on', T, async () => {
         const flag = newFlag();
-        const t = new Ctor({
-          target: (f: Int32Array) => {
-            Atomics.store(f, 0, 1);
-            Atomics.notify(f, 0);
-            return sleepSync(10_000);
-          },
-          args: [flag],
-        }).start();
+        const t = new Ctor({ target: signalThenSleepAndReturn, args: [flag] }).start();
         await assert.rejects(t.result(30), TimeoutError);
         await running(t, flag);
         assert.equal(t.isAlive(), true);
@@ -595,14 +574,7 @@ export function lifecycleContract(backend: Backend): void {
 
       test('.terminate() - while running: outcome terminated, result() rejects with TerminatedError', T, async () => {
         const flag = newFlag();
-        const t = new Ctor({
-          target: (f: Int32Array) => {
-            Atomics.store(f, 0, 1);
-            Atomics.notify(f, 0);
-            for (;;);
-          },
-          args: [flag],
-        }).start();
+        const t = new Ctor({ target: signalThenSpin, args: [flag] }).start();
         await running(t, flag);
         assert.deepEqual(await t.terminate(), { status: 'terminated' });
         assert.equal(t.state, 'ended');
@@ -612,15 +584,7 @@ export function lifecycleContract(backend: Backend): void {
 
       test('.stop() - while running: cancels, and a cooperating thread ends cancelled before the grace ends', T, async () => {
         const flag = newFlag();
-        const t = new Ctor({
-          target: (f: Int32Array) => {
-            Atomics.store(f, 0, 1);
-            Atomics.notify(f, 0);
-            sleepSync(10_000);
-            checkpoint();
-          },
-          args: [flag],
-        }).start();
+        const t = new Ctor({ target: signalThenSleep, args: [flag] }).start();
         await running(t, flag);
         const t0 = Date.now();
         const outcome = await t.stop({ graceMs: 10_000 });
@@ -630,14 +594,7 @@ export function lifecycleContract(backend: Backend): void {
 
       test('.stop() - while running: terminates a thread that ignores cancel once the grace ends', T, async () => {
         const flag = newFlag();
-        const t = new Ctor({
-          target: (f: Int32Array) => {
-            Atomics.store(f, 0, 1);
-            Atomics.notify(f, 0);
-            for (;;);
-          },
-          args: [flag],
-        }).start();
+        const t = new Ctor({ target: signalThenSpin, args: [flag] }).start();
         await running(t, flag);
         assert.deepEqual(await t.stop({ graceMs: 50 }), { status: 'terminated' });
         await assert.rejects(t.result(), TerminatedError);
@@ -655,14 +612,7 @@ export function lifecycleContract(backend: Backend): void {
 
       test('.cancel() and .terminate() - are idempotent', T, async () => {
         const flag = newFlag();
-        const t = new Ctor({
-          target: (f: Int32Array) => {
-            Atomics.store(f, 0, 1);
-            Atomics.notify(f, 0);
-            for (;;);
-          },
-          args: [flag],
-        }).start();
+        const t = new Ctor({ target: signalThenSpin, args: [flag] }).start();
         await running(t, flag);
         t.cancel('first');
         t.cancel('second');
@@ -678,14 +628,7 @@ export function lifecycleContract(backend: Backend): void {
     describe('cancel reaches the thread', () => {
       test('.cancel() - wakes sleepSync() at once; it returns false and the target that returns has completed', T, async () => {
         const flag = newFlag();
-        const t = new Ctor({
-          target: (f: Int32Array) => {
-            Atomics.store(f, 0, 1);
-            Atomics.notify(f, 0);
-            return sleepSync(10_000);
-          },
-          args: [flag],
-        }).start();
+        const t = new Ctor({ target: signalThenSleepAndReturn, args: [flag] }).start();
         await running(t, flag);
         const t0 = Date.now();
         t.cancel();
@@ -735,14 +678,7 @@ export function lifecycleContract(backend: Backend): void {
 
       test('.cancel() - checkpoint() throws; the thread ends cancelled with the reason', T, async () => {
         const flag = newFlag();
-        const t = new Ctor({
-          target: (f: Int32Array) => {
-            Atomics.store(f, 0, 1);
-            Atomics.notify(f, 0);
-            for (;;) checkpoint();
-          },
-          args: [flag],
-        }).start();
+        const t = new Ctor({ target: signalThenCheckpoint, args: [flag] }).start();
         await running(t, flag);
         t.cancel('user pressed stop');
         await t.join();

@@ -1,64 +1,84 @@
-// Entry point inside a child process: runs the target in a worker thread and relays to the parent over IPC.
+// Entry point inside a child process: runs the target on the child's main thread, with a watcher thread for cancels.
+//
+// The main thread may block (sleepSync, a busy loop), so cancels do not come over IPC: the parent
+// writes them to a socket (fd 4) that a small watcher thread reads. The watcher raises the cancel
+// flag (one hop, no polling) and hands the reason over a MessagePort, exactly as for a Thread. It
+// also notices at once when the parent is gone (the socket closes) and then kills this process.
 
-import { describe } from '../../errors.js';
-import type { BootData } from '../bootstrap.js';
-import type { FromChild, ToThread } from '../protocol.js';
-import { serializeThrown } from '../serialize.js';
-import type { LaunchSpec, Transport } from '../transport/transport.js';
-import { startWorker } from '../transport/worker.js';
-import { writeOutput } from '../output.js';
+import { writeSync } from 'node:fs';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { CANCEL, REASON, createFlag } from '../cancel-flag.js';
+import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
+import type { Importer } from '../run-target.js';
+import { runThread } from '../run-thread.js';
 
-/** Called by the bootstrap: waits for the start message, then runs the thread. */
-export async function main(boot: BootData & { resourceLimits: LaunchSpec['resourceLimits'] }): Promise<void> {
-  const send = (message: FromChild, then?: () => void) => {
-    if (process.connected) process.send!(message, undefined, {}, () => then?.());
-    else then?.();
-  };
-  let transport: Transport | undefined;
-  let leaving = false;
-  /** Ends this child: once the thread is gone, or at once when there is none. */
-  const leave = () => {
-    if (leaving) return;
-    leaving = true;
-    if (transport === undefined) process.exit(0);
-    transport.terminate();
-  };
-  // The parent is gone (exited, crashed, SIGKILLed): a child never outlives it.
-  process.on('disconnect', () => process.exit(0));
-  // terminate(): stop the thread, keeping what it wrote, then exit.
-  process.on('SIGTERM', leave);
 
-  process.on('message', (message: ToThread) => {
-    switch (message.kind) {
-      case 'start': {
-        if (transport !== undefined || leaving) return;
-        const spec: LaunchSpec = {
-          target: message.target,
-          args: message.args,
-          info: { ...message.info, ident: process.pid },
-          daemon: false,
-          resourceLimits: boot.resourceLimits,
-          preloads: boot.preloads,
-        };
-        try {
-          transport = startWorker(spec, {
-            message(fromThread) {
-              if (fromThread.kind === 'output') writeOutput(fromThread.stream, fromThread.chunk);
-              else send(fromThread);
-            },
-            exit(info) {
-              const error = info.error === undefined ? undefined : serializeThrown(info.error);
-              send({ kind: 'gone', exitCode: info.exitCode, error }, () => process.exit(0));
-            },
-          });
-        } catch (error) {
-          send({ kind: 'gone', exitCode: null, error: serializeThrown(new Error(describe(error))) }, () => process.exit(0));
-        }
-        return;
+const WATCHER = `'use strict';
+const { workerData: { flag: buffer, port } } = require('node:worker_threads');
+const { Socket } = require('node:net');
+const { deserialize } = require('node:v8');
+const flag = new Int32Array(buffer);
+const socket = new Socket({ fd: ${CONTROL_FD}, readable: true, writable: false });
+let pending = Buffer.alloc(0);
+socket.on('data', (chunk) => {
+  pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+  while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32LE(0)) {
+    const size = pending.readUInt32LE(0);
+    const reason = deserialize(pending.subarray(4, 4 + size));
+    pending = pending.subarray(4 + size);
+    if (Atomics.exchange(flag, ${CANCEL}, 1) === 0) Atomics.notify(flag, ${CANCEL});
+    port.postMessage({ kind: 'cancel', reason });
+    Atomics.store(flag, ${REASON}, 1);
+  }
+});
+const orphaned = () => process.kill(process.pid, 'SIGKILL');
+socket.on('end', orphaned);
+socket.on('error', orphaned);
+`;
+
+/** Called by the bootstrap: starts the watcher, waits for the start message, runs the target here. */
+export async function main(_boot: unknown, importer: Importer): Promise<void> {
+  const flag = createFlag();
+  const { port1, port2 } = new MessageChannel();
+  const watcher = new Worker(WATCHER, {
+    eval: true,
+    execArgv: [],
+    workerData: { flag: flag.buffer, port: port1 },
+    transferList: [port1],
+  });
+  watcher.unref();
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+
+  const next = () => new Promise<ToThread>((resolve) => process.once('message', resolve));
+  const first = await next();
+  if (first.kind !== 'start') throw new Error('threadkit internal error: the child got no start message');
+
+  await runThread({
+    info: { ...first.info, ident: process.pid, isMain: false },
+    target: first.target,
+    args: first.args,
+    flag,
+    port: port2,
+    importer,
+    send(message: FromThread, then?: () => void) {
+      if (!process.connected) return then?.();
+      process.send!(message, undefined, {}, () => then?.());
+    },
+    // A cancel sent before the watcher runs must still stop the target from beginning: ask the parent.
+    async mayBegin() {
+      this.send({ kind: 'ready' });
+      let answer = await next();
+      while (answer.kind !== 'begin') answer = await next();
+      // From here on nothing comes over IPC: a target whose promise can never settle lets the loop empty.
+      process.channel?.unref();
+      return answer.go;
+    },
+    exitCalled(code) {
+      try {
+        writeSync(CONTROL_FD, `exit ${code}\n`);
+      } catch {
+        // The parent is gone.
       }
-      case 'cancel':
-        transport?.cancel(message.reason);
-        return;
-    }
+    },
   });
 }

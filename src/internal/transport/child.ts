@@ -1,17 +1,18 @@
-// The child-process backend: a child Node.js process whose main thread relays, and whose worker runs the target.
+// The child-process backend: a child Node.js process running the target on its main thread.
 //
-// Shared memory cannot cross processes, so the child keeps its main thread free: it receives the
-// cancel over IPC and raises the cancel flag of the worker thread that runs the target (one
-// message hop), and it notices at once when its parent is gone (the IPC channel closes).
+// Shared memory cannot cross processes: results and messages travel over IPC, cancels over a
+// control socket that a watcher thread in the child reads (see entry/child.ts), so a cancel
+// reaches a child blocked in sleepSync() in one hop, and the child notices at once when its
+// parent is gone.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { extname } from 'node:path';
 import { serialize } from 'node:v8';
 import { describe } from '../../errors.js';
 import { bootstrapSource, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
 import { getContext } from '../context.js';
-import type { FromChild, FromThread, ToThread } from '../protocol.js';
-import { rebuildThrown } from '../serialize.js';
+import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
 import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
 
 const ENTRY = new URL(`../entry/child${extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
@@ -50,23 +51,21 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   } catch (error) {
     throw new DOMException(describe(error), 'DataCloneError');
   }
-  const boot: BootData & { resourceLimits: LaunchSpec['resourceLimits'] } = {
-    entry: ENTRY,
-    preloads: parentPreloads(),
-    typescript: isTypeScript(ENTRY) || ('module' in spec.target && isTypeScript(spec.target.module)),
-    resourceLimits: spec.resourceLimits,
-  };
-  const child = spawn(process.execPath, [...childExecArgv(isTypeScript(ENTRY)), '-e', bootstrapSource(JSON.stringify(boot))], {
-    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    serialization: 'advanced',
-  });
+  const typescript = isTypeScript(ENTRY) || ('module' in spec.target && isTypeScript(spec.target.module));
+  const boot: BootData = { entry: ENTRY, preloads: parentPreloads(), typescript };
+  const child = spawn(
+    process.execPath,
+    [...childExecArgv(typescript), ...heapFlags(spec.resourceLimits), '-e', bootstrapSource(JSON.stringify(boot))],
+    { stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'], serialization: 'advanced' },
+  );
   installExitHook();
+  const control = child.stdio[CONTROL_FD] as Socket | null;
 
-  let gone: Extract<FromChild, { kind: 'gone' }> | undefined;
   let exitCode: number | null = null;
   let signalCode: NodeJS.Signals | null = null;
   let spawnError: unknown;
   let killTimer: NodeJS.Timeout | undefined;
+  let notices = '';
 
   if (child.pid !== undefined) {
     running.add(child);
@@ -75,10 +74,22 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   child.on('error', (error) => {
     spawnError ??= error;
   });
-  child.on('message', (message: FromChild) => {
-    if (message.kind === 'gone') gone = message;
-    else hooks.message(message);
+  let cancelled = false;
+  child.on('message', (message: FromThread) => {
+    if (message.kind !== 'ready') return hooks.message(message);
+    const begin: ToThread = { kind: 'begin', go: !cancelled };
+    if (child.connected) child.send(begin);
   });
+  control?.setEncoding('utf8');
+  control?.on('data', (chunk: string) => {
+    notices += chunk;
+    for (let end = notices.indexOf('\n'); end >= 0; end = notices.indexOf('\n')) {
+      const [word, code] = notices.slice(0, end).split(' ');
+      notices = notices.slice(end + 1);
+      if (word === 'exit') hooks.message({ kind: 'exit-called', code: Number(code) });
+    }
+  });
+  control?.on('error', () => {});
   child.once('exit', (code, signal) => {
     exitCode = code;
     signalCode = signal;
@@ -86,12 +97,15 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     clearTimeout(killTimer);
     if (child.pid !== undefined) tellOwner(child.pid, false);
   });
-  // 'close' comes after 'exit' and after every IPC message has been read.
+  // 'close' comes after 'exit' and after every IPC message and notice has been read.
   child.once('close', () => {
+    const outOfMemory = spec.resourceLimits?.maxOldGenerationSizeMb !== undefined && (signalCode === 'SIGABRT' || exitCode === 134);
     hooks.exit({
-      exitCode: gone?.exitCode ?? exitCode,
-      signal: gone ? null : signalCode,
-      error: gone?.error ? rebuildThrown(gone.error) : spawnError,
+      exitCode,
+      signal: outOfMemory ? null : signalCode,
+      error: outOfMemory
+        ? Object.assign(new Error('V8 aborted the child: its heap ran out of memory'), { code: 'ERR_WORKER_OUT_OF_MEMORY' })
+        : spawnError,
     });
   });
   if (child.connected) child.send(start);
@@ -106,8 +120,11 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
       return signalCode;
     },
     cancel(reason) {
-      const message: ToThread = { kind: 'cancel', reason: ipcCloneable(reason) ? reason : describe(reason) };
-      if (child.connected) child.send(message);
+      cancelled = true;
+      const body = serialize(ipcCloneable(reason) ? reason : describe(reason));
+      const header = Buffer.alloc(4);
+      header.writeUInt32LE(body.length);
+      if (control?.writable) control.write(Buffer.concat([header, body]));
     },
     terminate() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -121,9 +138,20 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     ref() {
       child.ref();
       (child.channel as { ref?: () => void } | undefined)?.ref?.();
+      control?.ref();
     },
     unref: () => unref(child),
   };
+}
+
+/** A Process's resourceLimits as V8 heap flags of the child (it runs the target on its main thread). */
+function heapFlags(limits: LaunchSpec['resourceLimits']): string[] {
+  const flags: string[] = [];
+  if (limits?.maxOldGenerationSizeMb !== undefined) flags.push(`--max-old-space-size=${Math.ceil(limits.maxOldGenerationSizeMb)}`);
+  if (limits?.maxYoungGenerationSizeMb !== undefined) {
+    flags.push(`--max-semi-space-size=${Math.max(1, Math.ceil(limits.maxYoungGenerationSizeMb / 3))}`);
+  }
+  return flags;
 }
 
 /** Inside a threadkit thread, the owner learns of the child: a terminated thread cannot end its children itself. */
@@ -134,13 +162,14 @@ function tellOwner(pid: number, alive: boolean): void {
   try {
     context.port.postMessage(message);
   } catch {
-    // The owner is gone; the child sees its IPC channel close.
+    // The owner is gone; the child sees its control socket close.
   }
 }
 
 function unref(child: ChildProcess): void {
   child.unref();
   (child.channel as { unref?: () => void } | undefined)?.unref?.();
+  (child.stdio[CONTROL_FD] as Socket | null)?.unref();
 }
 
 function installExitHook(): void {
