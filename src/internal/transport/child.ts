@@ -121,10 +121,7 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     },
     cancel(reason) {
       cancelled = true;
-      const body = serialize(ipcCloneable(reason) ? reason : describe(reason));
-      const header = Buffer.alloc(4);
-      header.writeUInt32LE(body.length);
-      if (control?.writable) control.write(Buffer.concat([header, body]));
+      if (control?.writable) control.write(cancelFrame(reason));
     },
     terminate() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -142,6 +139,20 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     },
     unref: () => unref(child),
   };
+}
+
+/** A cancel on the control socket: 4-byte length (LE), then the reason serialized (a description if it cannot be). */
+function cancelFrame(reason: unknown): Buffer {
+  let body: Buffer;
+  try {
+    body = serialize(reason);
+  } catch {
+    body = serialize(describe(reason));
+  }
+  const frame = Buffer.allocUnsafe(4 + body.length);
+  frame.writeUInt32LE(body.length, 0);
+  body.copy(frame, 4);
+  return frame;
 }
 
 /** A Process's resourceLimits as V8 heap flags of the child (it runs the target on its main thread). */
