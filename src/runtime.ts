@@ -95,7 +95,6 @@ export function sleep(ms: number): Promise<boolean> {
 export function cancelSignal(): AbortSignal {
   const context = getContext();
   if (context === undefined) return never;
-  context.signalRequested = true;
   if (context.controller === undefined) {
     const controller = new AbortController();
     context.controller = controller;

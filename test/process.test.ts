@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { Process, Thread, ThreadCrashedError, sleepSync, type ExceptHookInfo } from 'threadkit';
+import { Process, Thread, ThreadCrashedError, sleep, sleepSync, type ExceptHookInfo } from 'threadkit';
 import { lifecycleContract } from './contract/lifecycle.ts';
 import { blockInNative } from './fixtures/native.ts';
 import { killLeftoverChildren, runFixture } from './support/child.ts';
@@ -86,6 +86,31 @@ describe('Process - what only a process has', () => {
     assert.deepEqual(await p.terminate(), { status: 'terminated' });
     const ms = Date.now() - started;
     assert.ok(ms < 5000, `terminate() took ${ms} ms`);
+    assert.equal(exists(p.pid!), false);
+  });
+
+  test('.terminate() - a SIGTERM handler of the target that exits with code 0 still gives outcome terminated', T, async () => {
+    const p = new Process({
+      target: async () => {
+        process.on('SIGTERM', () => process.exit(0));
+        await sleep(60_000);
+      },
+    }).start();
+    await running(p);
+    assert.deepEqual(await p.terminate(), { status: 'terminated' });
+    assert.equal(p.exitCode, 0, 'the handler ran and exited 0');
+  });
+
+  test('.terminate() - a SIGTERM handler that never runs (the target blocks) is cut short by SIGKILL after the linger', T, async () => {
+    const p = new Process({
+      target: () => {
+        process.on('SIGTERM', () => process.exit(0));
+        sleepSync(60_000);
+      },
+    }).start();
+    await running(p);
+    assert.deepEqual(await p.terminate(), { status: 'terminated' });
+    assert.equal(p.signalCode, 'SIGKILL');
     assert.equal(exists(p.pid!), false);
   });
 

@@ -52,13 +52,13 @@ const PARAGRAPHS: Record<string, Paragraph> = {
   'memory-per-thread': (f) =>
     `**memory-per-thread** — resident memory added by each live, idle thread: threadkit ${f.m('threadkit')}, raw Worker ${f.m('raw')} (${f.toRaw}), one pool worker of piscina ${f.m('piscina')}, tinypool ${f.m('tinypool')}, workerpool ${f.m('workerpool')}. A thread is a V8 isolate with its own heap and event loop: a hundred idle threads hold several hundred MiB, so size thread counts to the work, not to the number of requests.`,
   'process-start': (f) =>
-    `**process-start** — \`new Process(...).start()\` to the target's first line: ${f.m('threadkit')}, raw \`child_process.fork()\` of a small script to its first line ${f.m('raw')} (${f.toRaw}). A child process is a whole Node runtime; threadkit's child then starts a worker thread inside it and runs the target there, so that the child's main thread stays free to receive a cancel while the target blocks: a process start plus a thread start.`,
+    `**process-start** — \`new Process(...).start()\` to the target's first line: ${f.m('threadkit')}, raw \`child_process.fork()\` of a small script to its first line ${f.m('raw')} (${f.toRaw}). A child process is a whole Node runtime. threadkit's child runs the target on its own main thread; a small watcher thread, started alongside, takes cancels from a control socket, and one IPC round trip before the target begins makes sure a cancel sent while starting stops it from running at all.`,
   'process-cancel-blocked-sleep': (f) =>
-    `**process-cancel-blocked-sleep** — \`cancel()\` → a child process blocked in \`sleepSync()\` runs again: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); the least it can cost is one IPC message, raw \`child.send()\` → the child's \`'message'\` handler: ${f.m('raw')} (${f.toRaw}).`,
+    `**process-cancel-blocked-sleep** — \`cancel()\` → a child process blocked in \`sleepSync()\` runs again: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, one IPC message to an idle child (\`child.send()\` → its \`'message'\` handler): ${f.m('raw')} (${f.toRaw}). Shared memory cannot cross processes, so the cancel takes two hops: over a socket to the child's watcher thread, then \`Atomics.notify\` to the blocked main thread. On this virtual machine each hop that wakes an idle thread costs several hundred microseconds; a raw IPC message wakes an event loop but not a blocked thread, which no message can reach.`,
   'process-terminate': (f) =>
     `**process-terminate** — \`terminate()\` of a child blocked in \`sleepSync()\` until it has exited: ${f.m('threadkit')}, raw \`child.kill('SIGTERM')\` → \`'exit'\` of an idle child ${f.m('raw')} (${f.toRaw}).`,
   'memory-per-process': (f) =>
-    `**memory-per-process** — resident memory of a live, idle child: threadkit ${f.m('threadkit')} (the child process and the worker thread its target runs in), raw forked script ${f.m('raw')} (${f.toRaw}).`,
+    `**memory-per-process** — resident memory of a live, idle child: threadkit ${f.m('threadkit')} (the child process and its small watcher thread), raw forked script ${f.m('raw')} (${f.toRaw}).`,
 };
 
 /** The paragraphs, in the order of the results, for every metric that has one. */

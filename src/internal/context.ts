@@ -13,10 +13,8 @@ export interface ThreadContext {
   readonly port: MessagePort;
   /** The reason given to `cancel(reason)`, once its message has been read. */
   reason: unknown;
-  /** Set by `cancelSignal()`: keeps the thread alive while the target is pending and the signal not aborted. */
+  /** Created by the first `cancelSignal()`. */
   controller: AbortController | undefined;
-  /** Whether the target asked for its cancel signal (the entry then keeps the thread alive). */
-  signalRequested: boolean;
 }
 
 const KEY = Symbol.for('threadkit.context.v1');

@@ -34,7 +34,7 @@ export interface RunOptions {
  */
 export async function runThread(options: RunOptions): Promise<void> {
   const { info, target, args, flag, port, importer, send } = options;
-  setContext({ info, flag, port, reason: undefined, controller: undefined, signalRequested: false });
+  setContext({ info, flag, port, reason: undefined, controller: undefined });
   const exit = process.exit.bind(process);
   let done = false;
 

@@ -78,8 +78,10 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
     ident: worker.threadId,
     cancel(reason) {
       raiseFlag(flag);
-      const message: ToThread = { kind: 'cancel', reason: cloneable(reason) ? reason : describe(reason) };
-      port1.postMessage(message);
+      if (reason !== undefined) {
+        const message: ToThread = { kind: 'cancel', reason: cloneable(reason) ? reason : describe(reason) };
+        port1.postMessage(message);
+      }
       reasonPosted(flag);
     },
     terminate() {
