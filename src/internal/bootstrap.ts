@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 
 /** What the bootstrap needs to know, passed as data. */
 export interface BootData {
-  /** URL of the entry module to import (worker.ts/js or child.ts/js). */
+  /** URL of the entry: a bundled .cjs when threadkit runs built, the .ts source under tsx. */
   readonly entry: string;
   /** `--import` preloads of the parent, in order. */
   readonly preloads: readonly string[];
@@ -50,6 +50,11 @@ export function childExecArgv(keepTypeScript: boolean): string[] {
   return flags;
 }
 
+/** The URL of entry `name` (worker or child) next to `base` (import.meta.url of a transport). */
+export function entryUrl(name: 'worker' | 'child', base: string): string {
+  return new URL(`../entry/${name}${isTypeScript(base) ? '.ts' : '.cjs'}`, base).href;
+}
+
 /** Whether importing `url` needs a TypeScript loader. */
 export function isTypeScript(url: string): boolean {
   return TS.test(extname(url.split('?')[0]!));
@@ -80,7 +85,8 @@ export function bootstrapSource(dataExpression: string): string {
     }
     await import(url);
   }
-  const entry = await import(boot.entry);
+  // The built entries are bundled CommonJS (scripts/bundle-entries.mjs): require() skips the ES module loader.
+  const entry = /\.cjs$/.test(boot.entry) ? require(require('node:url').fileURLToPath(boot.entry)) : await import(boot.entry);
   await entry.main(boot, (specifier) => import(specifier));
 })();
 `;

@@ -7,15 +7,14 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { extname } from 'node:path';
 import { serialize } from 'node:v8';
 import { describe } from '../../errors.js';
-import { bootstrapSource, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
+import { bootstrapSource, entryUrl, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
 import { getContext } from '../context.js';
 import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
 import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
 
-const ENTRY = new URL(`../entry/child${extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
+const ENTRY = entryUrl('child', import.meta.url);
 /** How long terminate() lets a child handle SIGTERM before SIGKILL. */
 export const TERMINATE_LINGER_MS = 1000;
 

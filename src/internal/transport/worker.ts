@@ -1,15 +1,14 @@
 // The worker-thread backend: one Worker per Thread, one MessagePort pair, one cancel flag.
 
-import { extname } from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../../errors.js';
-import { bootstrapSource, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
+import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
 import { createFlag, raiseFlag, reasonPosted } from '../cancel-flag.js';
 import type { FromThread, ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
 import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
 
-const ENTRY = new URL(`../entry/worker${extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
+const ENTRY = entryUrl('worker', import.meta.url);
 const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boot`);
 
 /** What the worker's entry finds in `workerData`. */
