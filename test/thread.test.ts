@@ -16,6 +16,12 @@ describe('Thread - worker-only behaviour', () => {
   guardThreads();
   after(() => assert.equal(killLeftoverChildren(), 0, 'a child program was left running'));
 
+  test('from source - threadkit runs from src/ under tsx (Thread and Process)', { timeout: 60_000 }, async () => {
+    const exit = await runFixture('from-source.ts').exited();
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.match(exit.stdout, /^sum 5 sleeper cancelled doubled 42$/m);
+  });
+
   test('resourceLimits - running out of memory fails with ThreadCrashedError saying so', T, async () => {
     const reports: ExceptHookInfo[] = [];
     await withExcepthook((info) => void reports.push(info), async () => {
