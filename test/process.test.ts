@@ -89,29 +89,24 @@ describe('Process - what only a process has', () => {
     assert.equal(exists(p.pid!), false);
   });
 
-  test('.terminate() - a SIGTERM handler of the target that exits with code 0 still gives outcome terminated', T, async () => {
-    const p = new Process({
-      target: async () => {
-        process.on('SIGTERM', () => process.exit(0));
-        await sleep(60_000);
-      },
-    }).start();
-    await running(p);
-    assert.deepEqual(await p.terminate(), { status: 'terminated' });
-    assert.equal(p.exitCode, 0, 'the handler ran and exited 0');
+  /** Runs the SIGTERM fixture in `mode`, terminates its Process once the handler is installed, returns stdout. */
+  async function terminateWithHandler(mode: 'async' | 'blocking'): Promise<string> {
+    const program = runFixture('process-sigterm.ts', [mode]);
+    await program.waitForLine('armed');
+    program.child.stdin!.end('go\n');
+    const exit = await program.exited();
+    assert.equal(exit.code, 0, exit.stderr);
+    return exit.stdout;
+  }
+
+  test('.terminate() - a SIGTERM handler of the target that exits with code 0 still gives outcome terminated', { timeout: 30_000 }, async () => {
+    assert.match(await terminateWithHandler('async'), /^handler ran\noutcome terminated exitCode 0 signalCode null$/m);
   });
 
-  test('.terminate() - a SIGTERM handler that never runs (the target blocks) is cut short by SIGKILL after the linger', T, async () => {
-    const p = new Process({
-      target: () => {
-        process.on('SIGTERM', () => process.exit(0));
-        sleepSync(60_000);
-      },
-    }).start();
-    await running(p);
-    assert.deepEqual(await p.terminate(), { status: 'terminated' });
-    assert.equal(p.signalCode, 'SIGKILL');
-    assert.equal(exists(p.pid!), false);
+  test('.terminate() - a SIGTERM handler that never runs (the target blocks) is cut short by SIGKILL after the linger', { timeout: 30_000 }, async () => {
+    const stdout = await terminateWithHandler('blocking');
+    assert.doesNotMatch(stdout, /handler ran/);
+    assert.match(stdout, /^outcome terminated exitCode null signalCode SIGKILL$/m);
   });
 
   test('killed from outside - ends failed with ThreadCrashedError naming the signal', T, async () => {

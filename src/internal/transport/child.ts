@@ -55,7 +55,8 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   const child = spawn(
     process.execPath,
     [...childExecArgv(typescript), ...heapFlags(spec.resourceLimits), '-e', bootstrapSource(JSON.stringify(boot))],
-    { stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'], serialization: 'advanced' },
+    // stdin is not shared (as in Python's multiprocessing): a child must not compete for the program's input.
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'], serialization: 'advanced' },
   );
   installExitHook();
   const control = child.stdio[CONTROL_FD] as Socket | null;
