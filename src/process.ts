@@ -1,6 +1,5 @@
 // Process: the same lifecycle as Thread, running the target in a child Node.js process.
 
-import { getExcepthook, setExcepthook, type ExceptHook } from './internal/excepthook.js';
 import { LIBRARY_PROTOTYPE, Lifecycle, type Outcome, type ResultOf, type ThreadOptions } from './internal/lifecycle.js';
 import { ipcCloneable, startChild, type ChildTransport } from './internal/transport/child.js';
 import type { LaunchSpec, Transport, TransportHooks } from './internal/transport/transport.js';
@@ -21,14 +20,6 @@ let counter = 0;
  */
 export class Process<T extends Target = Target> extends Lifecycle<T> {
   #child: ChildTransport | undefined;
-
-  /** The same hook as Thread.excepthook: setting one sets both. */
-  static get excepthook(): ExceptHook {
-    return getExcepthook();
-  }
-  static set excepthook(hook: ExceptHook | null) {
-    setExcepthook(hook);
-  }
 
   /**
    * @throws {TypeError} for options that are not what they should be, or a target that is none of the forms.

@@ -1,6 +1,5 @@
 // Thread: Python's threading.Thread lifecycle on a Node.js worker thread.
 
-import { getExcepthook, setExcepthook, type ExceptHook } from './internal/excepthook.js';
 import { LIBRARY_PROTOTYPE, Lifecycle, type ThreadOptions } from './internal/lifecycle.js';
 import type { LaunchSpec, Transport, TransportHooks } from './internal/transport/transport.js';
 import { startWorker } from './internal/transport/worker.js';
@@ -20,19 +19,6 @@ let counter = 0;
  * await t.join();
  */
 export class Thread<T extends Target = Target> extends Lifecycle<T> {
-  /**
-   * Reports every Thread and Process that ended with an error (outcome 'failed'), once, with
-   * `{ thread, error }`. By default prints `Exception in thread <name>:` and the stack to stderr.
-   * Assign a function to replace it, null to restore the default. Not called for cancelled or
-   * terminated threads. A hook that throws is reported on stderr; it never crashes the program.
-   */
-  static get excepthook(): ExceptHook {
-    return getExcepthook();
-  }
-  static set excepthook(hook: ExceptHook | null) {
-    setExcepthook(hook);
-  }
-
   /**
    * @throws {TypeError} for options that are not what they should be, or a target that is none of the forms.
    * @throws {TaskError} for a native or bound function, or a class, as target.

@@ -29,42 +29,20 @@ const METRIC: Record<Mode, string> = {
   polling: 'cancel-polling',
 };
 
-/** The threadkit targets: park on go, stamp armed, wait the threadkit way, stamp woken. */
-const TARGETS: Record<Mode, (buffer: SharedArrayBuffer) => unknown> = {
-  blocked(buffer) {
-    const s = new BigInt64Array(buffer);
-    Atomics.store(s, 1, process.hrtime.bigint());
-    Atomics.notify(s, 1);
-    Atomics.wait(s, 0, 0n);
-    Atomics.store(s, 2, process.hrtime.bigint());
-    Atomics.notify(s, 2);
-    sleepSync(60_000);
-    Atomics.store(s, 3, process.hrtime.bigint());
-    Atomics.notify(s, 3);
-  },
-  async async(buffer) {
-    const s = new BigInt64Array(buffer);
-    Atomics.store(s, 1, process.hrtime.bigint());
-    Atomics.notify(s, 1);
-    Atomics.wait(s, 0, 0n);
-    Atomics.store(s, 2, process.hrtime.bigint());
-    Atomics.notify(s, 2);
-    await sleep(60_000);
-    Atomics.store(s, 3, process.hrtime.bigint());
-    Atomics.notify(s, 3);
-  },
-  polling(buffer) {
-    const s = new BigInt64Array(buffer);
-    Atomics.store(s, 1, process.hrtime.bigint());
-    Atomics.notify(s, 1);
-    Atomics.wait(s, 0, 0n);
-    Atomics.store(s, 2, process.hrtime.bigint());
-    Atomics.notify(s, 2);
-    while (!cancelled());
-    Atomics.store(s, 3, process.hrtime.bigint());
-    Atomics.notify(s, 3);
-  },
-};
+/** The threadkit target: park on go, stamp armed, wait the threadkit way (`mode`), stamp woken. */
+async function target(buffer: SharedArrayBuffer, mode: Mode): Promise<void> {
+  const s = new BigInt64Array(buffer);
+  Atomics.store(s, 1, process.hrtime.bigint());
+  Atomics.notify(s, 1);
+  Atomics.wait(s, 0, 0n);
+  Atomics.store(s, 2, process.hrtime.bigint());
+  Atomics.notify(s, 2);
+  if (mode === 'blocked') sleepSync(60_000);
+  else if (mode === 'async') await sleep(60_000);
+  else while (!cancelled());
+  Atomics.store(s, 3, process.hrtime.bigint());
+  Atomics.notify(s, 3);
+}
 
 /** A started thread of either kind, as the batch sees it. */
 interface Parked {
@@ -75,7 +53,7 @@ interface Parked {
 
 function startThreadkit(ctx: Context, mode: Mode): Parked {
   const stamps = new Stamps(4);
-  const thread = new ctx.tk!.Thread({ target: TARGETS[mode], args: [stamps.buffer], daemon: true }).start();
+  const thread = new ctx.tk!.Thread({ target, args: [stamps.buffer, mode], daemon: true }).start();
   return { stamps, cancel: () => thread.cancel(), ended: () => thread.join() };
 }
 

@@ -2,7 +2,7 @@
 
 import { CancelledError, TaskError, TerminatedError, ThreadCrashedError, ThreadStateError, TimeoutError, describe, got } from '../errors.js';
 import { functionSource, targetSpec, type Target } from '../task.js';
-import { report } from './excepthook.js';
+import { getExcepthook, report, setExcepthook, type ExceptHook } from './excepthook.js';
 import { live } from './live.js';
 import { writeOutput } from './output.js';
 import { assertNever, type FromThread, type TargetSpec } from './protocol.js';
@@ -58,6 +58,20 @@ export const LIBRARY_PROTOTYPE = Symbol('threadkit.libraryPrototype');
  * @internal Users extend Thread or Process.
  */
 export abstract class Lifecycle<T extends Target = Target> {
+  /**
+   * Reports every Thread and Process that ended with an error (outcome 'failed'), once, with
+   * `{ thread, error }`. By default prints `Exception in thread <name>:` and the error (stack,
+   * cause, own properties) to stderr. Assign a function to replace it, null to restore the default.
+   * `Thread.excepthook` and `Process.excepthook` are this one hook. Not called for cancelled or
+   * terminated threads. A hook that throws is reported on stderr; it never crashes the program.
+   */
+  static get excepthook(): ExceptHook {
+    return getExcepthook();
+  }
+  static set excepthook(hook: ExceptHook | null) {
+    setExcepthook(hook);
+  }
+
   #name: string;
   #daemon: boolean;
   #state: ThreadState = 'new';
