@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { Process, Thread, ThreadCrashedError, sleep, sleepSync, type ExceptHookInfo } from 'threadkit';
 import { lifecycleContract } from './contract/lifecycle.ts';
 import { blockInNative } from './fixtures/native.ts';
-import { killLeftoverChildren, runFixture } from './support/child.ts';
+import { Program, killLeftoverChildren, runFixture } from './support/child.ts';
 import { newFlag, show, waitFlag } from './support/flag.ts';
 import { guardThreads, T } from './support/guard.ts';
 
@@ -66,6 +66,13 @@ describe('Process - what only a process has', () => {
     assert.equal(await p.result(), 7);
     assert.equal(p.exitCode, 0);
     assert.equal(p.signalCode, null);
+  });
+
+  test('flags - a program run with node -e starts a Process (the parent\'s -e script is not passed on)', { timeout: 30_000 }, async () => {
+    const code = "import('threadkit').then(async ({ Process }) => console.log('result', await new Process({ target: () => 7 }).start().result()))";
+    const exit = await new Program(process.execPath, ['-e', code]).exited();
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.equal(exit.stdout, 'result 7\n');
   });
 
   test('.kill() - sends SIGKILL at once; outcome terminated; the child is gone', T, async () => {

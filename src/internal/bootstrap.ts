@@ -37,9 +37,14 @@ export function childExecArgv(keepTypeScript: boolean): string[] {
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i]!;
+    // The parent's own script given with -e / -p is not the child's.
+    if (/^(-e|--eval|-p|--print)$/.test(flag)) {
+      i += 1;
+      continue;
+    }
     const valued = (flag === '--import' || flag === '--require' || flag === '-r') && i + 1 < argv.length;
     const value = valued ? argv[i + 1]! : flag.replace(/^--(import|require)=/, '');
-    if (/^--(test|watch|inspect|debug|eval|print|input-type|experimental-test)|^-[ep]$/.test(flag)) continue;
+    if (/^--(test|watch|inspect|debug|eval|print|input-type|experimental-test)/.test(flag)) continue;
     if (!keepTypeScript && /^(--import|--require|-r)(=|$)/.test(flag) && /(^tsx$|^tsx\/|[\\/]tsx[\\/]dist[\\/])/.test(value)) {
       if (valued) i += 1;
       continue;
