@@ -29,7 +29,7 @@ export function parentPreloads(): string[] {
 
 /**
  * `execArgv` for a child running the bootstrap: the parent's flags, less those that make no sense
- * for `-e` (test runner, watch, inspector), and less tsx when the child's own code is JavaScript:
+ * for `-e` (its own -e/-p script, REPL, test runner, watch, inspector), and less tsx when the child's own code is JavaScript:
  * its thread registers tsx only if the target is TypeScript, which saves ~150 ms per child.
  */
 export function childExecArgv(keepTypeScript: boolean): string[] {
@@ -44,7 +44,7 @@ export function childExecArgv(keepTypeScript: boolean): string[] {
     }
     const valued = (flag === '--import' || flag === '--require' || flag === '-r') && i + 1 < argv.length;
     const value = valued ? argv[i + 1]! : flag.replace(/^--(import|require)=/, '');
-    if (/^--(test|watch|inspect|debug|eval|print|input-type|experimental-test)/.test(flag)) continue;
+    if (/^(--(test|watch|inspect|debug|eval|print|input-type|experimental-test|interactive|check)|-[ic])/.test(flag)) continue;
     if (!keepTypeScript && /^(--import|--require|-r)(=|$)/.test(flag) && /(^tsx$|^tsx\/|[\\/]tsx[\\/]dist[\\/])/.test(value)) {
       if (valued) i += 1;
       continue;
