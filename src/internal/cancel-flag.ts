@@ -1,4 +1,4 @@
-// The shared-memory cancellation flag: one Int32Array slot per thread, and its layout.
+// The shared-memory cancellation flag of a thread, and its slot layout.
 
 /**
  * Slot layout of the flag's `Int32Array` (one `SharedArrayBuffer` per thread):

@@ -116,11 +116,10 @@ export abstract class Lifecycle<T extends Target = Target> {
     this.#name = opts.name ?? defaultName();
     this.#daemon = opts.daemon ?? false;
     this.#args = opts.args ? [...opts.args] : [];
+    // As in Python, an overridden run() is what the thread runs; the target is then only run()'s business.
     const overridden = Object.getPrototypeOf(this).run !== Lifecycle.prototype.run;
-    if (opts.target !== undefined || !overridden) {
-      this.#spec = targetSpec(opts.target, this.#name);
-      this.#target = opts.target;
-    }
+    if (!overridden) this.#spec = targetSpec(opts.target, this.#name);
+    this.#target = opts.target;
     this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
   }
 

@@ -896,6 +896,18 @@ export function lifecycleContract(backend: Backend): void {
         assert.deepEqual(await t.result(), ['T-minus 3 (1)', 'T-minus 2 (1)', 'T-minus 1 (1)']);
       });
 
+      test('run() - an overridden run() is what runs, also when a target is given (as in Python)', T, async () => {
+        class Overriding extends Base {
+          constructor() {
+            super({ target: () => 'the target', name: 'overriding' });
+          }
+          override run(): string {
+            return 'run()';
+          }
+        }
+        assert.equal(await new Overriding().start().result(), 'run()');
+      });
+
       test('run() - may use the in-thread functions and be cancelled like any target', T, async () => {
         class Sleeper extends Base {
           constructor(readonly flag: Int32Array) {
