@@ -129,12 +129,12 @@ describe('Process - what only a process has', () => {
   });
 
   test('nothing lost at exit - a 4 MB result and all stdout/stderr arrive before the Process ends', { timeout: 60_000 }, async () => {
-    const program = runFixture('process-output.ts', ['5000']);
+    const program = runFixture('process-output.ts', ['20000']);
     const exit = await program.exited();
     assert.equal(exit.code, 0, exit.stderr);
     const lines = exit.stdout.split('\n').filter((line) => line.startsWith('line '));
-    assert.equal(lines.length, 5000);
-    assert.equal(lines[4999]?.split(' ')[1], '4999');
+    assert.equal(lines.length, 20000);
+    assert.equal(lines[19999]?.split(' ')[1], '19999');
     assert.match(exit.stdout, /result 4194304 exitCode 0\n$/);
     assert.match(exit.stderr, /stderr line/);
   });

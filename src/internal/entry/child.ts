@@ -11,6 +11,7 @@ import { CANCEL, REASON, createFlag } from '../cancel-flag.js';
 import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
 import type { Importer } from '../run-target.js';
 import { runThread } from '../run-thread.js';
+import { interceptOutput, writeFully } from '../output.js';
 
 
 const WATCHER = `'use strict';
@@ -52,6 +53,8 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
   process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 
   const next = () => new Promise<ToThread>((resolve) => process.once('message', resolve));
+  // Written to the inherited descriptors at once: nothing is lost when the child exits or is terminated.
+  interceptOutput((stream, chunk) => writeFully(stream === 'stdout' ? 1 : 2, chunk));
   const first = await next();
   if (first.kind !== 'start') throw new Error('threadkit internal error: the child got no start message');
 
