@@ -2,8 +2,8 @@
 //
 // Shared memory cannot cross processes: results and messages travel over IPC, cancels over a
 // control socket that a watcher thread in the child reads (see entry/child.ts), so a cancel
-// reaches a child blocked in sleepSync() in one hop, and the child notices at once when its
-// parent is gone.
+// reaches a child blocked in sleepSync() in one message hop plus a shared-memory wake, and the
+// child notices at once when its parent is gone.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -18,7 +18,7 @@ const ENTRY = entryUrl('child', import.meta.url);
 /** How long terminate() lets a child handle SIGTERM before SIGKILL. */
 export const TERMINATE_LINGER_MS = 1000;
 
-/** Every child still running, killed when this process exits (belt and braces: children also watch the IPC channel). */
+/** Every child still running, killed when this process exits (belt and braces: children also watch their control socket). */
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
