@@ -6,13 +6,14 @@
  * | index    | written by                          | read by                            | values          |
  * |----------|-------------------------------------|------------------------------------|-----------------|
  * | `CANCEL` | the owner (`cancel()`; for a        | the thread: `cancelled()`;         | 0 running,      |
- * |          | Process, the child's main thread    | `sleepSync()` waits on it;         | 1 cancelled     |
- * |          | on the IPC cancel)                  | `sleep()`/`cancelSignal()` watch it|                 |
+ * |          | Process, the child's watcher thread | `sleepSync()` waits on it;         | 1 cancelled     |
+ * |          | on a control-socket cancel)         | `sleep()`/`cancelSignal()` watch it|                 |
  * | `REASON` | the owner, right after it has       | the thread, before it reads the    | 0 not yet,      |
  * |          | posted the cancel reason message    | reason from its port               | 1 posted        |
  *
  * The owner stores 1 in `CANCEL` and `Atomics.notify`s it first, so the thread wakes without
- * waiting for the message; then it posts the reason and raises `REASON`. Neither goes back to 0.
+ * waiting for the message; then it posts the reason (if any) and raises and notifies `REASON`.
+ * Neither goes back to 0.
  */
 export const CANCEL = 0;
 export const REASON = 1;
@@ -28,20 +29,15 @@ export function raiseFlag(flag: Int32Array): void {
   if (Atomics.exchange(flag, CANCEL, 1) === 0) Atomics.notify(flag, CANCEL);
 }
 
-/**
- * Says the reason message has been posted. No notify: that would contend with the thread that
- * is waking up from `CANCEL` (V8 guards every wait and notify with one lock); the reader waits
- * in short steps instead, and only in the rare moment between the two stores.
- */
+/** Says the reason message has been posted (after `raiseFlag`, so the thread is already awake). */
 export function reasonPosted(flag: Int32Array): void {
   Atomics.store(flag, REASON, 1);
+  Atomics.notify(flag, REASON);
 }
 
-/** Waits (bounded: 1 s) until the owner has posted the cancel reason. */
+/** Waits until the owner has posted the cancel reason (bounded: 1 s), which follows the flag at once. */
 export function awaitReason(flag: Int32Array): void {
-  for (let step = 0; Atomics.load(flag, REASON) === 0 && step < 10_000; step += 1) {
-    Atomics.wait(flag, REASON, 0, step < 100 ? 0.01 : 0.1);
-  }
+  Atomics.wait(flag, REASON, 0, 1000);
 }
 
 /** Whether the flag is set: a single shared-memory load. */

@@ -6,6 +6,7 @@
 // also notices at once when the parent is gone (the socket closes) and then kills this process.
 
 import { writeSync } from 'node:fs';
+import { deserialize } from 'node:v8';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { CANCEL, REASON, createFlag } from '../cancel-flag.js';
 import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
@@ -13,7 +14,8 @@ import type { Importer } from '../run-target.js';
 import { runThread } from '../run-thread.js';
 import { interceptOutput, writeFully } from '../output.js';
 
-
+// Raises the flag as cancel-flag.ts's raiseFlag() and reasonPosted() do: it runs as a plain
+// script in its own thread, so it loads no module.
 const WATCHER = `'use strict';
 const { workerData: { flag: buffer, port } } = require('node:worker_threads');
 const { Socket } = require('node:net');
@@ -30,6 +32,7 @@ socket.on('data', (chunk) => {
     if (Atomics.exchange(flag, ${CANCEL}, 1) === 0) Atomics.notify(flag, ${CANCEL});
     port.postMessage({ kind: 'cancel', reason });
     Atomics.store(flag, ${REASON}, 1);
+    Atomics.notify(flag, ${REASON});
   }
 });
 // Pay first-call costs now, not on the first cancel.
@@ -55,7 +58,8 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
   const next = () => new Promise<ToThread>((resolve) => process.once('message', resolve));
   // Written to the inherited descriptors at once: nothing is lost when the child exits or is terminated.
   interceptOutput((stream, chunk) => writeFully(stream === 'stdout' ? 1 : 2, chunk));
-  const first = await next();
+  // The start message comes serialized once by the parent (which checked it could be sent).
+  const first = deserialize((await next()) as unknown as Uint8Array) as ToThread;
   if (first.kind !== 'start') throw new Error('threadkit internal error: the child got no start message');
 
   await runThread({

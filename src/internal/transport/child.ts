@@ -45,8 +45,10 @@ export function ipcCloneable(value: unknown): boolean {
  */
 export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransport {
   const start: ToThread = { kind: 'start', target: spec.target, args: spec.args, info: spec.info };
+  // Serialized once, before spawning: what cannot be sent starts nothing; the bytes are what the child gets.
+  let startBytes: Buffer;
   try {
-    serialize(start);
+    startBytes = serialize(start);
   } catch (error) {
     throw new DOMException(describe(error), 'DataCloneError');
   }
@@ -108,7 +110,7 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
         : spawnError,
     });
   });
-  if (child.connected) child.send(start);
+  if (child.connected) child.send(startBytes);
   if (spec.daemon) unref(child);
 
   return {
