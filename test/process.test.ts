@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { Process, Thread, ThreadCrashedError, sleep, sleepSync, type ExceptHookInfo } from 'threadkit';
+import { Process, TaskError, Thread, ThreadCrashedError, sleep, sleepSync, type ExceptHookInfo } from 'threadkit';
 import { lifecycleContract } from './contract/lifecycle.ts';
 import { blockInNative } from './fixtures/native.ts';
 import { Program, killLeftoverChildren, runFixture } from './support/child.ts';
@@ -114,6 +114,23 @@ describe('Process - what only a process has', () => {
     const stdout = await terminateWithHandler('blocking');
     assert.doesNotMatch(stdout, /handler ran/);
     assert.match(stdout, /^outcome terminated exitCode null signalCode SIGKILL$/m);
+  });
+
+  test('.start() - refuses a SharedArrayBuffer argument: shared memory cannot cross processes', T, () => {
+    const p = new Process({ target: (_a: unknown) => 1, args: [new SharedArrayBuffer(8)], name: 'Sharer' });
+    assert.throws(
+      () => p.start(),
+      (error: unknown) => {
+        assert.ok(error instanceof TaskError, show(error));
+        assert.equal(
+          error.message,
+          'Cannot start Sharer: args[0] (a SharedArrayBuffer) cannot be sent to the process: shared memory cannot cross ' +
+            'processes. Use a Thread to share it, or pass a copy (an ArrayBuffer or a typed array) to the Process.',
+        );
+        return true;
+      },
+    );
+    assert.equal(p.ident, null, 'nothing was started');
   });
 
   test('killed from outside - ends failed with ThreadCrashedError naming the signal', T, async () => {

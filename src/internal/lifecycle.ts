@@ -9,6 +9,7 @@ import { assertNever, type FromThread, type TargetSpec } from './protocol.js';
 import { cloneable, rebuildThrown } from './serialize.js';
 import { transition, type ThreadState } from './state.js';
 import type { ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
+import { typeName, unsendableError } from './unsendable.js';
 import { validateMs, validateTimeout } from './validate.js';
 
 export type { ThreadState, ResourceLimits };
@@ -453,11 +454,7 @@ export abstract class Lifecycle<T extends Target = Target> {
         : target.kind === 'subclass'
           ? 'a field of the subclass'
           : 'its arguments';
-    return new TaskError(
-      `Cannot start ${this.#name}: ${what} cannot be sent to the ${this.kind.toLowerCase()}: ${error.message.replace(/\.$/, '')}. ` +
-        'Arguments travel by structured clone: pass data (and SharedArrayBuffers), not functions, symbols or sockets.',
-      { cause: error },
-    );
+    return unsendableError(this.#name, this.kind, what, error);
   }
 
   /** Whether one value can travel to this backend. */
@@ -482,11 +479,4 @@ function validateLimits(limits: unknown): ResourceLimits | undefined {
     }
   }
   return { ...(limits as ResourceLimits) };
-}
-
-function typeName(value: unknown): string {
-  if (typeof value === 'function') return `a function${value.name ? ` ${value.name}` : ''}`;
-  if (typeof value === 'symbol') return 'a symbol';
-  if (typeof value === 'object' && value !== null) return `a ${value.constructor?.name ?? 'object'}`;
-  return typeof value;
 }

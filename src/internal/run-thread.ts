@@ -3,6 +3,7 @@
 import { TaskError, describe } from '../errors.js';
 import { isRaised } from './cancel-flag.js';
 import { setContext } from './context.js';
+import { sentence } from './unsendable.js';
 import type { FromThread, TargetSpec, ThreadInfo } from './protocol.js';
 import { ending, loadTarget, type Importer } from './run-target.js';
 import type { MessagePort } from 'node:worker_threads';
@@ -46,7 +47,7 @@ export async function runThread(options: RunOptions): Promise<void> {
       send(message, leave);
     } catch (error) {
       const unsent = new TaskError(
-        `The return value of ${info.name} could not be sent back: ${describe(error)}. ` +
+        `The return value of ${info.name} could not be sent back: ${sentence(describe(error))} ` +
           'Return data that structured clone can copy (no functions, symbols, sockets or class behaviour).',
         { cause: error },
       );

@@ -857,11 +857,78 @@ export function lifecycleContract(backend: Backend): void {
         }
       });
 
+      test('.start() - an argument whose getter throws: TaskError naming args[i], the getter\'s error as cause; nothing starts', T, () => {
+        const exploded = new Error('getter exploded');
+        const before = activeCount();
+        const resources = process.getActiveResourcesInfo().sort();
+        const t = new Ctor({
+          target: (_a: number, _b: unknown) => 1,
+          args: [
+            1,
+            {
+              get x(): never {
+                throw exploded;
+              },
+            },
+          ],
+        });
+        assert.throws(
+          () => t.start(),
+          (error: unknown) => {
+            assert.ok(error instanceof TaskError, show(error));
+            assert.equal(error.code, 'ERR_TASK');
+            assert.match(error.message, /args\[1\] \(an object\)/);
+            assert.match(error.message, /getter exploded/);
+            assert.equal(error.cause, exploded, 'the getter\'s own error is the cause');
+            return true;
+          },
+        );
+        assert.equal(t.state, 'new');
+        assert.equal(t.ident, null, 'nothing was started');
+        assert.equal(activeCount(), before);
+        assert.deepEqual(process.getActiveResourcesInfo().sort(), resources, 'no worker, child or port was created');
+      });
+
+      test('.start() - names what cannot be sent with its type and a correct article, in one sentence each', T, () => {
+        class Widget {
+          readonly onClick = () => 1;
+        }
+        class Item {
+          readonly render = () => 1;
+        }
+        const cases: Array<[unknown, string]> = [
+          [() => 2, 'a function'],
+          [{ callback: () => 2 }, 'an object'],
+          [Object.assign(Object.create(null) as object, { callback: () => 2 }), 'an object'],
+          [new Map([['k', () => 2]]), 'a Map'],
+          [new Widget(), 'a Widget'],
+          [new Item(), 'an Item'],
+        ];
+        for (const [bad, type] of cases) {
+          const t = new Ctor({ target: (_a: unknown) => 1, args: [bad], name: 'Sender' });
+          assert.throws(
+            () => t.start(),
+            (error: unknown) => {
+              assert.ok(error instanceof TaskError, show(error));
+              assert.ok(
+                error.message.startsWith(`Cannot start Sender: args[0] (${type}) cannot be sent to the ${kind.toLowerCase()}: `),
+                error.message,
+              );
+              assert.doesNotMatch(error.message, /\.\./, 'no double period');
+              assert.doesNotMatch(error.message, /\ba [AEIOU]/, 'no "a" before a vowel');
+              return true;
+            },
+          );
+        }
+      });
+
       test('.result() - a return value that cannot be sent back fails with TaskError, the clone error as cause', T, async () => {
         const t = new Ctor({ target: () => ({ ok: true, callback: () => 1 }) });
         const error = await failure(t);
         assert.ok(error instanceof TaskError, show(error));
         assert.match(error.message, /return value/i);
+        assert.match(error.message, /could not be sent back: .*could not be cloned\. Return data/);
+        assert.doesNotMatch(error.message, /\.\./, 'no double period');
         assert.ok(error.cause instanceof Error, `cause: ${show(error.cause)}`);
         assert.match(error.cause.message, /could not be cloned/);
         assert.equal(t.outcome?.status, 'failed');

@@ -13,6 +13,7 @@ import { bootstrapSource, entryUrl, childExecArgv, isTypeScript, parentPreloads,
 import { getContext } from '../context.js';
 import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
 import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
+import { cloneFailure } from '../unsendable.js';
 
 const ENTRY = entryUrl('child', import.meta.url);
 /** How long terminate() lets a child handle SIGTERM before SIGKILL. */
@@ -50,7 +51,7 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   try {
     startBytes = serialize(start);
   } catch (error) {
-    throw new DOMException(describe(error), 'DataCloneError');
+    throw cloneFailure(error);
   }
   const typescript = isTypeScript(ENTRY) || ('module' in spec.target && isTypeScript(spec.target.module));
   const boot: BootData = { entry: ENTRY, preloads: parentPreloads(), typescript };
