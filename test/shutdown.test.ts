@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { Thread, activeCount, stopAll } from 'threadkit';
+import { Thread, activeCount, stopAll, stopOnSignals } from 'threadkit';
 import { killLeftoverChildren, runFixture, type Exit } from './support/child.ts';
 import { newFlag, reached } from './support/flag.ts';
 import { guardThreads, T } from './support/guard.ts';
@@ -30,6 +30,18 @@ describe('stopAll()', () => {
     assert.ok(ms < 2_000, `took ${ms} ms`);
   });
 
+  test('stopAll() - validates its options, also with no live thread', T, async () => {
+    await assert.rejects(stopAll(5 as never), {
+      name: 'TypeError',
+      message: 'Expected `options` to be an object or undefined, got `5` (number)',
+    });
+    await assert.rejects(stopAll({ grace: 5 } as never), {
+      name: 'TypeError',
+      message: 'Unknown option `grace` for stopAll(); expected one of: graceMs',
+    });
+    await assert.rejects(stopAll({ graceMs: -1 }), RangeError);
+  });
+
   test('stopAll() - with no live thread resolves with []', T, async () => {
     assert.deepEqual(await stopAll(), []);
   });
@@ -48,6 +60,30 @@ describe('stopOnSignals()', () => {
       return program.exited();
     });
   }
+
+  test('stopOnSignals() - validates its options at the call, installing no handler when they are wrong', T, () => {
+    const listeners = () => ['SIGINT', 'SIGTERM', 'SIGHUP'].map((signal) => process.listenerCount(signal));
+    const before = listeners();
+    const expectations: Array<[unknown, ErrorConstructor, string]> = [
+      [5, TypeError, 'Expected `options` to be an object or undefined, got `5` (number)'],
+      [{ grace: 5 }, TypeError, 'Unknown option `grace` for stopOnSignals(); expected one of: graceMs, signals'],
+      [{ graceMs: -1 }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `-1` (number)'],
+      [{ graceMs: Number.NaN }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `NaN` (number)'],
+      [{ signals: 'SIGINT' }, TypeError, 'Expected `signals` to be an array of signal names such as \'SIGINT\', got `"SIGINT"` (string)'],
+      [{ signals: ['SIGNOPE'] }, TypeError, "Expected `signals` to list signal names such as 'SIGINT', got `SIGNOPE`"],
+    ];
+    for (const [options, Cls, message] of expectations) {
+      assert.throws(() => stopOnSignals(options as never), (error: unknown) => {
+        assert.ok(error instanceof Cls, `${JSON.stringify(options)}: ${String(error)}`);
+        assert.equal(error.message, message);
+        return true;
+      });
+    }
+    assert.deepEqual(listeners(), before, 'no handler was installed');
+    const uninstall = stopOnSignals({ graceMs: 0, signals: ['SIGHUP'] });
+    assert.equal(process.listenerCount('SIGHUP'), before[2]! + 1);
+    uninstall();
+  });
 
   for (const behaviour of ['busy', 'polite'] as const) {
     test(`stopOnSignals() - SIGINT stops a ${behaviour} non-daemon thread and exits promptly with 130`, T, async () => {

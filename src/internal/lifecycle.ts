@@ -10,7 +10,7 @@ import { cloneable, rebuildThrown } from './serialize.js';
 import { transition, type ThreadState } from './state.js';
 import type { ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
 import { typeName, unsendableError } from './unsendable.js';
-import { validateMs, validateTimeout } from './validate.js';
+import { validateStopOptions, validateTimeout } from './validate.js';
 
 export type { ThreadState, ResourceLimits };
 
@@ -318,11 +318,11 @@ export abstract class Lifecycle<T extends Target = Target> {
    * Both: cancel(), wait up to `graceMs` (default 1000) for the thread to end by itself, then
    * terminate(). Resolves with the outcome: 'cancelled' (or how it ended) when it stopped in
    * time, 'terminated' otherwise. Idempotent. Before start() it is terminate().
+   * @throws {TypeError} (rejects) when `options` is not an object or has an unknown key.
    * @throws {RangeError} (rejects) when `graceMs` is not a finite number >= 0.
    */
-  async stop(options: StopOptions = {}): Promise<Outcome<ResultOf<T>>> {
-    const graceMs = options.graceMs ?? 1000;
-    validateMs(graceMs, 'graceMs', false);
+  async stop(options?: StopOptions): Promise<Outcome<ResultOf<T>>> {
+    const { graceMs } = validateStopOptions(options, 'stop()');
     if (this.#state === 'new') return this.terminate();
     this.cancel();
     if (this.isAlive() && !(await this.join(graceMs))) return this.terminate();

@@ -600,6 +600,35 @@ export function lifecycleContract(backend: Backend): void {
         await assert.rejects(t.result(), TerminatedError);
       });
 
+      test('.stop() - validates its options like the constructor: wrong type, unknown key, bad graceMs; nothing is stopped', T, async () => {
+        const flag = newFlag();
+        const t = new Ctor({ target: signalThenSleep, args: [flag] });
+        const fresh = new Ctor({ target: () => 1 });
+        const expectations: Array<[unknown, ErrorConstructor, string | RegExp]> = [
+          [5, TypeError, 'Expected `options` to be an object or undefined, got `5` (number)'],
+          [null, TypeError, 'Expected `options` to be an object or undefined, got `null` (null)'],
+          [{ grace: 5 }, TypeError, 'Unknown option `grace` for stop(); expected one of: graceMs'],
+          [{ graceMs: -1 }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `-1` (number)'],
+          [{ graceMs: Number.NaN }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `NaN` (number)'],
+          [{ graceMs: '10' }, RangeError, /^Expected `graceMs` to be a finite number >= 0, got `"10"` \(string\)$/],
+        ];
+        for (const [options, Cls, message] of expectations) {
+          await assert.rejects(fresh.stop(options as never), (error: unknown) => {
+            assert.ok(error instanceof Cls, `${show(options)}: ${show(error)}`);
+            if (typeof message === 'string') assert.equal(error.message, message);
+            else assert.match(error.message, message);
+            return true;
+          });
+        }
+        assert.equal(fresh.state, 'new', 'a refused stop() does not terminate a new thread');
+        t.start();
+        await running(t, flag);
+        await assert.rejects(t.stop({ graceMs: -1 }), RangeError);
+        await assert.rejects(t.stop(5 as never), TypeError);
+        assert.equal(t.state, 'running', 'a refused stop() does not cancel a running thread');
+        assert.equal((await t.stop({ graceMs: 5_000 })).status, 'cancelled');
+      });
+
       test('.cancel(), .terminate(), .stop() - after the end have no effect', T, async () => {
         const t = new Ctor({ target: () => 'value' }).start();
         await t.join();
