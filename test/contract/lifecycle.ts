@@ -1,6 +1,9 @@
 // The lifecycle contract (API.md §1–3), written once and run against every backend (Thread, Process).
 
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -21,7 +24,7 @@ import {
   sleepSync,
   type ExceptHookInfo,
 } from 'threadkit';
-import { add, multiplyAsync, parse } from '../fixtures/tasks.ts';
+import { add, markRan, multiplyAsync, parse } from '../fixtures/tasks.ts';
 import { guardThreads, T } from '../support/guard.ts';
 import { newFlag, reached, show } from '../support/flag.ts';
 import { signalThenCheckpoint, signalThenSleep, signalThenSleepAndReturn, signalThenSpin } from '../support/targets.ts';
@@ -73,20 +76,54 @@ export function lifecycleContract(backend: Backend): void {
       await untilState(t, 'running');
     }
 
-    function assertNeverRan(ran: Int32Array): void {
-      if (sharesMemory) assert.equal(Atomics.load(ran, 0), 0, 'the target ran');
+    /** Where run probes leave their marker files; removed after the suite. */
+    let probeDir = '';
+    before(() => {
+      probeDir = mkdtempSync(join(tmpdir(), 'threadkit-ran-'));
+    });
+    after(() => rmSync(probeDir, { recursive: true, force: true }));
+    let probes = 0;
+
+    /** A run probe for the markRan target (fixtures/tasks.ts): a flag (threads) and a marker file (any backend). */
+    function newProbe(): { flag: Int32Array; marker: string } {
+      probes += 1;
+      return { flag: newFlag(), marker: join(probeDir, `ran-${probes}`) };
+    }
+
+    /** Fails when markRan ran with this probe: its marker file exists (or, for a thread, its flag is set). */
+    function assertNeverRan(probe: { flag: Int32Array; marker: string }): void {
+      if (sharesMemory) assert.equal(Atomics.load(probe.flag, 0), 0, 'the target ran: it set its flag');
+      assert.equal(existsSync(probe.marker), false, 'the target ran: it left its marker file');
     }
 
     /** Runs `t` to its end and returns the error result() rejects with (fails when it resolves). */
     async function failure(t: Runner): Promise<unknown> {
       if (t.state === 'new') t.start();
+      let value: unknown;
       try {
-        const value = await t.result();
-        assert.fail(`${t.name} completed with ${show(value)}, expected it to fail`);
+        value = await t.result();
       } catch (error) {
         return error;
       }
+      assert.fail(`${t.name} completed with ${show(value)}, expected it to fail`);
     }
+
+    describe('the suite\'s own probes', () => {
+      test('failure() - fails the test when the thread completes instead', T, async () => {
+        await assert.rejects(failure(new Ctor({ target: () => 'fine' })), (error: unknown) => {
+          assert.ok(error instanceof assert.AssertionError, show(error));
+          assert.match(error.message, /completed with "fine", expected it to fail/);
+          return true;
+        });
+      });
+
+      test('assertNeverRan() - fails when the markRan target did run', T, async () => {
+        const probe = newProbe();
+        const t = new Ctor({ target: markRan, args: [probe.flag, probe.marker] }).start();
+        assert.equal(await t.result(), 'ran');
+        assert.throws(() => assertNeverRan(probe), assert.AssertionError);
+      });
+    });
 
     describe('construction', () => {
       test('.name - defaults to <Kind>-N, counting up in this process', T, () => {
@@ -506,14 +543,9 @@ export function lifecycleContract(backend: Backend): void {
     });
 
     describe('stopping in every state', () => {
-      const marksRan = (ran: Int32Array) => {
-        Atomics.store(ran, 0, 1);
-        return 'ran';
-      };
-
       test('.cancel() - in state new: start() then ends it cancelled without running the target', T, async () => {
-        const ran = newFlag();
-        const t = new Ctor({ target: marksRan, args: [ran] });
+        const ran = newProbe();
+        const t = new Ctor({ target: markRan, args: [ran.flag, ran.marker] });
         t.cancel('changed my mind');
         assert.equal(t.state, 'new');
         t.start();
@@ -525,8 +557,8 @@ export function lifecycleContract(backend: Backend): void {
       });
 
       test('.terminate() - in state new: ends it at once as terminated; start() then throws ThreadStateError', T, async () => {
-        const ran = newFlag();
-        const t = new Ctor({ target: marksRan, args: [ran] });
+        const ran = newProbe();
+        const t = new Ctor({ target: markRan, args: [ran.flag, ran.marker] });
         const outcome = await t.terminate();
         assert.deepEqual(outcome, { status: 'terminated' });
         assert.equal(t.state, 'ended');
@@ -544,8 +576,8 @@ export function lifecycleContract(backend: Backend): void {
       });
 
       test('.cancel() - while starting: the target never runs and the thread ends cancelled', T, async () => {
-        const ran = newFlag();
-        const t = new Ctor({ target: marksRan, args: [ran] }).start();
+        const ran = newProbe();
+        const t = new Ctor({ target: markRan, args: [ran.flag, ran.marker] }).start();
         assert.equal(t.state, 'starting');
         t.cancel('too late');
         await t.join();
@@ -555,8 +587,8 @@ export function lifecycleContract(backend: Backend): void {
       });
 
       test('.terminate() - while starting: the target never runs and the outcome is terminated', T, async () => {
-        const ran = newFlag();
-        const t = new Ctor({ target: marksRan, args: [ran] }).start();
+        const ran = newProbe();
+        const t = new Ctor({ target: markRan, args: [ran.flag, ran.marker] }).start();
         assert.equal(t.state, 'starting');
         const outcome = await t.terminate();
         assert.deepEqual(outcome, { status: 'terminated' });
@@ -565,8 +597,8 @@ export function lifecycleContract(backend: Backend): void {
       });
 
       test('.stop() - while starting: the target never runs', T, async () => {
-        const ran = newFlag();
-        const t = new Ctor({ target: marksRan, args: [ran] }).start();
+        const ran = newProbe();
+        const t = new Ctor({ target: markRan, args: [ran.flag, ran.marker] }).start();
         const outcome = await t.stop({ graceMs: 1_000 });
         assert.ok(outcome.status === 'cancelled' || outcome.status === 'terminated', show(outcome));
         assertNeverRan(ran);
