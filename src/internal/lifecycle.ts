@@ -91,7 +91,7 @@ export abstract class Lifecycle<T extends Target = Target> {
   #ended: Promise<void>;
   #markEnded!: () => void;
   #waiters = 0;
-  /** Child processes the thread started and that are still running (a terminated worker does not end them). */
+  /** Child processes the thread started and that are still running (a terminated worker does not end them); -pid: its group. */
   #children = new Set<number>();
 
   constructor(options: ThreadOptions<T> | undefined, kind: string, defaultName: () => string) {
@@ -360,8 +360,9 @@ export abstract class Lifecycle<T extends Target = Target> {
         this.#exitCalled = message.code;
         return;
       case 'child':
-        if (message.alive) this.#children.add(message.pid);
-        else this.#children.delete(message.pid);
+        // A negative pid stands for the child's process group, as for process.kill().
+        if (message.alive) this.#children.add(message.group === true ? -message.pid : message.pid);
+        else this.#children.delete(message.group === true ? -message.pid : message.pid);
         return;
       default:
         assertNever(message);

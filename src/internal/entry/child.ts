@@ -37,10 +37,26 @@ socket.on('data', (chunk) => {
 });
 // Pay first-call costs now, not on the first cancel.
 deserialize(require('node:v8').serialize(undefined));
-const orphaned = () => process.kill(process.pid, 'SIGKILL');
+// The child leads its process group: the target's own children go with it.
+const orphaned = () => {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.kill(process.pid, 'SIGKILL');
+  }
+};
 socket.on('end', orphaned);
 socket.on('error', orphaned);
 `;
+
+/** Kills this process and, when it leads its process group (it does, spawned by a Process), the group. */
+function killGroup(): void {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.kill(process.pid, 'SIGKILL');
+  }
+}
 
 /** Called by the bootstrap: starts the watcher, waits for the start message, runs the target here. */
 export async function main(_boot: unknown, importer: Importer): Promise<void> {
@@ -53,7 +69,7 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
     transferList: [port1],
   });
   watcher.unref();
-  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+  process.on('disconnect', killGroup);
 
   const next = () => new Promise<ToThread>((resolve) => process.once('message', resolve));
   // Written to the inherited descriptors at once: nothing is lost when the child exits or is terminated.
