@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Thread, activeCount, stopAll, stopOnSignals } from 'threadkit';
-import { killLeftoverChildren, runFixture, type Exit } from './support/child.ts';
+import { Program, fixture, killLeftoverChildren, runFixture, type Exit } from './support/child.ts';
 import { newFlag, reached } from './support/flag.ts';
 import { guardThreads, T } from './support/guard.ts';
+import { exists, gone } from './support/processes.ts';
 import { signalThenSleepForever, signalThenSpin } from './support/targets.ts';
 import { timed } from './support/timed.ts';
 
@@ -101,5 +102,39 @@ describe('stopOnSignals()', () => {
   test('stopOnSignals() - the function it returns uninstalls the handlers', T, async () => {
     const { value: exit } = await signalFixture(['busy', 'uninstall'], 'SIGINT');
     assert.equal(exit.signal, 'SIGINT', `exit ${exit.code} ${exit.signal}: the default SIGINT handler should have run`);
+  });
+});
+
+describe('Ctrl-C', () => {
+  /**
+   * Runs the ctrl-c fixture in its own process group, as a terminal runs a job, until both its
+   * targets run; then sends SIGINT to the whole group, as Ctrl-C does. Resolves with its exit and
+   * the pid of its Process's child.
+   */
+  async function ctrlC(mode: 'install' | 'none'): Promise<{ exit: Exit; pid: number }> {
+    const program = new Program(process.execPath, ['--import', 'tsx', fixture('ctrl-c.ts'), mode], { detached: true });
+    await program.waitForLine('process running');
+    await program.waitForLine('thread running');
+    const pid = Number(program.lines().find((line) => line.startsWith('pid '))!.slice(4));
+    assert.ok(exists(pid), 'the Process child runs');
+    process.kill(-program.child.pid!, 'SIGINT');
+    return { exit: await program.exited(), pid };
+  }
+
+  test('stopOnSignals() - Ctrl-C stops a Process politely, like a Thread: its cleanup runs, outcome cancelled', T, async () => {
+    const { exit, pid } = await ctrlC('install');
+    assert.equal(exit.code, 130, `exit ${exit.code} ${exit.signal}\nstdout: ${exit.stdout}\nstderr: ${exit.stderr}`);
+    for (const kind of ['process', 'thread']) {
+      assert.match(exit.stdout, new RegExp(`^${kind} cleanup$`, 'm'), `${kind}: no cleanup\n${exit.stdout}`);
+      assert.match(exit.stdout, new RegExp(`^${kind} outcome cancelled$`, 'm'), `${kind}: not cancelled\n${exit.stdout}`);
+    }
+    assert.doesNotMatch(exit.stderr, /Exception in thread/);
+    await gone(pid, 5_000);
+  });
+
+  test('without stopOnSignals() - Ctrl-C ends the program, and its Process child goes with it', T, async () => {
+    const { exit, pid } = await ctrlC('none');
+    assert.equal(exit.signal, 'SIGINT', `exit ${exit.code} ${exit.signal}\nstderr: ${exit.stderr}`);
+    await gone(pid, 5_000);
   });
 });
