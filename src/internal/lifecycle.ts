@@ -64,7 +64,8 @@ export abstract class Lifecycle<T extends Target = Target> {
    * `{ thread, error }`. By default prints `Exception in thread <name>:` and the error (stack,
    * cause, own properties) to stderr. Assign a function to replace it, null to restore the default.
    * `Thread.excepthook` and `Process.excepthook` are this one hook. Not called for cancelled or
-   * terminated threads. A hook that throws is reported on stderr; it never crashes the program.
+   * terminated threads. A hook that throws, or returns a promise that rejects, is reported on
+   * stderr; it never crashes the program.
    */
   static get excepthook(): ExceptHook {
     return getExcepthook();
