@@ -147,11 +147,11 @@ async function runBlock(dir: string, block: Block): Promise<{ code: number | nul
   return { code, signal, output };
 }
 
-describe('README.md', () => {
+describe('README.md code blocks', () => {
   const dir = join(ROOT, `.readme-check-${process.pid}`);
   after(() => rmSync(dir, { recursive: true, force: true }));
   const blocks = readmeBlocks(readFileSync(README, 'utf8')).filter((block) => block.mode !== 'skip');
-  /** The blocks that type-checked, set by the first test. */
+  /** Whether the blocks type-checked: set by the type-check test, which runs first. */
   let checked = false;
 
   test('readmeBlocks() - finds every ```ts block, indented ones too, with its line and readme-check mode', () => {
@@ -167,7 +167,7 @@ describe('README.md', () => {
     assert.ok(blocks.length >= 5, `only ${blocks.length} ts blocks found in README.md`);
   });
 
-  test('every ts block type-checks (errors name the README line)', { timeout: 120_000 }, async () => {
+  test('README.md - every ts block type-checks (errors name the README line)', { timeout: 120_000 }, async () => {
     // First pass without preambles: what a fragment is missing, and whether it is a whole program.
     let diagnostics = await typecheck(dir, blocks);
     for (const block of blocks) {
@@ -186,7 +186,7 @@ describe('README.md', () => {
     checked = true;
   });
 
-  test('every complete program among them runs and exits 0', { timeout: 240_000 }, async (t) => {
+  test('README.md - every complete program among its blocks runs and exits 0', { timeout: 240_000 }, async (t) => {
     assert.ok(checked, 'the blocks did not type-check');
     const programs = blocks.filter((block) => block.mode === 'run' || (block.mode === 'default' && !block.named && block.preamble.length === 0));
     assert.ok(programs.length > 0, 'no README block is a complete program');
