@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { Process, Thread, ThreadCrashedError, sleep, sleepSync, type ExceptHookInfo } from 'threadkit';
+import { Process, Thread, ThreadCrashedError, sleepSync, type ExceptHookInfo } from 'threadkit';
 import { lifecycleContract } from './contract/lifecycle.ts';
 import { blockInNative } from './fixtures/native.ts';
 import { Program, killLeftoverChildren, runFixture } from './support/child.ts';
