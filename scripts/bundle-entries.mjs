@@ -14,7 +14,10 @@ const entries = ['worker', 'child'];
 
 if (process.env.THREADKIT_UNBUNDLED === '1') {
   for (const name of entries) {
-    writeFileSync(`dist/internal/entry/${name}.cjs`, `// Unbundled (THREADKIT_UNBUNDLED=1): for coverage only.\nmodule.exports = require('./${name}.js');\n`);
+    writeFileSync(
+      `dist/internal/entry/${name}.cjs`,
+      `// Unbundled (THREADKIT_UNBUNDLED=1): for coverage only.\nmodule.exports = require('./${name}.js');\n`,
+    );
   }
 } else {
   await build({
