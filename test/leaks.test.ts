@@ -40,18 +40,19 @@ async function settle(): Promise<void> {
 }
 
 /**
- * Resolves once no filesystem request is in flight on this thread. On Node 22 and later tsx loads
- * modules on the main thread and writes its transform cache (and prunes it) without awaiting the
- * writes, so in a fresh clone this file starts with FSReqCallback/FSReqPromise entries that belong
- * to tsx, not to threadkit; a baseline taken then never matches. Waiting for them (about 15 ms)
- * keeps the final comparison exact: threadkit itself starts no asynchronous filesystem request,
- * so one still open at the end is a leak.
+ * Resolves once no filesystem request has been in flight on this thread for three settle()s in a
+ * row. On Node 22 and later tsx loads modules on the main thread and writes its transform cache
+ * without awaiting the writes, then prunes the cache from a setImmediate; so in a fresh clone this
+ * file starts with FSReqCallback/FSReqPromise entries that belong to tsx, not to threadkit, and a
+ * baseline taken then never matches. Waiting them out (a few ms) keeps the final comparison exact:
+ * threadkit itself starts no asynchronous filesystem request, so one still open at the end is a leak.
  */
 async function filesystemIdle(): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (Object.keys(resources()).some((type) => type.startsWith('FSReq'))) {
+  for (let quiet = 0; quiet < 3; ) {
+    await settle();
+    quiet = Object.keys(resources()).some((type) => type.startsWith('FSReq')) ? 0 : quiet + 1;
     assert.ok(Date.now() < deadline, `filesystem requests still open after 10 s: ${JSON.stringify(resources())}`);
-    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
