@@ -71,7 +71,7 @@ for (const [kind, Ctor] of backends) {
 
     test(`completed - a child the target left running ends with the ${kind.toLowerCase()}`, T, async () => {
       const t = new Ctor({ target: spawnSleepAndReturn }).start();
-      const pid = (await t.result()) as number;
+      const pid = await t.result();
       await gone(pid, GONE_MS);
     });
   });

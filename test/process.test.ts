@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { Process, TaskError, Thread, ThreadCrashedError, sleep, sleepSync, type ExceptHookInfo } from 'threadkit';
+import { Process, TaskError, Thread, ThreadCrashedError, sleepSync, type ExceptHookInfo } from 'threadkit';
 import { lifecycleContract } from './contract/lifecycle.ts';
 import { blockInNative } from './fixtures/native.ts';
 import { Program, killLeftoverChildren, runFixture } from './support/child.ts';

@@ -28,7 +28,7 @@ describe('Thread - worker-only behaviour', () => {
       const t = new Thread({
         target: () => {
           const hoard: number[][] = [];
-          for (;;) hoard.push(new Array(100_000).fill(hoard.length));
+          for (;;) hoard.push(new Array<number>(100_000).fill(hoard.length));
         },
         resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
       }).start();

@@ -91,7 +91,7 @@ export function bootstrapSource(dataExpression: string): string {
     await import(url);
   }
   // The built entries are bundled CommonJS (scripts/bundle-entries.mjs): require() skips the ES module loader.
-  const entry = /\.cjs$/.test(boot.entry) ? require(require('node:url').fileURLToPath(boot.entry)) : await import(boot.entry);
+  const entry = /\\.cjs$/.test(boot.entry) ? require(require('node:url').fileURLToPath(boot.entry)) : await import(boot.entry);
   await entry.main(boot, (specifier) => import(specifier));
 })();
 `;

@@ -14,7 +14,7 @@ export interface ExceptHookInfo {
 export type ExceptHook = (info: ExceptHookInfo) => void | Promise<void>;
 
 /** Prints `Exception in thread <name>:` and the stack (with its cause chain and own properties) to stderr. */
-export const defaultExcepthook: ExceptHook = ({ thread, error }) => {
+export const defaultExcepthook = ({ thread, error }: ExceptHookInfo): void => {
   process.stderr.write(`Exception in thread ${thread.name}:\n${inspect(error)}\n`);
 };
 

@@ -99,7 +99,7 @@ export abstract class Lifecycle<T extends Target = Target> {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new TypeError(`Expected \`options\` to be an object or undefined, ${got(options)}`);
     }
-    const opts = (options ?? {}) as ThreadOptions<T>;
+    const opts = options ?? {};
     for (const key of Object.keys(opts)) {
       if (!OPTION_KEYS.has(key)) {
         throw new TypeError(`Unknown option \`${key}\` for ${kind}; expected one of: ${[...OPTION_KEYS].join(', ')}`);
@@ -119,7 +119,7 @@ export abstract class Lifecycle<T extends Target = Target> {
     this.#daemon = opts.daemon ?? false;
     this.#args = opts.args ? [...opts.args] : [];
     // As in Python, an overridden run() is what the thread runs; the target is then only run()'s business.
-    const overridden = Object.getPrototypeOf(this).run !== Lifecycle.prototype.run;
+    const overridden = (Object.getPrototypeOf(this) as { run: unknown }).run !== Lifecycle.prototype.run;
     if (!overridden) this.#spec = targetSpec(opts.target, this.#name);
     this.#target = opts.target;
     this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
@@ -427,10 +427,10 @@ export abstract class Lifecycle<T extends Target = Target> {
   /** Subclass run(): the methods from the subclass up to the library's class, and the data fields. */
   #subclassSpec(): TargetSpec {
     const methods: Record<string, string> = {};
-    for (let proto = Object.getPrototypeOf(this); proto !== null && !Object.hasOwn(proto, LIBRARY_PROTOTYPE); proto = Object.getPrototypeOf(proto)) {
+    for (let proto = Object.getPrototypeOf(this) as object | null; proto !== null && !Object.hasOwn(proto, LIBRARY_PROTOTYPE); proto = Object.getPrototypeOf(proto) as object | null) {
       for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
         if (key === 'constructor' || key in methods || typeof descriptor.value !== 'function') continue;
-        methods[key] = functionSource(descriptor.value, `${this.constructor.name}.${key}()`);
+        methods[key] = functionSource(descriptor.value as AnyFunction, `${this.constructor.name}.${key}()`);
       }
     }
     const fields: Record<string, unknown> = {};

@@ -21,7 +21,7 @@ export interface RunOptions {
   readonly port: MessagePort;
   readonly importer: Importer;
   /** Sends a message to the owner; throws when it cannot be cloned. Calls `then` once it is on its way. */
-  send(message: FromThread, then?: () => void): void;
+  readonly send: (message: FromThread, then?: () => void) => void;
   /** Tells the owner, synchronously, that the target called process.exit(code). */
   exitCalled(code: number): void;
   /** Asks the owner whether the target may begin; false when it was cancelled first. Default: the flag says. */
@@ -60,7 +60,7 @@ export async function runThread(options: RunOptions): Promise<void> {
       done = true;
       options.exitCalled(Number(code ?? process.exitCode ?? 0) || 0);
     }
-    exit(code as number);
+    exit(code);
   }) as typeof process.exit;
   process.on('uncaughtException', (error) => finish(ending(error, flag, target, info)));
 

@@ -197,7 +197,7 @@ export function lifecycleContract(backend: Backend): void {
         await Promise.all(threads.map((t) => t.join()));
       });
 
-      test('.daemon - defaults to false; settable in the options or as a property before start()', T, async () => {
+      test('.daemon - defaults to false; settable in the options or as a property before start()', T, () => {
         assert.equal(new Ctor({ target: () => 1 }).daemon, false);
         assert.equal(new Ctor({ target: () => 1, daemon: true }).daemon, true);
         const t = new Ctor({ target: () => 1 });
@@ -414,9 +414,9 @@ export function lifecycleContract(backend: Backend): void {
           const error = await failure(t);
           const Cls = globalThis[classes[i]!];
           assert.ok(error instanceof Cls, `expected ${classes[i]}, got ${show(error)}`);
-          assert.equal((error as Error).constructor, Cls);
-          assert.equal((error as Error).name, classes[i]);
-          assert.equal((error as Error).message, `thrown ${classes[i]}`);
+          assert.equal(error.constructor, Cls);
+          assert.equal(error.name, classes[i]);
+          assert.equal(error.message, `thrown ${classes[i]}`);
           assert.equal(t.outcome?.status, 'failed');
           assert.equal(t.outcome?.status === 'failed' && t.outcome.error, error, 'outcome.error is what result() rejects with');
         }
@@ -796,7 +796,7 @@ export function lifecycleContract(backend: Backend): void {
           target: (f: Int32Array) =>
             new Promise((_resolve, reject) => {
               const signal = cancelSignal();
-              signal.addEventListener('abort', () => reject(signal.reason));
+              signal.addEventListener('abort', () => reject(signal.reason as Error));
               Atomics.store(f, 0, 1);
               Atomics.notify(f, 0);
             }),
@@ -898,7 +898,7 @@ export function lifecycleContract(backend: Backend): void {
         assert.equal(await t.start().result(), 41);
       });
 
-      test('.start() - refuses an argument that cannot be sent, naming it, and starts nothing', T, async () => {
+      test('.start() - refuses an argument that cannot be sent, naming it, and starts nothing', T, () => {
         const unsendable: unknown[] = [() => 2, Symbol('nope')];
         for (const bad of unsendable) {
           const before = activeCount();
@@ -1134,7 +1134,7 @@ export function lifecycleContract(backend: Backend): void {
             setTimeout(() => {
               throw new Error('after the result (async)');
             }, 0);
-            await null;
+            await Promise.resolve();
             return 'first';
           },
         ],
