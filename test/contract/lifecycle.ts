@@ -657,7 +657,8 @@ export function lifecycleContract(backend: Backend): void {
         await running(t, flag);
         await assert.rejects(t.stop({ graceMs: -1 }), RangeError);
         await assert.rejects(t.stop(5 as never), TypeError);
-        assert.equal(t.state, 'running', 'a refused stop() does not cancel a running thread');
+        // The target is running ('running' may still be on its way to this side); a refused stop() cancels nothing.
+        assert.ok(t.state === 'starting' || t.state === 'running', `a refused stop() does not cancel a running thread (${t.state})`);
         assert.equal((await t.stop({ graceMs: 5_000 })).status, 'cancelled');
       });
 
