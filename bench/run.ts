@@ -14,6 +14,7 @@ import { checkCost } from './metrics/check-cost.ts';
 import { cpu } from './metrics/cpu.ts';
 import { lifecycle } from './metrics/lifecycle.ts';
 import { memory } from './metrics/memory.ts';
+import { pool } from './metrics/pool.ts';
 import { processes } from './metrics/process.ts';
 
 const GROUPS: Record<string, Group> = {
@@ -24,6 +25,7 @@ const GROUPS: Record<string, Group> = {
   cpu,
   memory,
   process: processes,
+  pool,
 };
 
 export const RESULTS = new URL('./results.json', import.meta.url);
