@@ -47,7 +47,7 @@ const body = [
   '',
   '### Targets',
   '',
-  targetsTable(file.results),
+  targetsTable(file.results, file.cpus),
   '',
   '### What the figures mean',
   '',
