@@ -39,7 +39,7 @@ const body = [
   `Machine: ${machine}; ${file.cpus} CPUs (\`os.availableParallelism()\`), Node ${file.node}, ${file.quick ? '**quick** run' : 'full run'}.`,
   '',
   `Medians (p95 and sample counts are in \`${resultsName}\`). *better* says which way is good; the last two`,
-  "columns divide the threadkit median by raw's and by the best peer's (for speedups, above 1 is better).",
+  "columns divide the threadkit median by raw's and by the best peer's (for speedups and rates, above 1 is better).",
   '',
   markdownTable(file.results),
   '',
