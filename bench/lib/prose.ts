@@ -86,7 +86,7 @@ const PARAGRAPHS: Record<string, Paragraph> = {
   'pool-queued-memory': (f) =>
     `**pool-queued-memory** — main-thread heap (\`heapUsed + external\`, after gc) added by 10 000 trivial submits waiting behind one busy worker: threadkit ${f.m('threadkit')}, ${f.peers}; raw ${f.m('raw')} is only its promises, since raw posts every message to the worker at once and the port holds them outside the heap (as does poolifier without its tasks queue, for the tasks it has already sent).`,
   'process-pool-round-trip': (f) =>
-    `**process-pool-round-trip** — one \`await processPool.submit(trivial)\` after another on a warm \`ProcessPoolExecutor\` of one worker: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, \`child.send()\` to a forked child that sends the message back: ${f.m('raw')} (${f.toRaw}). Two IPC messages through the kernel and two event-loop wake-ups are the floor for any process pool.`,
+    `**process-pool-round-trip** — one \`await processPool.submit(trivial)\` after another on a warm \`ProcessPoolExecutor\` of one worker: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, \`child.send()\` to a forked child that sends the message back: ${f.m('raw')} (${f.toRaw}); the peers' one-process pools: ${f.peers}. Two IPC messages through the kernel and two event-loop wake-ups are the floor for any process pool.`,
   'event-wake': (f) =>
     `**event-wake** — \`event.set()\` → the first line after \`event.waitSync()\` in a thread blocked for 5 ms: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), raw \`Atomics.notify\` → \`Atomics.wait\` ${f.m('raw')} (${f.toRaw}). As for cancel-blocked-sleep, this is the operating system waking a sleeping thread, so raw is the floor.`,
   'lock-uncontended': (f) =>

@@ -184,7 +184,7 @@ export const pool: Group = async (ctx: Context) => {
 
   // tiny-task-throughput: one worker per core, one sample per pool.
   const tasks = pick(ctx, 20_000, 100_000);
-  const rates = await alternate(all, pick(ctx, 2, 4), async (impl) => {
+  const rates = await alternate(all, pick(ctx, 2, 3), async (impl) => {
     const r = await warm(impl, api, cores);
     const rate = await throughput(r, tasks);
     await r.close();
