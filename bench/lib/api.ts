@@ -3,14 +3,18 @@
 // peers) on a branch whose threadkit does not export them yet.
 //
 // This file is the only place that knows these types. Once the executors and shared objects are in the
-// built package, replace the local interfaces below with the real ones, e.g.
+// built package, replace the local interfaces below with the real ones (checked against the `pool` and
+// `shared` branches' builds; the metrics need no change):
+//   export type Future<R = unknown> = import('threadkit').Future<R>;
+//   export type Executor = import('threadkit').Executor;
 //   export type PoolApi = Pick<Threadkit, 'ThreadPoolExecutor' | 'ProcessPoolExecutor'>;
 //   export type SharedApi = Pick<Threadkit, 'Event' | 'Lock' | 'Queue'>;
-//   export type Executor = InstanceType<Threadkit['ThreadPoolExecutor']>;
-//   export type Future<R> = ReturnType<Executor['submit']> (or the exported Future<R>);
-//   export type TkEvent = InstanceType<Threadkit['Event']>; TkLock, TkQueue likewise;
-// and drop the `as unknown as` casts in poolApi() / sharedApi(); the metrics need no change.
-import type { Context, Threadkit } from './context.ts';
+//   export type TkEvent = InstanceType<Threadkit['Event']>;
+//   export type TkLock = InstanceType<Threadkit['Lock']>;
+//   export type TkQueue<T = unknown> = import('threadkit').Queue<T>;
+// drop ExecutorOptions, and return `ctx.tk` without the `as unknown as` casts
+// in poolApi() / sharedApi().
+import type { Context } from './context.ts';
 
 /** API.md section 7: a Future is PromiseLike; cancel() of a running task raises its cancel flag only. */
 export interface Future<R = unknown> extends PromiseLike<R> {
@@ -23,9 +27,6 @@ export interface Future<R = unknown> extends PromiseLike<R> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
-
-/** A target of section 1: a (plain or task()) function, or a module reference. */
-export type Target = AnyFunction | { module: URL | string; name?: string };
 
 export interface ExecutorOptions {
   maxWorkers?: number;
@@ -77,9 +78,6 @@ export interface SharedApi {
   Lock: new () => TkLock;
   Queue: new <T = unknown>(options?: { maxSize?: number; maxBytes?: number }) => TkQueue<T>;
 }
-
-/** Process, as the shared-object metrics use it (API.md section 4). */
-export type ProcessClass = Threadkit['Process'];
 
 /**
  * The executors when the built threadkit exports them; otherwise undefined, after a note saying which
