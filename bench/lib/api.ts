@@ -12,7 +12,7 @@
 //   export type TkEvent = InstanceType<Threadkit['Event']>;
 //   export type TkLock = InstanceType<Threadkit['Lock']>;
 //   export type TkQueue<T = unknown> = import('threadkit').Queue<T>;
-// drop ExecutorOptions, and return `ctx.tk` without the `as unknown as` casts
+// import Threadkit from ./context.ts, drop ExecutorOptions, and return `ctx.tk` without the `as unknown as` casts
 // in poolApi() / sharedApi().
 import type { Context } from './context.ts';
 
