@@ -106,7 +106,7 @@ async function sample(runner: Runner): Promise<Sample> {
 export const cancelRunning: Group = async (ctx) => {
   const api = poolApi(ctx, 'cancel-running-task(-next)');
   const all = impls(ctx, true).filter((i) => (i !== 'threadkit' || api) && !(CANNOT_CANCEL_RUNNING as readonly string[]).includes(i));
-  const perRound = pick(ctx, 1, 3); // workerpool takes 2 s a sample: keep --quick under a minute
+  const perRound = pick(ctx, 1, 3); // workerpool takes 2 s a sample: keep --quick short
   const nextByImpl = new Map<Impl, number[]>();
   const settle = await alternate(all, pick(ctx, 2, 4), async (impl) => {
     const runner =
