@@ -1,7 +1,8 @@
-// Entry of `npm run bench` (full run, a few minutes) and `npm run bench -- --quick` (under a minute):
-// measures threadkit, raw Node and the peer pools, writes bench/results.json and bench/chart.svg, and
-// prints the table. `--only=<group>[,<group>]` runs some groups (lifecycle, cancel-wake, check-cost,
-// cancel-running, cpu, memory, process); BENCHMARKS.md is refreshed from results.json by bench/report.ts.
+// Entry of `npm run bench` (full run, ten minutes or more on 2 cores) and `npm run bench -- --quick`
+// (about two minutes): measures threadkit, raw Node and the peer pools, writes bench/results.json and
+// bench/chart.svg, and prints the table. `--only=<group>[,<group>]` runs some groups (lifecycle,
+// cancel-wake, check-cost, cancel-running, cpu, memory, process, pool, process-pool, shared);
+// BENCHMARKS.md is refreshed from results.json by bench/report.ts.
 import { renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { chartSvg } from './lib/chart.ts';
@@ -14,7 +15,10 @@ import { checkCost } from './metrics/check-cost.ts';
 import { cpu } from './metrics/cpu.ts';
 import { lifecycle } from './metrics/lifecycle.ts';
 import { memory } from './metrics/memory.ts';
+import { pool } from './metrics/pool.ts';
+import { processPool } from './metrics/process-pool.ts';
 import { processes } from './metrics/process.ts';
+import { shared } from './metrics/shared.ts';
 
 const GROUPS: Record<string, Group> = {
   lifecycle,
@@ -24,6 +28,9 @@ const GROUPS: Record<string, Group> = {
   cpu,
   memory,
   process: processes,
+  pool,
+  'process-pool': processPool,
+  shared,
 };
 
 export const RESULTS = new URL('./results.json', import.meta.url);

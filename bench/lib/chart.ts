@@ -8,6 +8,7 @@ const BARS: readonly { impl: Impl; color: string }[] = [
   { impl: 'piscina', color: '#f59e0b' },
   { impl: 'tinypool', color: '#10b981' },
   { impl: 'workerpool', color: '#a855f7' },
+  { impl: 'poolifier', color: '#ef4444' },
 ];
 const BAR = 13;
 const GROUP = BARS.length * BAR + 18;
@@ -31,7 +32,7 @@ export function chartSvg(file: ResultsFile): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${LEFT}" y="20" font-size="15" font-weight="600">Cost relative to raw Node (log scale; 1× = the bare primitive, lower is better)</text>`,
-    `<text x="${LEFT}" y="38" fill="#555">Median of each metric ÷ raw median (speedup: raw ÷ median). Node ${esc(file.node)}, ${file.cpus} CPUs${file.quick ? ', --quick run' : ''}.</text>`,
+    `<text x="${LEFT}" y="38" fill="#555">Median of each metric ÷ raw median (speedups and rates: raw ÷ median). Node ${esc(file.node)}, ${file.cpus} CPUs${file.quick ? ', --quick run' : ''}.</text>`,
   );
   BARS.forEach((b, i) => {
     const x = LEFT + i * 110;

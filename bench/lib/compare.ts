@@ -3,8 +3,11 @@ import { PEERS, type Impl, type Peer, type Result } from './results.ts';
 
 export type Better = 'lower' | 'higher';
 
-/** Whether a lower or a higher figure is the better one (speedups are the only "higher"). */
-export const better = (metric: string): Better => (metric.startsWith('cpu-speedup') ? 'higher' : 'lower');
+/** Metrics where a higher figure is better: speedups and rates (per second). */
+const HIGHER = /^(cpu-speedup|tiny-task-throughput|queue-throughput|lock-contended)/;
+
+/** Whether a lower or a higher figure is the better one. */
+export const better = (metric: string): Better => (HIGHER.test(metric) ? 'higher' : 'lower');
 
 /** One metric with each implementation's result and the ratios the report quotes. */
 export interface Comparison {
@@ -42,7 +45,7 @@ export function compare(results: readonly Result[]): Comparison[] {
 
 /**
  * How many times the cost of raw an implementation's median is: median/raw for "lower is better"
- * metrics, raw/median for speedups, so that above 1 always means worse than raw.
+ * metrics, raw/median for speedups and rates, so that above 1 always means worse than raw.
  */
 export function costVsRaw(c: Comparison, impl: Impl): number | undefined {
   const m = c.byImpl.get(impl)?.median;

@@ -1,16 +1,26 @@
 // The peer pools behind one small interface: run a named task of workers/peer-tasks.mjs, cancel it the
-// way each library offers (piscina/tinypool: AbortSignal; workerpool: promise.cancel()), destroy the pool.
+// way each library offers (piscina/tinypool/poolifier: AbortSignal; workerpool: promise.cancel()), destroy
+// the pool.
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { FixedThreadPool } from 'poolifier';
 import { Tinypool } from 'tinypool';
 import workerpool from 'workerpool';
 import type { Peer } from './results.ts';
 
 const TASKS = new URL('../workers/peer-tasks.mjs', import.meta.url);
 const WORKERPOOL_SCRIPT = fileURLToPath(new URL('../workers/workerpool-worker.mjs', import.meta.url));
+const POOLIFIER_SCRIPT = fileURLToPath(new URL('../workers/poolifier-worker.mjs', import.meta.url));
 
 /** The exports of workers/peer-tasks.mjs. */
-export type PeerTask = 'stampOnly' | 'stampAndSpin' | 'stampAndBlock' | 'mixOne';
+export type PeerTask = 'stampOnly' | 'stampAndSpin' | 'stampAndBlock' | 'mixOne' | 'echo';
+
+/**
+ * Peers whose cancel cannot end a task that never yields (a CPU-bound loop, a blocked wait): poolifier's
+ * abort is a message to the worker, which a busy worker never reads, so the task and its promise go on.
+ */
+export const CANNOT_CANCEL_RUNNING: readonly Peer[] = ['poolifier'];
 
 /** A task submitted to a pool. `done` settles as the library settles it; `cancel()` is the library's own. */
 export interface Running {
@@ -57,6 +67,28 @@ export function createPool(peer: Peer, threads: number): PeerPool {
         destroy: () => Promise.resolve(pool.terminate(true)),
       };
     }
+    case 'poolifier': {
+      const pool = new FixedThreadPool(threads, POOLIFIER_SCRIPT, { workerOptions: { execArgv: [] } });
+      return {
+        run(task, arg) {
+          const ac = new AbortController();
+          return { done: pool.execute(arg, task, ac.signal), cancel: () => ac.abort() };
+        },
+        async destroy() {
+          // poolifier 5.3.2's destroy() can miss a worker's 'exit' (it listens after the worker may have
+          // exited on the kill message) and then never settles; we wait for the exits ourselves, with a
+          // timer to keep the event loop alive meanwhile (the pool unrefs its workers while it ends them).
+          const workers = pool.workerNodes.map((node) => node.worker);
+          const exited = Promise.all(workers.map((w) => (w.threadId === -1 ? undefined : once(w, 'exit'))));
+          const alive = setInterval(() => {}, 1000);
+          try {
+            await Promise.race([pool.destroy(), exited]);
+          } finally {
+            clearInterval(alive);
+          }
+        },
+      };
+    }
   }
 }
 
@@ -64,4 +96,46 @@ export function createPool(peer: Peer, threads: number): PeerPool {
 export function ignore(running: Running): Running {
   running.done.catch(() => {});
   return running;
+}
+
+/**
+ * The peers that also pool child processes. piscina has threads only; poolifier's FixedClusterPool (cluster
+ * workers) is left out: in this harness its worker never answered a task (not investigated further).
+ */
+export const PROCESS_PEERS = ['tinypool', 'workerpool'] as const satisfies readonly Peer[];
+export type ProcessPeer = (typeof PROCESS_PEERS)[number];
+
+/**
+ * A pool of exactly `processes` child processes, started at once, as each peer documents it:
+ * tinypool `runtime: 'child_process'`, workerpool `workerType: 'process'`. Children get `execArgv: []`,
+ * as the thread pools' workers do.
+ */
+export function createProcessPool(peer: ProcessPeer, processes: number): PeerPool {
+  switch (peer) {
+    case 'tinypool': {
+      const pool = new Tinypool({ filename: TASKS.href, runtime: 'child_process', minThreads: processes, maxThreads: processes, execArgv: [] });
+      return {
+        run(task, arg) {
+          const ac = new AbortController();
+          return { done: pool.run(arg, { name: task, signal: ac.signal }), cancel: () => ac.abort() };
+        },
+        destroy: () => pool.destroy(),
+      };
+    }
+    case 'workerpool': {
+      const pool = workerpool.pool(WORKERPOOL_SCRIPT, {
+        minWorkers: processes,
+        maxWorkers: processes,
+        workerType: 'process',
+        forkOpts: { execArgv: [] },
+      });
+      return {
+        run(task, arg) {
+          const p = pool.exec(task, [arg]);
+          return { done: Promise.resolve(p), cancel: () => void p.cancel() };
+        },
+        destroy: () => Promise.resolve(pool.terminate(true)),
+      };
+    }
+  }
 }

@@ -1,7 +1,7 @@
 // One paragraph per metric for BENCHMARKS.md: what the figure means for a user. Every figure in the
 // text is filled in from the results, so the document never carries a hand-typed number.
 import { compare, fmt, fmtRatio, type Comparison } from './compare.ts';
-import type { Impl, ResultsFile } from './results.ts';
+import { PEERS, type Impl, type ResultsFile } from './results.ts';
 
 /** A figure with its unit as prose writes it: "12.3 ms", "93 µs", "1.9×". */
 const withUnit = (value: number, unit: string): string =>
@@ -23,6 +23,17 @@ class Figures {
   get toRaw(): string {
     return fmtRatio(this.c?.toRaw);
   }
+  /** threadkit's median over the best peer's, with the peer's name: "0.52× piscina". */
+  get toBestPeer(): string {
+    const best = this.c?.bestPeer;
+    return best ? `${fmtRatio(best.ratio)} ${best.peer}` : 'n/a';
+  }
+  /** Every peer's median that was measured: "piscina 1.2 ms, tinypool 1.3 ms, ...". */
+  get peers(): string {
+    return PEERS.filter((p) => this.c?.byImpl.has(p))
+      .map((p) => `${p} ${this.m(p)}`)
+      .join(', ');
+  }
   get has(): boolean {
     return this.c !== undefined;
   }
@@ -30,11 +41,18 @@ class Figures {
 
 type Paragraph = (f: Figures, file: ResultsFile) => string;
 
+/** "1.2× the 84.2 µs of" (threadkit's cancel-blocked-get over its cancel-blocked-sleep), or "n/a against". */
+function cancelSleepRatio(file: ResultsFile): string {
+  const tk = (metric: string) => file.results.find((r) => r.metric === metric && r.impl === 'threadkit')?.median;
+  const [get, sleep] = [tk('cancel-blocked-get'), tk('cancel-blocked-sleep')];
+  return get !== undefined && sleep !== undefined ? `${fmtRatio(get / sleep)} the ${withUnit(sleep, 'us')} of` : 'n/a against';
+}
+
 const PARAGRAPHS: Record<string, Paragraph> = {
   'thread-start': (f) =>
-    `**thread-start** — from \`new Thread(...).start()\` to the first line of the target: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), against ${f.m('raw')} for a bare \`new Worker(file)\` to its first line (${f.toRaw}). Nearly all of it is Node creating a V8 isolate and an event loop; threadkit adds loading its in-thread runtime and the target's source. The peers' figure is a cold pool (constructor → first task running: piscina ${f.m('piscina')}, tinypool ${f.m('tinypool')}, workerpool ${f.m('workerpool')}), paid once per pool; every threadkit Thread pays its start, because a Thread is one task's own thread. For thousands of short tasks a pool is the right tool; for work you start, watch and stop one by one, this is the price of a thread.`,
+    `**thread-start** — from \`new Thread(...).start()\` to the first line of the target: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), against ${f.m('raw')} for a bare \`new Worker(file)\` to its first line (${f.toRaw}). Nearly all of it is Node creating a V8 isolate and an event loop; threadkit adds loading its in-thread runtime and the target's source. The peers' figure is a cold pool (constructor → first task running: ${f.peers}), paid once per pool; every threadkit Thread pays its start, because a Thread is one task's own thread. For thousands of short tasks a pool is the right tool; for work you start, watch and stop one by one, this is the price of a thread.`,
   terminate: (f) =>
-    `**terminate** — \`terminate()\` of a thread stuck in \`for (;;)\`, until it is gone: ${f.m('threadkit')}, raw \`worker.terminate()\` ${f.m('raw')} (${f.toRaw}). Destroying a one-worker pool whose task spins: piscina ${f.m('piscina')}, tinypool ${f.m('tinypool')}, workerpool ${f.m('workerpool')} (\`pool.terminate(true)\` first asks the busy worker to clean up and waits \`workerTerminateTimeout\`, 1 s by default, before it kills it).`,
+    `**terminate** — \`terminate()\` of a thread stuck in \`for (;;)\`, until it is gone: ${f.m('threadkit')}, raw \`worker.terminate()\` ${f.m('raw')} (${f.toRaw}). Destroying a one-worker pool whose task spins: ${f.peers} (workerpool's \`pool.terminate(true)\` first asks the busy worker to clean up and waits \`workerTerminateTimeout\`, 1 s by default, before it kills it; poolifier's \`destroy()\` sends the busy worker a kill message and waits 1 s for its answer before it terminates it).`,
   'cancel-blocked-sleep': (f) =>
     `**cancel-blocked-sleep** — \`cancel()\` → a thread blocked in \`sleepSync()\` runs again: ${f.m('threadkit')} median, p95 ${f.p95('threadkit')}; the bare \`Atomics.notify\` → \`Atomics.wait\` wake, measured the same way, ${f.m('raw')} (${f.toRaw}). Both figures include the call that wakes the thread (\`cancel()\` / \`Atomics.notify\`). This is the operating system waking a sleeping thread, so raw is the floor. A Python thread in \`time.sleep()\` cannot be woken at all; it sees its stop flag when the sleep ends. None of the peers can reach a task inside the worker.`,
   'cancel-async-sleep': (f) =>
@@ -44,13 +62,13 @@ const PARAGRAPHS: Record<string, Paragraph> = {
   'cancel-check-cost': (f) =>
     `**cancel-check-cost** — one \`cancelled()\` in a hot loop costs ${f.m('threadkit')}, a bare \`Atomics.load\` ${f.m('raw')} (${f.toRaw}): cheap enough to check on every iteration of any loop that does real work.`,
   'cancel-running-task': (f) =>
-    `**cancel-running-task** — cancelling a running CPU-bound task, until the caller's promise settles. threadkit: the task sees the cancel at its next \`checkpoint()\` and \`result()\` rejects with \`CancelledError\` after ${f.m('threadkit')}, once the thread has ended (a raw worker that answers a flag with a message: ${f.m('raw')}). piscina (${f.m('piscina')}), tinypool (${f.m('tinypool')}) and workerpool (${f.m('workerpool')}) reject the promise at once, but they cannot reach the task: piscina and tinypool abort by terminating the worker, workerpool's \`cancel()\` terminates it after its cleanup timeout.`,
+    `**cancel-running-task** — cancelling a running task on a pool of one worker, until the caller's promise settles. threadkit: \`future.cancel()\` wakes the task blocked in \`sleepSync()\`, the task returns, and the future settles after ${f.m('threadkit')}, the worker kept (a raw worker whose CPU-bound loop checks a flag and answers with a message: ${f.m('raw')}, ${f.toRaw}). The peers reject the promise without reaching the task (${f.peers}): piscina and tinypool abort by terminating the worker, workerpool's \`cancel()\` terminates it after its cleanup timeout. poolifier is not in the row: its abort is a message to the worker, which a busy worker never reads, so a task that does not yield goes on and its promise never settles.`,
   'cancel-running-task-next': (f) =>
-    `**cancel-running-task-next** — the same cancel, until the next task runs on the freed capacity (a pool of one thread). The peers must replace the killed worker first: piscina ${f.m('piscina')}, tinypool ${f.m('tinypool')}, workerpool ${f.m('workerpool')} — for that long the pool can run nothing (workerpool waits \`workerTerminateTimeout\`, 1 s by default, for the busy worker to answer a cleanup request, then as long again for it to exit, and only then kills it). threadkit: ${f.m('threadkit')}, the cancelled thread ending by itself and a new Thread starting; a hand-written reusable worker with a cooperative flag: ${f.m('raw')}.`,
+    `**cancel-running-task-next** — the same cancel, until the next task runs on the freed capacity (the pool's one worker). threadkit: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}): the cancelled task returns and the same warm worker takes the next one (${f.toBestPeer}); the hand-written reusable worker with a cooperative flag: ${f.m('raw')} (${f.toRaw}). The peers must replace the killed worker first (${f.peers}) — for that long the pool can run nothing (workerpool waits \`workerTerminateTimeout\`, 1 s by default, for the busy worker to answer a cleanup request, then as long again for it to exit, and only then kills it).`,
   'cpu-speedup': (f, file) =>
-    `**cpu-speedup** — one CPU-bound batch (4 tasks per core) on all ${file.cpus} cores against the same batch serial on the main thread: threadkit ${f.m('threadkit')}, raw ${f.m('raw')}, piscina ${f.m('piscina')}, tinypool ${f.m('tinypool')}, workerpool ${f.m('workerpool')}. threadkit and raw start one fresh thread per share of the batch, so thread start is inside their time; the pools run on warm workers. The \`cpu-speedup@k\` rows give the same at k threads, so a run on a bigger machine shows the scaling.`,
+    `**cpu-speedup** — one CPU-bound batch (4 tasks per core) on all ${file.cpus} cores against the same batch serial on the main thread: threadkit ${f.m('threadkit')} (${f.toBestPeer}), raw ${f.m('raw')}, ${f.peers}. Every implementation runs it on warm threads started before the timing: threadkit a \`ThreadPoolExecutor\` with one \`submit()\` per task, the peers their pool with one \`run()\` per task, raw one reusable Worker per thread that gets its whole share in one message (no per-task dispatch: the floor). The \`cpu-speedup@k\` rows give the same at k threads, so a run on a bigger machine shows the scaling.`,
   'memory-per-thread': (f) =>
-    `**memory-per-thread** — resident memory added by each live, idle thread: threadkit ${f.m('threadkit')}, raw Worker ${f.m('raw')} (${f.toRaw}), one pool worker of piscina ${f.m('piscina')}, tinypool ${f.m('tinypool')}, workerpool ${f.m('workerpool')}. A thread is a V8 isolate with its own heap and event loop: a hundred idle threads hold several hundred MiB, so size thread counts to the work, not to the number of requests.`,
+    `**memory-per-thread** — resident memory added by each live, idle thread: threadkit ${f.m('threadkit')}, raw Worker ${f.m('raw')} (${f.toRaw}), one pool worker of ${f.peers}. A thread is a V8 isolate with its own heap and event loop: a hundred idle threads hold several hundred MiB, so size thread counts to the work, not to the number of requests.`,
   'process-start': (f) =>
     `**process-start** — \`new Process(...).start()\` to the target's first line: ${f.m('threadkit')}, raw \`child_process.fork()\` of a small script to its first line ${f.m('raw')} (${f.toRaw}). A child process is a whole Node runtime. threadkit's child runs the target on its own main thread; a small watcher thread, started alongside, takes cancels from a control socket, and one IPC round trip before the target begins makes sure a cancel sent while starting stops it from running at all.`,
   'process-cancel-blocked-sleep': (f) =>
@@ -59,6 +77,30 @@ const PARAGRAPHS: Record<string, Paragraph> = {
     `**process-terminate** — \`terminate()\` of a child blocked in \`sleepSync()\` until it has exited: ${f.m('threadkit')}, raw \`child.kill('SIGTERM')\` → \`'exit'\` of an idle child ${f.m('raw')} (${f.toRaw}).`,
   'memory-per-process': (f) =>
     `**memory-per-process** — resident memory of a live, idle child: threadkit ${f.m('threadkit')} (the child process and its small watcher thread), raw forked script ${f.m('raw')} (${f.toRaw}).`,
+  'pool-task-start': (f) =>
+    `**pool-task-start** — \`pool.submit(task)\` → the task's first line, on a warm worker that has been idle for 2 ms (a one-worker pool): threadkit ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), raw \`postMessage\` → the \`'message'\` handler of an idle Worker ${f.m('raw')} (${f.toRaw}); ${f.peers}. Most of it is the operating system waking the idle thread; it is what a pool saves over a new thread for every task (compare thread-start, in milliseconds).`,
+  'pool-round-trip': (f) =>
+    `**pool-round-trip** — one \`await pool.submit(trivial)\` after another on a one-worker pool: threadkit ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), raw \`postMessage\` + reply message ${f.m('raw')} (${f.toRaw}); ${f.peers}. A round trip is two messages and two wake-ups; the rest is each pool's bookkeeping (futures, queues, task ids).`,
+  'tiny-task-throughput': (f) =>
+    `**tiny-task-throughput** — trivial tasks all submitted at once, then all awaited, on a warm pool of one worker per core: threadkit ${f.m('threadkit')} (${f.toBestPeer}), raw \`postMessage\` round-robin to one Worker per core ${f.m('raw')} (${f.toRaw}); ${f.peers}. piscina and tinypool (\`concurrentTasksPerWorker: 1\`) and workerpool send a worker its next task only once it has answered the last, so their rate is one round trip per task per worker; raw keeps every worker's port full.`,
+  'pool-queued-memory': (f) =>
+    `**pool-queued-memory** — main-thread heap (\`heapUsed + external\`, after gc) added by 10 000 trivial submits waiting behind one busy worker: threadkit ${f.m('threadkit')}, ${f.peers}; raw ${f.m('raw')} is only its promises, since raw posts every message to the worker at once and the port holds them outside the heap (as does poolifier without its tasks queue, for the tasks it has already sent).`,
+  'process-pool-round-trip': (f) =>
+    `**process-pool-round-trip** — one \`await processPool.submit(trivial)\` after another on a warm \`ProcessPoolExecutor\` of one worker: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, \`child.send()\` to a forked child that sends the message back: ${f.m('raw')} (${f.toRaw}); the peers' one-process pools: ${f.peers}. Two IPC messages through the kernel and two event-loop wake-ups are the floor for any process pool.`,
+  'event-wake': (f) =>
+    `**event-wake** — \`event.set()\` → the first line after \`event.waitSync()\` in a thread blocked for 5 ms: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), raw \`Atomics.notify\` → \`Atomics.wait\` ${f.m('raw')} (${f.toRaw}). As for cancel-blocked-sleep, this is the operating system waking a sleeping thread, so raw is the floor.`,
+  'lock-uncontended': (f) =>
+    `**lock-uncontended** — one \`lock.acquireSync()\` + \`release()\` in a single thread, in a hot loop: ${f.m('threadkit')}, a bare \`compareExchange\` spin-lock ${f.m('raw')} (${f.toRaw}).`,
+  'lock-contended': (f) =>
+    `**lock-contended** — acquisitions per second of two threads incrementing one plain counter under the lock (checked exact at the end): threadkit ${f.m('threadkit')}, raw ${f.m('raw')} (${f.toRaw}) with a futex-style lock (\`compareExchange\`, a short spin, then \`Atomics.wait\`/\`notify\`). Under contention most of the figure is how often the lock passes between the threads and how often a thread must sleep and be woken.`,
+  'queue-throughput': (f) =>
+    `**queue-throughput** — a producer thread \`putSync()\`s small \`{ id, name }\` items, a consumer thread \`getSync()\`s them: threadkit ${f.m('threadkit')}, raw \`postMessage\` of the same items between two Workers over a \`MessagePort\` ${f.m('raw')} (${f.toRaw}). A threadkit \`Queue\` clones each item into shared memory bounded by \`maxBytes\` (1 MiB by default), so a producer that runs ahead blocks instead of growing the heap without bound as a port does.`,
+  'queue-latency': (f) =>
+    `**queue-latency** — \`await queue.put(item)\` on the main thread → a thread blocked in \`queue.getSync()\` returns: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, a blocking get built from bare primitives (\`postMessage\` + \`Atomics.notify\` → \`Atomics.wait\`, then \`receiveMessageOnPort\`): ${f.m('raw')} (${f.toRaw}).`,
+  'process-queue-op': (f) =>
+    `**process-queue-op** — one \`putSync()\` + \`getSync()\` pair on a \`Queue\` passed to a Process, which the parent serves (shared memory cannot cross processes): ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, the same two operations as two IPC round trips from a forked child to a parent that holds the items: ${f.m('raw')} (${f.toRaw}).`,
+  'cancel-blocked-get': (f, file) =>
+    `**cancel-blocked-get** — \`cancel()\` → a thread blocked in \`queue.getSync()\` resumes (in its \`catch\`): ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), ${cancelSleepRatio(file)} threadkit's cancel-blocked-sleep; raw, the bare \`Atomics.notify\` → \`Atomics.wait\` wake of that metric, measured again here: ${f.m('raw')} (${f.toRaw}). A cancel reaches a thread blocked on a shared object as it reaches one in \`sleepSync()\`.`,
 };
 
 /** The paragraphs, in the order of the results, for every metric that has one. */

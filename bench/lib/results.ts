@@ -2,8 +2,8 @@
 import { median, p95 } from './stats.ts';
 
 /** Who did the job: threadkit, a hand-written bare Node primitive, or a peer library. */
-export type Impl = 'threadkit' | 'raw' | 'piscina' | 'tinypool' | 'workerpool';
-export const PEERS = ['piscina', 'tinypool', 'workerpool'] as const satisfies readonly Impl[];
+export type Impl = 'threadkit' | 'raw' | 'piscina' | 'tinypool' | 'workerpool' | 'poolifier';
+export const PEERS = ['piscina', 'tinypool', 'workerpool', 'poolifier'] as const satisfies readonly Impl[];
 export type Peer = (typeof PEERS)[number];
 
 /** One line of results.json: the summary of `n` samples of one metric for one implementation. */

@@ -1,37 +1,30 @@
-// cancel-running-task: cancel a running CPU-bound task → its promise settles; and
+// cancel-running-task: cancel a running task → its promise settles; and
 // cancel-running-task-next: the same cancel → the next task runs on the freed capacity (a pool of one).
 //
-// threadkit: the task calls checkpoint() between chunks of work; cancel() → result() rejects with
-// CancelledError; the next task is a new Thread (there is no pool). raw: a reusable Worker whose task
-// checks a bare flag and answers 'cancelled'; the next task is a message to the same worker.
-// piscina/tinypool: AbortSignal; workerpool: promise.cancel(). A pure-CPU task cannot see either, so the
-// pool ends the worker and starts another one before the next task can run.
+// threadkit: a ThreadPoolExecutor of one warm worker; the task blocks in sleepSync(Infinity), which the
+// cancel wakes, and returns; future.cancel() → the future settles, and the next task runs on the same
+// worker. raw: a reusable Worker whose CPU-bound task checks a bare flag and answers 'cancelled'; the next
+// task is a message to the same worker. piscina/tinypool: AbortSignal; workerpool: promise.cancel(). A
+// pure-CPU task cannot see either, so the pool ends the worker and starts another one before the next task
+// can run. poolifier is left out: its abort is a message the busy worker never reads (see peers.ts).
 import { Worker } from 'node:worker_threads';
 import { Stamps, delay, elapsed, now } from '../lib/clock.ts';
 import { type Group, type Threadkit, impls, pick } from '../lib/context.ts';
-import { createPool, type PeerPool } from '../lib/peers.ts';
+import { poolApi, type Future, type PoolApi } from '../lib/api.ts';
+import { CANNOT_CANCEL_RUNNING, createPool, type PeerPool } from '../lib/peers.ts';
 import { summarizeAll, type Impl } from '../lib/results.ts';
 import { alternate } from '../lib/rounds.ts';
 
-declare const checkpoint: Threadkit['checkpoint']; // seen by name inside the plain-function target
+declare const sleepSync: Threadkit['sleepSync']; // seen by name inside the plain-function target
 
 const RAW_TASK = new URL('../workers/raw-task.mjs', import.meta.url);
 
-/** The threadkit task: stamps slot 0, then mixes in chunks of 1000 rounds with a checkpoint() between. */
-function spinWithCheckpoints(buffer: SharedArrayBuffer): never {
+/** The threadkit task: stamps slot 0, then blocks until cancelled (the cancel wakes it) and returns. */
+function stampAndSleep(buffer: SharedArrayBuffer): boolean {
   const s = new BigInt64Array(buffer);
   Atomics.store(s, 0, process.hrtime.bigint());
   Atomics.notify(s, 0);
-  let x = 1;
-  for (;;) {
-    checkpoint();
-    for (let i = 0; i < 1000; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x = Math.imul(x, 0x5bd1e995);
-    }
-  }
+  return sleepSync(Infinity);
 }
 
 /** The next task: stamps slot 0 and returns. */
@@ -54,14 +47,19 @@ interface Runner {
   close(): Promise<void>;
 }
 
-function threadkitRunner(tk: Threadkit): Runner {
+function threadkitRunner(api: PoolApi): Runner {
+  const pool = new api.ThreadPoolExecutor({ maxWorkers: 1, minWorkers: 1 });
+  const next: Future[] = [];
   return {
     start(stamps) {
-      const thread = new tk.Thread({ target: spinWithCheckpoints, args: [stamps.buffer], daemon: true }).start();
-      return { cancel: () => thread.cancel(), settled: thread.result() };
+      const future = pool.submit(stampAndSleep, stamps.buffer);
+      return { cancel: () => future.cancel(), settled: Promise.resolve(future) };
     },
-    startNext: (stamps) => void new tk.Thread({ target: stampOnly, args: [stamps.buffer] }).start(),
-    close: async () => {},
+    startNext: (stamps) => void next.push(pool.submit(stampOnly, stamps.buffer)),
+    close: async () => {
+      await Promise.all(next);
+      await pool.shutdown();
+    },
   };
 }
 
@@ -106,11 +104,13 @@ async function sample(runner: Runner): Promise<Sample> {
 }
 
 export const cancelRunning: Group = async (ctx) => {
-  const perRound = pick(ctx, 1, 3); // workerpool takes 2 s a sample: keep --quick under a minute
+  const api = poolApi(ctx, 'cancel-running-task(-next)');
+  const all = impls(ctx, true).filter((i) => (i !== 'threadkit' || api) && !(CANNOT_CANCEL_RUNNING as readonly string[]).includes(i));
+  const perRound = pick(ctx, 1, 3); // workerpool takes 2 s a sample: keep --quick short
   const nextByImpl = new Map<Impl, number[]>();
-  const settle = await alternate(impls(ctx, true), pick(ctx, 2, 4), async (impl) => {
+  const settle = await alternate(all, pick(ctx, 2, 4), async (impl) => {
     const runner =
-      impl === 'threadkit' ? threadkitRunner(ctx.tk!) : impl === 'raw' ? rawRunner() : peerRunner(createPool(impl, 1));
+      impl === 'threadkit' ? threadkitRunner(api!) : impl === 'raw' ? rawRunner() : peerRunner(createPool(impl, 1));
     const warm = new Stamps(1); // warm-up: the pool's first worker is up, the code has run once
     runner.startNext(warm);
     await warm.wait(0);
@@ -120,6 +120,7 @@ export const cancelRunning: Group = async (ctx) => {
     nextByImpl.set(impl, [...(nextByImpl.get(impl) ?? []), ...samples.map((s) => s.next)]);
     return samples.map((s) => s.settle);
   });
-  ctx.note('cancel-running-task-next: cancel → the next task runs, with one thread of capacity; threadkit starts a new Thread after the cancelled one settled.');
+  ctx.note('cancel-running-task(-next): a pool of one thread; threadkit: ThreadPoolExecutor({ maxWorkers: 1 }), the task blocked in sleepSync(Infinity), future.cancel(), the next task on the same worker; raw: a reusable Worker with a flag; peers: their abort, which replaces the worker.');
+  ctx.note(`cancel-running-task(-next): ${CANNOT_CANCEL_RUNNING.join(', ')} left out: its abort cannot end a running task that does not yield (the promise never settles).`);
   return [...summarizeAll('cancel-running-task', 'ms', settle), ...summarizeAll('cancel-running-task-next', 'ms', nextByImpl)];
 };

@@ -20,7 +20,7 @@ declare const sleep: Threadkit['sleep'];
 declare const cancelled: Threadkit['cancelled'];
 
 const RAW_CANCEL = new URL('../workers/raw-cancel.mjs', import.meta.url);
-const [GO, PARKED, ARMED, WOKEN] = [0, 1, 2, 3];
+export const [GO, PARKED, ARMED, WOKEN] = [0, 1, 2, 3];
 
 type Mode = 'blocked' | 'async' | 'polling';
 const METRIC: Record<Mode, string> = {
@@ -45,7 +45,7 @@ async function target(buffer: SharedArrayBuffer, mode: Mode): Promise<void> {
 }
 
 /** A started thread of either kind, as the batch sees it. */
-interface Parked {
+export interface Parked {
   stamps: Stamps;
   cancel(): void;
   ended(): Promise<unknown>;
@@ -57,7 +57,7 @@ function startThreadkit(ctx: Context, mode: Mode): Parked {
   return { stamps, cancel: () => thread.cancel(), ended: () => thread.join() };
 }
 
-function startRaw(mode: Mode): Parked {
+export function startRaw(mode: Mode): Parked {
   const stamps = new Stamps(4);
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(RAW_CANCEL, { workerData: { mode, stamps: stamps.buffer, flag: flag.buffer }, execArgv: [] });
@@ -73,7 +73,7 @@ function startRaw(mode: Mode): Parked {
 }
 
 /** Starts `size` threads, waits until all are parked, then measures them one at a time (µs). */
-async function batch(start: () => Parked, size: number): Promise<number[]> {
+export async function batch(start: () => Parked, size: number): Promise<number[]> {
   const threads = Array.from({ length: size }, start);
   await Promise.all(threads.map((t) => t.stamps.wait(PARKED)));
   const samples: number[] = [];

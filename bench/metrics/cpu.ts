@@ -2,14 +2,17 @@
 // the machine's cores (cpu-speedup@k), and cpu-speedup = all cores.
 //
 // The batch is 4 tasks per core of the same integer-mixing kernel, sized to about 1 s serial (0.2 s with
-// --quick) whatever the machine. threadkit and raw start k fresh threads per batch (a thread per share of
-// the work: that is how they are used), timed from the first start to the last result; the peers run
-// the batch on a warm pool of k workers (a pool is made to be kept).
+// --quick) whatever the machine. Every implementation runs it on k warm threads, started once per k and
+// warmed up with one batch: threadkit a ThreadPoolExecutor({ minWorkers: k, maxWorkers: k }) with one
+// submit per task (mixOne of workers/threadkit-tasks.mjs), the peers a pool of k workers with one run per
+// task, raw k reusable Workers that each get their share of the batch in one message (the floor: no
+// per-task dispatch at all). Timed from the first submit to the last result.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { poolApi } from '../lib/api.ts';
 import { elapsed, now } from '../lib/clock.ts';
 import { type Group, impls, pick } from '../lib/context.ts';
-import { createPool, type PeerPool } from '../lib/peers.ts';
+import { createPool } from '../lib/peers.ts';
 import { median } from '../lib/stats.ts';
 import { summarizeAll, type Impl, type Result } from '../lib/results.ts';
 import { alternate } from '../lib/rounds.ts';
@@ -36,12 +39,20 @@ function calibrate(ms: number): number {
 const deal = (seeds: number[], k: number): number[][] =>
   Array.from({ length: k }, (_, j) => seeds.filter((_, i) => i % k === j));
 
+/** k warm threads of one implementation that run the whole batch. */
+interface Batcher {
+  run(): Promise<unknown>;
+  close(): Promise<unknown>;
+}
+
 export const cpu: Group = async (ctx) => {
   const cores = availableParallelism();
   const seeds = Array.from({ length: 4 * cores }, (_, i) => i + 1);
   const iterations = calibrate(pick(ctx, 200, 1000) / seeds.length);
   const reps = pick(ctx, 2, 4);
-  const mixBatch = ctx.tk ? (await import('../workers/threadkit-tasks.mjs')).mixBatch : undefined;
+  const api = poolApi(ctx, 'cpu-speedup');
+  const mixOne = api ? (await import('../workers/threadkit-tasks.mjs')).mixOne : undefined;
+  const all = impls(ctx, true).filter((i) => i !== 'threadkit' || api);
 
   const timeSerial = (): number => {
     const t0 = now();
@@ -49,24 +60,28 @@ export const cpu: Group = async (ctx) => {
     return elapsed(t0, now(), 'ms');
   };
 
-  /** Milliseconds to run the batch on k threads of `impl` (`pool` for the peers). */
-  async function timeBatch(impl: Impl, k: number, pool: PeerPool | undefined): Promise<number> {
-    const shares = deal(seeds, k);
-    const t0 = now();
+  function batcher(impl: Impl, k: number): Batcher {
     if (impl === 'threadkit') {
-      const threads = shares.map((share) => new ctx.tk!.Thread({ target: mixBatch!, args: [share, iterations] }).start());
-      await Promise.all(threads.map((t) => t.result()));
-    } else if (impl === 'raw') {
-      await Promise.all(
-        shares.map((share) => {
-          const worker = new Worker(RAW_CPU, { workerData: { seeds: share, iterations }, execArgv: [] });
-          return new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
-        }),
-      );
-    } else {
-      await Promise.all(seeds.map((seed) => pool!.run('mixOne', { seed, iterations }).done));
+      const pool = new api!.ThreadPoolExecutor({ maxWorkers: k, minWorkers: k });
+      return { run: () => Promise.all(seeds.map((seed) => pool.submit(mixOne!, seed, iterations))), close: () => pool.shutdown() };
     }
-    return elapsed(t0, now(), 'ms');
+    if (impl === 'raw') {
+      const workers = Array.from({ length: k }, () => new Worker(RAW_CPU, { execArgv: [] }));
+      const shares = deal(seeds, k);
+      return {
+        run: () =>
+          Promise.all(
+            workers.map((w, j) => {
+              const result = new Promise((resolve, reject) => w.once('message', resolve).once('error', reject));
+              w.postMessage({ seeds: shares[j], iterations });
+              return result;
+            }),
+          ),
+        close: () => Promise.all(workers.map((w) => w.terminate())),
+      };
+    }
+    const pool = createPool(impl, k);
+    return { run: () => Promise.all(seeds.map((seed) => pool.run('mixOne', { seed, iterations }).done)), close: () => pool.destroy() };
   }
 
   // Serial is timed again in every round, and each speedup divides by its own round's serial time, so
@@ -76,23 +91,25 @@ export const cpu: Group = async (ctx) => {
 
   const results: Result[] = [];
   for (const k of threadCounts(cores)) {
-    const pools = new Map<Impl, PeerPool>();
+    const batchers = new Map<Impl, Batcher>();
     const serialOfRound = new Map<number, number>();
-    const speedups = await alternate(impls(ctx, true), reps, async (impl, round) => {
-      let pool = pools.get(impl);
-      if (!pool && impl !== 'threadkit' && impl !== 'raw') {
-        pool = createPool(impl, k);
-        pools.set(impl, pool);
-        await timeBatch(impl, k, pool); // warm-up: all k workers up, the kernel compiled
+    const speedups = await alternate(all, reps, async (impl, round) => {
+      let b = batchers.get(impl);
+      if (!b) {
+        b = batcher(impl, k);
+        batchers.set(impl, b);
+        await b.run(); // warm-up: all k workers up, the kernel compiled
       }
       if (!serialOfRound.has(round)) serialOfRound.set(round, timeSerial());
-      return [serialOfRound.get(round)! / (await timeBatch(impl, k, pool))];
+      const t0 = now();
+      await b.run();
+      return [serialOfRound.get(round)! / elapsed(t0, now(), 'ms')];
     });
-    await Promise.all([...pools.values()].map((p) => p.destroy()));
+    await Promise.all([...batchers.values()].map((b) => b.close()));
     serial.push(...serialOfRound.values());
     results.push(...summarizeAll(`cpu-speedup@${k}`, 'x', speedups));
     if (k === cores) results.push(...summarizeAll('cpu-speedup', 'x', speedups));
   }
-  ctx.note(`cpu-speedup: ${seeds.length} tasks, ${median(serial).toFixed(0)} ms serial on the main thread; threadkit/raw start fresh threads per batch, peers use a warm pool.`);
+  ctx.note(`cpu-speedup: ${seeds.length} tasks, ${median(serial).toFixed(0)} ms serial on the main thread; every implementation on k warm threads (threadkit: ThreadPoolExecutor; raw: k Workers, one message per share).`);
   return results;
 };

@@ -1,4 +1,4 @@
-// Task module for the peer pools (piscina, tinypool, workerpool): each export is one task.
+// Task module for the peer pools (piscina, tinypool, workerpool, poolifier): each export is one task.
 import { mix } from './kernel.mjs';
 
 const stamp = (buffer) => {
@@ -12,6 +12,11 @@ const stamp = (buffer) => {
 export function stampOnly(buffer) {
   stamp(buffer);
   return 0;
+}
+
+/** Returns its argument (the trivial task of the round-trip and throughput metrics). */
+export function echo(value) {
+  return value;
 }
 
 /** Stamps slot 0, then spins until the worker is killed (a task only termination can stop). */

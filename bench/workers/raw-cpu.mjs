@@ -1,5 +1,7 @@
-// Raw Worker for cpu-speedup: mixes its share of the batch and posts the results.
-import { parentPort, workerData } from 'node:worker_threads';
+// Raw Worker for cpu-speedup: a warm worker that mixes each share of the batch it is sent and posts the results.
+import { parentPort } from 'node:worker_threads';
 import { mix } from './kernel.mjs';
 
-parentPort.postMessage(workerData.seeds.map((seed) => mix(seed, workerData.iterations)));
+parentPort.on('message', ({ seeds, iterations }) => {
+  parentPort.postMessage(seeds.map((seed) => mix(seed, iterations)));
+});

@@ -1,2 +1,2 @@
 // Types of threadkit-tasks.mjs.
-export declare const mixBatch: (seeds: number[], iterations: number) => number[];
+export declare const mixOne: (seed: number, iterations: number) => number;

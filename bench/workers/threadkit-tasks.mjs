@@ -2,7 +2,7 @@
 import { task } from 'threadkit';
 import { mix } from './kernel.mjs';
 
-/** Mixes each seed; one thread's share of the batch. */
-export const mixBatch = task(import.meta.url, function mixBatch(seeds, iterations) {
-  return seeds.map((seed) => mix(seed, iterations));
+/** One unit of the batch, as a pool task (the peers run the same unit, mixOne of peer-tasks.mjs). */
+export const mixOne = task(import.meta.url, function mixOne(seed, iterations) {
+  return mix(seed, iterations);
 });
