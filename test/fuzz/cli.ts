@@ -48,6 +48,9 @@ process.on('unhandledRejection', (reason) => stray.push(reason));
 
 console.log(`lifecycle fuzz: seed ${seed}, ${plan.map(([b, n]) => `${n} ${b.name}`).join(' + ')} sequences`);
 const began = performance.now();
+stats.onSequence = (n) => {
+  if (n % 1000 === 0) console.log(`  ${String(n).padStart(6)} sequences, ${((performance.now() - began) / 1000).toFixed(0)} s`);
+};
 let failed = false;
 for (const [backend, numRuns] of plan) {
   if (numRuns === 0) continue;

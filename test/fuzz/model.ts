@@ -469,6 +469,27 @@ class Read implements Cmd {
   toString = () => 'read state, isAlive(), outcome';
 }
 
+/** A call with a bad argument: rejects with RangeError, and nothing changes (validated before anything is done). */
+class Misuse implements Cmd {
+  constructor(readonly call: 'join(-1)' | 'result(NaN)' | 'stop({ graceMs: -1 })') {}
+  check = () => true;
+  async run(m: Model, real: Real): Promise<void> {
+    sample(m, real, `before ${this.call}`);
+    const { subject } = real;
+    const state = subject.state;
+    const promise =
+      this.call === 'join(-1)' ? subject.join(-1) : this.call === 'result(NaN)' ? subject.result(Number.NaN) : subject.stop({ graceMs: -1 });
+    const done = track(m, real, this.call, promise, (result) => {
+      if (!('error' in result) || !(result.error instanceof RangeError)) problem(real, `${this.call} did not reject with RangeError`);
+    });
+    if (subject.state !== state) problem(real, `${this.call} moved the state from ${state} to ${subject.state}`);
+    sample(m, real, `after ${this.call}`);
+    await within(done, DEADLINE_MS, this.call);
+    failIfProblems(real);
+  }
+  toString = () => `await ${this.call}`;
+}
+
 type PauseKind = { kind: 'microtask' } | { kind: 'turn' } | { kind: 'timer'; ms: number } | { kind: 'begun' };
 
 /** Lets time pass: the awaited steps between calls. */
@@ -539,6 +560,7 @@ function commandArbitraries(limits: SequenceLimits): Array<fc.Arbitrary<Cmd>> {
     fc.tuple(timeout, fc.boolean()).map(([t, awaited]) => new Wait('join', t, awaited)),
     fc.tuple(timeout, fc.boolean()).map(([t, awaited]) => new Wait('result', t, awaited)),
     fc.constant(new Read()),
+    fc.constantFrom('join(-1)', 'result(NaN)', 'stop({ graceMs: -1 })').map((call) => new Misuse(call)),
     pause,
     pause,
     pause,
@@ -617,8 +639,11 @@ export const stats = {
     const key = `${name} in ${state}`;
     this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
   },
+  /** Called after each sequence (cli.ts prints progress). */
+  onSequence: undefined as ((sequences: number) => void) | undefined,
   record(backend: string, kind: string, commands: number, ending: string): void {
     this.sequences += 1;
+    this.onSequence?.(this.sequences);
     this.commands += commands;
     const key = `${backend} ${kind} ${ending}`;
     this.endings.set(key, (this.endings.get(key) ?? 0) + 1);
