@@ -8,9 +8,11 @@
 // (the timing is not replayed: a race may need a few tries or more runs to show again).
 // `npm run fuzz` runs the same property 10 000 times.
 
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Thread, type Outcome } from 'threadkit';
 import { guardThreads } from '../support/guard.ts';
-import { ProcessBackend, ThreadBackend, fuzzLifecycle } from './model.ts';
+import { ProcessBackend, ThreadBackend, fuzzLifecycle, type Backend, type Subject } from './model.ts';
 
 guardThreads();
 
@@ -35,4 +37,43 @@ test(`Thread - ${THREAD_RUNS} random lifecycle sequences end as the model says (
 test(`Process - ${PROCESS_RUNS} random lifecycle sequences end as the model says (seed ${SEED})`, { timeout: 120_000 }, async (t) => {
   t.diagnostic(`seed ${SEED}`);
   await fuzzLifecycle({ backend: ProcessBackend, numRuns: PROCESS_RUNS, seed: SEED, timeLimitMs: TIME_LIMIT_MS, ...(PATH === undefined ? {} : { path: PATH }) });
+});
+
+/**
+ * A Thread behind an adapter (as a pool Future would be, see model.ts) whose terminate() lies:
+ * it resolves with `completed` whatever happened. The fuzz must catch it.
+ */
+const LyingBackend: Backend = {
+  ...ThreadBackend,
+  name: 'LyingThread',
+  listed: false, // enumerate() lists the Thread, not the adapter
+  create(fn, args, { daemon }): Subject {
+    const t = new Thread({ target: fn, args, daemon });
+    const lie: Outcome = { status: 'completed', value: 0 };
+    return {
+      get name() {
+        return t.name;
+      },
+      get state() {
+        return t.state;
+      },
+      get outcome() {
+        return t.outcome;
+      },
+      start: () => t.start(),
+      isAlive: () => t.isAlive(),
+      cancel: (reason) => t.cancel(reason),
+      terminate: async () => {
+        await t.terminate();
+        return lie;
+      },
+      stop: (options) => t.stop(options),
+      join: (timeoutMs) => t.join(timeoutMs),
+      result: (timeoutMs) => t.result(timeoutMs),
+    };
+  },
+};
+
+test('fuzz - a backend whose terminate() lies about the outcome fails the property', { timeout: 120_000 }, async () => {
+  await assert.rejects(fuzzLifecycle({ backend: LyingBackend, numRuns: 100, seed: SEED, endOnFailure: true }), /terminate\(\)[^\n]* resolved with \{"status":"completed","value":0\}/);
 });

@@ -63,6 +63,28 @@ type Status = Outcome['status'];
 /** Every wait of a sequence ends within this; a longer one fails the sequence ("every sequence ends"). */
 export const DEADLINE_MS = 10_000;
 
+/** What the sequences did, for the figures of cli.ts and a look at the coverage. */
+export const stats = {
+  sequences: 0,
+  commands: 0,
+  endings: new Map<string, number>(),
+  /** `cancel() in running` and the like: which calls met which states. */
+  calls: new Map<string, number>(),
+  call(name: string, state: string): void {
+    const key = `${name} in ${state}`;
+    this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
+  },
+  /** Called after each sequence (cli.ts prints progress). */
+  onSequence: undefined as ((sequences: number) => void) | undefined,
+  record(backend: string, kind: string, commands: number, ending: string): void {
+    this.sequences += 1;
+    this.onSequence?.(this.sequences);
+    this.commands += commands;
+    const key = `${backend} ${kind} ${ending}`;
+    this.endings.set(key, (this.endings.get(key) ?? 0) + 1);
+  },
+};
+
 /** What a sequence drives. Thread and Process are Subjects as they are; a pool Future needs an adapter. */
 export interface Subject {
   readonly name: string;
@@ -88,8 +110,8 @@ export interface Backend {
   readonly sharesMemory: boolean;
   /** Whether a live subject is listed by enumerate(). */
   readonly listed: boolean;
-  /** A new, not started subject running `fn(...args)`. */
-  create(fn: (...args: unknown[]) => unknown, args: unknown[]): Subject;
+  /** A new, not started subject running `fn(...args)`; `daemon` where the backend has it. */
+  create(fn: (...args: unknown[]) => unknown, args: unknown[], options: { daemon: boolean }): Subject;
   /** Releases what the backend holds after a sequence (a pool). */
   dispose?(): Promise<void>;
 }
@@ -102,7 +124,7 @@ export const ThreadBackend: Backend = {
   beforeBegin: ['starting'],
   sharesMemory: true,
   listed: true,
-  create: (fn, args) => new Thread({ target: fn, args }),
+  create: (fn, args, { daemon }) => new Thread({ target: fn, args, daemon }),
 };
 
 export const ProcessBackend: Backend = {
@@ -112,7 +134,7 @@ export const ProcessBackend: Backend = {
   // A child gets a copy of the SharedArrayBuffer: `ran` cannot be read back.
   sharesMemory: false,
   listed: true,
-  create: (fn, args) => new Process({ target: fn, args }),
+  create: (fn, args, { daemon }) => new Process({ target: fn, args, daemon }),
 };
 
 /** The facts about the calls made so far that decide which endings are possible. */
@@ -628,37 +650,21 @@ async function cleanUp(real: Real): Promise<void> {
   await real.backend.dispose?.();
 }
 
-/** What the sequences did, for the figures of cli.ts and a look at the coverage. */
-export const stats = {
-  sequences: 0,
-  commands: 0,
-  endings: new Map<string, number>(),
-  /** `cancel() in running` and the like: which calls met which states. */
-  calls: new Map<string, number>(),
-  call(name: string, state: string): void {
-    const key = `${name} in ${state}`;
-    this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
-  },
-  /** Called after each sequence (cli.ts prints progress). */
-  onSequence: undefined as ((sequences: number) => void) | undefined,
-  record(backend: string, kind: string, commands: number, ending: string): void {
-    this.sequences += 1;
-    this.onSequence?.(this.sequences);
-    this.commands += commands;
-    const key = `${backend} ${kind} ${ending}`;
-    this.endings.set(key, (this.endings.get(key) ?? 0) + 1);
-  },
-};
-
 /** Runs one sequence of `commands` on a new subject of `backend` with target `kindName`; throws what it found. */
-export async function runSequence(backend: Backend, kindName: TargetName, token: number, commands: readonly Cmd[]): Promise<void> {
+export async function runSequence(
+  backend: Backend,
+  kindName: TargetName,
+  token: number,
+  daemon: boolean,
+  commands: readonly Cmd[],
+): Promise<void> {
   for (let i = 0; i < 3; i += 1) await nextTurn();
   const baseline = resources();
   const kind: TargetKind = TARGETS[kindName];
   const ran = new Int32Array(new SharedArrayBuffer(4));
   const real: Real = {
     backend,
-    subject: backend.create(kind.fn as (...args: unknown[]) => unknown, [ran, token]),
+    subject: backend.create(kind.fn as (...args: unknown[]) => unknown, [ran, token], { daemon }),
     ran,
     inFlight: [],
     problems: [],
@@ -669,7 +675,7 @@ export async function runSequence(backend: Backend, kindName: TargetName, token:
     lastState: backend.states[0] as string,
     seen: undefined,
   };
-  note(real, `${backend.name} ${real.subject.name}, target ${kind.name}, token ${token}`);
+  note(real, `${backend.name} ${real.subject.name}${daemon ? ' (daemon)' : ''}, target ${kind.name}, token ${token}`);
   const model = newModel(kind, token);
   const onUnhandled = (reason: unknown) => {
     real.unhandled.push(reason);
@@ -713,7 +719,7 @@ export interface FuzzOptions {
 }
 
 /**
- * The property: any target kind, any token, and any sequence of commands ends as the model says.
+ * The property: any target kind, any token, daemon or not, and any sequence of commands ends as the model says.
  * A sequence is a few commands on the new subject, an opening (start(), and often a wait until
  * its target has begun, so that the later commands meet every state, not mostly 'starting'),
  * then the main commands.
@@ -729,10 +735,12 @@ export function lifecycleProperty(backend: Backend, limits: SequenceLimits = DEF
   return fc.asyncProperty(
     fc.constantFrom(...kinds),
     fc.integer({ min: 1, max: 1_000_000 }),
+    // A daemon's join()/result() hold the program alive by ref() and unref() of its thread.
+    fc.boolean(),
     fc.commands(commands, { maxCommands: 3 }),
     opening,
     fc.commands(commands, { maxCommands: limits.maxCommands }),
-    (kind, token, before, open, main) => runSequence(backend, kind, token, [...before, ...open, ...main]),
+    (kind, token, daemon, before, open, main) => runSequence(backend, kind, token, daemon, [...before, ...open, ...main]),
   );
 }
 
