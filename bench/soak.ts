@@ -10,7 +10,9 @@
 // Figures printed: cycles/s (overall and per kind), active handles by type at the start and the
 // end, RSS and heap used (after a GC) at the start, after the warm-up and at the end. Goals: every
 // cycle ends as it should, handles back to the start's, nothing in enumerate(), no unhandled
-// rejection, RSS growth after the warm-up < 10 MB.
+// rejection, RSS growth after the warm-up < 10 MB. On this 2-core machine, shared and loaded
+// (load average 10-16), the 10 000 cycles took 15 min (10.9 cycles/s; a Thread cycle ~165 ms, a
+// Process cycle ~475 ms there, ~40 ms and ~110 ms on an idle machine).
 
 import { setImmediate as nextTurn, setTimeout as sleepMs } from 'node:timers/promises';
 import { parseArgs } from 'node:util';

@@ -7,7 +7,8 @@
 // The same settings as environment variables: FUZZ_RUNS, FUZZ_SEED, FUZZ_BACKEND, FUZZ_PATH,
 // FUZZ_PROCESS_SHARE (the share of Process sequences, default 0.1: a Process sequence costs some
 // four Thread sequences, its child's start). Exits 1 on a failure, after printing fast-check's
-// report (seed, path, shrunk sequence) and the failing sequence's log.
+// report (seed, path, shrunk sequence) and the failing sequence's log. 10 000 sequences took
+// 5.3 min on this 2-core machine at a load average of 6-7 (9.2 min at 9-13).
 
 import { parseArgs } from 'node:util';
 import { ProcessBackend, ThreadBackend, fuzzLifecycle, stats, type Backend } from './model.ts';

@@ -20,12 +20,13 @@ const SEED = process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 
 const PATH = process.env.FUZZ_PATH;
 
 // How many: a Thread sequence costs one worker start (~40 ms on this 2-core machine, ~80 ms under
-// load) plus its pauses, a Process sequence a child's start (~100-250 ms). 250 Thread and 50
-// Process sequences take ~5 s and ~3 s here (~10 s under the load of a full `npm test`), and give
-// each of the 6 target kinds ~40 Thread and ~8 Process sequences per run. The seed changes every
-// run, so the suite covers more over time; `npm run fuzz` covers 10 000 at once.
-const THREAD_RUNS = 250;
-const PROCESS_RUNS = 50;
+// load) plus its pauses, a Process sequence a child's start (~100-250 ms): one Process sequence
+// costs some three to four Thread sequences. 200 Thread and 40 Process sequences took 4.5 s and
+// 2.2 s alone here, and 250 + 50 took 14 s + 5 s inside a full `npm test` on the loaded machine;
+// 200 + 40 give each of the 6 target kinds ~33 Thread and ~7 Process sequences per run. The seed
+// changes every run, so the suite covers more over time; `npm run fuzz` covers 10 000 at once.
+const THREAD_RUNS = 200;
+const PROCESS_RUNS = 40;
 /** A run (with the shrinking of a failure) that takes longer fails, reporting what it found so far. */
 const TIME_LIMIT_MS = 100_000;
 
