@@ -145,7 +145,9 @@ const unhandled: unknown[] = [];
 process.on('unhandledRejection', (reason) => unhandled.push(reason));
 // A failed cycle's thread would print through the default excepthook; count it instead.
 const failures: string[] = [];
-Thread.excepthook = ({ thread, error }) => failures.push(`${thread.name} failed: ${String(error)}`);
+Thread.excepthook = ({ thread, error }) => {
+  failures.push(`${thread.name} failed: ${String(error)}`);
+};
 
 for (let i = 0; i < 3; i += 1) await nextTurn();
 const baseline = resources();
