@@ -7,6 +7,9 @@ import { runThread } from '../run-thread.js';
 import { interceptOutput } from '../output.js';
 import type { WorkerData } from '../transport/worker.js';
 
+/** import() from this file, for runtimes whose `-e`/eval code has none (Deno): see bootstrap.ts. */
+export const load: Importer = (specifier) => import(specifier);
+
 /** Called by the bootstrap once loaders are registered. */
 export async function main(_boot: unknown, importer: Importer): Promise<void> {
   const { port, flag } = workerData as WorkerData;
