@@ -6,6 +6,7 @@
 // raiseFlag() and reasonPosted() do for a Thread. When the socket closes the parent is gone, and
 // the watcher kills this process. It runs as a plain script in its own thread: it loads no module.
 
+import { writeSync } from 'node:fs';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { CANCEL, REASON } from '../cancel-flag.js';
 import { CONTROL_FD } from '../protocol.js';
@@ -20,11 +21,13 @@ import { CONTROL_FD } from '../protocol.js';
 export type WatchMode = 'socket' | 'blocking';
 
 export function watchMode(): WatchMode {
+  const forced = process.env.THREADKIT_WATCH;
+  if (forced === 'socket' || forced === 'blocking') return forced;
   return process.versions.bun === undefined ? 'socket' : 'blocking';
 }
 
 const WATCHER = `'use strict';
-const { workerData: { flag: buffer, port, mode } } = require('node:worker_threads');
+const { workerData: { flag: buffer, port, mode, leaving: leavingBuffer } } = require('node:worker_threads');
 const { deserialize, serialize } = require('node:v8');
 const flag = new Int32Array(buffer);
 let pending = Buffer.alloc(0);
@@ -61,7 +64,8 @@ if (mode === 'blocking') {
     if (read === 0) break;
     take(Buffer.from(bytes.subarray(0, read)));
   }
-  orphaned();
+  // The parent closed its end: it is gone, unless it answered this process's 'bye' (see startWatcher).
+  if (Atomics.load(new Int32Array(leavingBuffer), 0) === 0) orphaned();
 } else {
   const socket = new (require('node:net').Socket)({ fd: ${CONTROL_FD}, readable: true, writable: false });
   socket.on('data', take);
@@ -72,15 +76,30 @@ if (mode === 'blocking') {
 
 /**
  * Starts the watcher thread for `flag`; cancel reasons arrive on the other end of `port`.
- * It does not keep the child alive.
+ * It does not keep the child alive. A watcher blocked in `readSync` must be woken before the
+ * process can exit (a runtime that joins its threads at exit would wait for it forever): at exit
+ * this process says `bye` on the control socket, and the parent answers by closing its end,
+ * which ends the read.
  */
 export function startWatcher(flag: Int32Array, port: MessagePort): Worker {
+  const mode = watchMode();
+  const leaving = new Int32Array(new SharedArrayBuffer(4));
   const watcher = new Worker(WATCHER, {
     eval: true,
     execArgv: [],
-    workerData: { flag: flag.buffer, port, mode: watchMode() },
+    workerData: { flag: flag.buffer, port, mode, leaving: leaving.buffer },
     transferList: [port],
   });
   watcher.unref();
+  if (mode === 'blocking') {
+    process.on('exit', () => {
+      Atomics.store(leaving, 0, 1);
+      try {
+        writeSync(CONTROL_FD, 'bye\n');
+      } catch {
+        // The parent is gone: the read has ended already.
+      }
+    });
+  }
   return watcher;
 }

@@ -89,6 +89,8 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
       const [word, code] = notices.slice(0, end).split(' ');
       notices = notices.slice(end + 1);
       if (word === 'exit') hooks.message({ kind: 'exit-called', code: Number(code) });
+      // The child is exiting and its watcher blocks in a read of this socket: end it (entry/watcher.ts).
+      else if (word === 'bye') control.end();
     }
   });
   control?.on('error', () => {});
