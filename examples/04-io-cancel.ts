@@ -39,7 +39,7 @@ let outcome = await polite.stop({ graceMs: 1000 });
 console.log(`stop({ graceMs: 1000 }) on a loop calling checkpoint() -> '${outcome.status}' in ${(performance.now() - started).toFixed(1)} ms`);
 
 // ... one that never checks is terminated when the grace period is over.
-const stuck = new Thread({ name: 'stuck', target: () => { for (;;) {} } });
+const stuck = new Thread({ name: 'stuck', target: () => { for (;;) { /* never checks */ } } });
 stuck.start();
 await running(stuck);
 started = performance.now();
@@ -47,7 +47,7 @@ outcome = await stuck.stop({ graceMs: 200 });
 console.log(`stop({ graceMs: 200 }) on for (;;) {} -> '${outcome.status}' in ${(performance.now() - started).toFixed(1)} ms`);
 
 // terminate() does not ask: it stops the thread now, no more of its code runs.
-const stuckAgain = new Thread({ name: 'stuck-again', target: () => { for (;;) {} } });
+const stuckAgain = new Thread({ name: 'stuck-again', target: () => { for (;;) { /* never checks */ } } });
 stuckAgain.start();
 await running(stuckAgain);
 started = performance.now();

@@ -30,6 +30,6 @@ class CountdownThread extends Thread {
 const t = new CountdownThread(3);
 t.start();
 console.log(`${t.name} started; isAlive()=${t.isAlive()}`);
-console.log(`result: ${await t.result()}`);
+console.log(`result: ${String(await t.result())}`);
 // Unlike Python, the thread worked on a copy: the fields on this side are as they were.
 console.log(`after join: isAlive()=${t.isAlive()}, n on the main side is still ${t.n}`);

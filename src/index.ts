@@ -1,4 +1,8 @@
 // threadkit's public API: re-exports only.
+// The reference keeps Node's types (NodeJS.Signals, AbortSignal, URL) in a consumer's program
+// that does not list them itself (TypeScript 6+ defaults `types` to []); `preserve` keeps it in
+// the emitted index.d.ts.
+/// <reference types="node" preserve="true" />
 
 export { Thread } from './thread.js';
 export { Process } from './process.js';

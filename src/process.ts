@@ -11,9 +11,12 @@ let counter = 0;
  * A target running in a child Node.js process, with exactly Thread's options, methods, states,
  * outcomes and in-thread functions: the same task, neutral to the means of concurrency.
  *
- * Its ident is its pid. A non-daemon Process keeps the program alive until it ends; a daemon one
- * dies with the program, even when the program is killed with SIGKILL. terminate() and stop()
- * never leave the child behind. The child's stdout and stderr are the program's.
+ * Its ident is its pid. The child leads its own process group: signals go to the group, so the
+ * target's own children end with it, and the terminal's Ctrl-C reaches only the program (which,
+ * with stopOnSignals(), stops it politely). A non-daemon Process keeps the program alive until it
+ * ends; a daemon one dies with the program, even when the program is killed with SIGKILL.
+ * terminate(), stop() and kill() never leave the child, nor its group, behind. The child's stdout
+ * and stderr are the program's.
  * @example
  * const p = new Process({ target: countdown, args: [10] }).start();
  * await p.stop({ graceMs: 500 });
@@ -45,14 +48,14 @@ export class Process<T extends Target = Target> extends Lifecycle<T> {
   }
 
   /**
-   * Forced: ends the child with SIGTERM, then SIGKILL when it is still alive 1 s later. None of the
+   * Forced: ends the child's process group with SIGTERM, then SIGKILL when the child is still alive 1 s later. None of the
    * target's code runs after; what it wrote before is kept. Resolves with the outcome. Idempotent.
    */
   override async terminate(): Promise<Outcome<ResultOf<T>>> {
     return super.terminate();
   }
 
-  /** Sends SIGKILL at once. Resolves with the outcome ('terminated' unless it had ended). Idempotent. */
+  /** Sends SIGKILL to the child's process group at once. Resolves with the outcome ('terminated' unless it had ended). Idempotent. */
   async kill(): Promise<Outcome<ResultOf<T>>> {
     return this.forceStop((transport) => (transport as ChildTransport).kill());
   }

@@ -3,13 +3,18 @@
 import { constants } from 'node:os';
 import { live } from './internal/live.js';
 import type { Outcome, StopOptions } from './internal/lifecycle.js';
+import { validateStopOptions } from './internal/validate.js';
+import { got } from './errors.js';
 
 /**
  * Stops every live Thread and Process started from this thread at once: cancel(), wait up to
  * `graceMs` (default 1000) for each to end, then terminate() the rest. Resolves with their outcomes.
+ * @throws {TypeError} (rejects) when `options` is not an object or has an unknown key.
+ * @throws {RangeError} (rejects) when `graceMs` is not a finite number >= 0.
  */
-export async function stopAll(options: StopOptions = {}): Promise<Outcome[]> {
-  return Promise.all([...live].map((thread) => thread.stop(options) as Promise<Outcome>));
+export async function stopAll(options?: StopOptions): Promise<Outcome[]> {
+  const checked = validateStopOptions(options, 'stopAll()');
+  return Promise.all([...live].map((thread) => thread.stop(checked) as Promise<Outcome>));
 }
 
 /** Options of stopOnSignals(). */
@@ -22,11 +27,18 @@ export interface StopOnSignalsOptions extends StopOptions {
  * Makes Ctrl-C (and the other `signals`) stop the program cleanly: on the first signal, stopAll()
  * with the grace period, then exit with code 128 + the signal's number, as the default handler
  * would. A second signal while stopping exits at once. Returns a function that removes the handlers.
+ * @throws {TypeError} when `options` is not an object, has an unknown key, or `signals` names no signal.
+ * @throws {RangeError} when `graceMs` is not a finite number >= 0.
  * @example
  * stopOnSignals({ graceMs: 2000 });
  */
-export function stopOnSignals(options: StopOnSignalsOptions = {}): () => void {
-  const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
+export function stopOnSignals(options?: StopOnSignalsOptions): () => void {
+  // Checked now: a wrong option must not surface later, inside the signal handler.
+  const { graceMs } = validateStopOptions(options, 'stopOnSignals()', ['graceMs', 'signals']);
+  const signals = options?.signals ?? ['SIGINT', 'SIGTERM'];
+  if (!Array.isArray(signals)) {
+    throw new TypeError(`Expected \`signals\` to be an array of signal names such as 'SIGINT', ${got(signals)}`);
+  }
   for (const signal of signals) {
     if (typeof signal !== 'string' || !(signal in constants.signals)) {
       throw new TypeError(`Expected \`signals\` to list signal names such as 'SIGINT', got \`${String(signal)}\``);
@@ -37,7 +49,7 @@ export function stopOnSignals(options: StopOnSignalsOptions = {}): () => void {
     const code = 128 + (constants.signals[signal] ?? 0);
     if (stopping) process.exit(code);
     stopping = true;
-    void stopAll(options).finally(() => process.exit(code));
+    void stopAll({ graceMs }).finally(() => process.exit(code));
   };
   for (const signal of signals) process.on(signal, handler);
   return () => {

@@ -28,7 +28,7 @@ interface TaskMark {
 /** moduleUrl -> key -> fn, on globalThis so every copy of threadkit in a thread shares it. */
 function registry(): Map<string, Map<string, AnyFunction>> {
   const holder = globalThis as Record<symbol, Map<string, Map<string, AnyFunction>> | undefined>;
-  return (holder[REGISTRY] ??= new Map());
+  return (holder[REGISTRY] ??= new Map<string, Map<string, AnyFunction>>());
 }
 
 /**
@@ -49,7 +49,7 @@ export function task<F extends AnyFunction>(moduleUrl: string | URL, fn: F): F {
     throw new TypeError(`Expected \`fn\` to be a function, ${got(fn)}`);
   }
   let tasks = registry().get(module);
-  if (tasks === undefined) registry().set(module, (tasks = new Map()));
+  if (tasks === undefined) registry().set(module, (tasks = new Map<string, AnyFunction>()));
   const existing = (fn as unknown as Record<symbol, TaskMark | undefined>)[TASK];
   if (existing !== undefined && existing.module === module) return fn;
   const base = fn.name || 'anonymous';

@@ -39,6 +39,23 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * Resolves once no filesystem request has been in flight on this thread for three settle()s in a
+ * row. On Node 22 and later tsx loads modules on the main thread and writes its transform cache
+ * without awaiting the writes, then prunes the cache from a setImmediate; so in a fresh clone this
+ * file starts with FSReqCallback/FSReqPromise entries that belong to tsx, not to threadkit, and a
+ * baseline taken then never matches. Waiting them out (a few ms) keeps the final comparison exact:
+ * threadkit itself starts no asynchronous filesystem request, so one still open at the end is a leak.
+ */
+async function filesystemIdle(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (let quiet = 0; quiet < 3; ) {
+    await settle();
+    quiet = Object.keys(resources()).some((type) => type.startsWith('FSReq')) ? 0 : quiet + 1;
+    assert.ok(Date.now() < deadline, `filesystem requests still open after 10 s: ${JSON.stringify(resources())}`);
+  }
+}
+
 /** One round of four lifecycles ending each way: completed, failed, cancelled, terminated. */
 async function round(): Promise<void> {
   const completed = new Thread({ target: (n: number) => n + 1, args: [1] }).start();
@@ -63,6 +80,7 @@ async function round(): Promise<void> {
 
 test('lifecycles - 200 start/join cycles leave no worker, port, timer or listener, and memory flat', { timeout: 120_000 }, async () => {
   await withExcepthook(() => {}, async () => {
+    await filesystemIdle();
     await settle();
     const baseResources = resources();
     const baseListeners = listeners();

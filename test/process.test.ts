@@ -1,46 +1,16 @@
 // Process: the lifecycle contract on child processes, plus what only a process has (pid, signals, no orphans).
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { Process, Thread, ThreadCrashedError, sleep, sleepSync, type ExceptHookInfo } from 'threadkit';
+import { Process, TaskError, Thread, ThreadCrashedError, sleepSync, type ExceptHookInfo } from 'threadkit';
 import { lifecycleContract } from './contract/lifecycle.ts';
 import { blockInNative } from './fixtures/native.ts';
 import { Program, killLeftoverChildren, runFixture } from './support/child.ts';
 import { newFlag, show, waitFlag } from './support/flag.ts';
 import { guardThreads, T } from './support/guard.ts';
+import { exists, gone } from './support/processes.ts';
 
 lifecycleContract({ name: 'Process', Ctor: Process });
-
-/**
- * Whether a process with this pid is running. A killed child whose parent thread is gone stays a
- * zombie (state Z) until the program exits: it runs no code, so it counts as gone.
- */
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Resolves once `pid` is gone; rejects after `timeoutMs`. A process that is not our child has no
- * exit event, so this checks every 10 ms until the deadline.
- */
-async function gone(pid: number, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (exists(pid)) {
-    if (Date.now() - started > timeoutMs) throw new Error(`pid ${pid} still running after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return Date.now() - started;
-}
 
 /** Started and running (its target began): the owner sees 'running' once the child says so. */
 async function running(p: Process): Promise<void> {
@@ -116,6 +86,23 @@ describe('Process - what only a process has', () => {
     assert.match(stdout, /^outcome terminated exitCode null signalCode SIGKILL$/m);
   });
 
+  test('.start() - refuses a SharedArrayBuffer argument: shared memory cannot cross processes', T, () => {
+    const p = new Process({ target: (_a: unknown) => 1, args: [new SharedArrayBuffer(8)], name: 'Sharer' });
+    assert.throws(
+      () => p.start(),
+      (error: unknown) => {
+        assert.ok(error instanceof TaskError, show(error));
+        assert.equal(
+          error.message,
+          'Cannot start Sharer: args[0] (a SharedArrayBuffer) cannot be sent to the process: shared memory cannot cross ' +
+            'processes. Use a Thread to share it, or pass a copy (an ArrayBuffer or a typed array) to the Process.',
+        );
+        return true;
+      },
+    );
+    assert.equal(p.ident, null, 'nothing was started');
+  });
+
   test('killed from outside - ends failed with ThreadCrashedError naming the signal', T, async () => {
     const p = new Process({ target: () => sleepSync(60_000) }).start();
     await running(p);
@@ -150,6 +137,21 @@ describe('Process - what only a process has', () => {
     await program.exited();
     const ms = await gone(pid, 2000);
     assert.ok(ms <= 2000);
+  });
+
+  test('daemon - the children its target spawned die with it when the parent is killed with SIGKILL', { timeout: 30_000 }, async () => {
+    const program = runFixture('process-daemon-parent.ts', ['grandchild']);
+    const line = (prefix: string) => program.lines().find((l) => l.startsWith(prefix));
+    while (line('pid ') === undefined || line('grandchild ') === undefined) {
+      await new Promise((resolve) => program.child.stdout!.once('data', resolve));
+    }
+    const pid = Number(line('pid ')!.slice(4));
+    const grandchild = Number(line('grandchild ')!.slice(11));
+    assert.ok(exists(pid) && exists(grandchild), 'the daemon child and its own child run');
+    program.child.kill('SIGKILL');
+    await program.exited();
+    await gone(pid, 2000);
+    await gone(grandchild, 2000);
   });
 
   test('no grandchildren - a Process started inside a Thread dies when that Thread is terminated', T, async () => {

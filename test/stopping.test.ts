@@ -26,6 +26,23 @@ async function cancelAndJoin(t: Thread, ...reason: [reason?: unknown]): Promise<
   return ms;
 }
 
+/**
+ * Resolves 'ok' or 'not-equal' as soon as `flag[1]` is no longer `seen` (the thread took a step),
+ * or 'timed-out' when it stayed `seen` for `windowMs`.
+ */
+async function nextStep(flag: Int32Array, seen: number, windowMs: number): Promise<string> {
+  const waited = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync(flag, 1, seen, windowMs);
+  if (!waited.async) return waited.value;
+  // Atomics.waitAsync does not keep the event loop alive; once the thread is gone nothing else does.
+  const keepAlive = setInterval(() => {}, 1_000);
+  try {
+    return await waited.value;
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+type WaitAsync = (a: Int32Array, i: number, v: number, t: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+
 describe('cancel()', () => {
   test('.cancel() - a thread sleeping 5 s in sleepSync() ends at once', T, async () => {
     const flag = newFlag();
@@ -92,20 +109,28 @@ describe('terminate()', () => {
   });
 
   test('.terminate() - no more of its code runs after it settles', T, async () => {
+    // The thread counts in shared memory and wakes every waiter on each step, so a waiter on the
+    // counter is woken by the first step the thread takes. The probe must first see it run.
     const flag = newFlag(2);
     const t = new Thread({
       target: (f: Int32Array) => {
         Atomics.store(f, 0, 1);
         Atomics.notify(f, 0);
-        for (;;) Atomics.add(f, 1, 1);
+        for (;;) {
+          Atomics.add(f, 1, 1);
+          Atomics.notify(f, 1);
+        }
       },
       args: [flag],
     }).start();
     await reached(t, flag);
-    await t.terminate();
-    const after = Atomics.load(flag, 1);
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(Atomics.load(flag, 1), after, 'the thread still ran after terminate() settled');
+    assert.notEqual(await nextStep(flag, Atomics.load(flag, 1), 10_000), 'timed-out', 'the probe sees the thread run');
+    const outcome = await t.terminate();
+    const atSettle = Atomics.load(flag, 1);
+    // Absence can only be shown over a window: 300 ms in which one step of the thread would wake us.
+    const after = await nextStep(flag, atSettle, 300);
+    assert.equal(after, 'timed-out', `the thread ran after terminate() settled: counter ${atSettle} -> ${Atomics.load(flag, 1)}`);
+    assert.deepEqual(outcome, { status: 'terminated' });
   });
 
   test('.terminate() - while starting gives outcome terminated, never completed (many times over)', T, async () => {

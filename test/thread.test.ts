@@ -28,7 +28,7 @@ describe('Thread - worker-only behaviour', () => {
       const t = new Thread({
         target: () => {
           const hoard: number[][] = [];
-          for (;;) hoard.push(new Array(100_000).fill(hoard.length));
+          for (;;) hoard.push(new Array<number>(100_000).fill(hoard.length));
         },
         resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
       }).start();
@@ -64,6 +64,17 @@ describe('Thread - worker-only behaviour', () => {
     assert.equal(exit.code, 0, `exit ${exit.code} ${exit.signal}\nstderr: ${exit.stderr}`);
     assert.match(exit.stdout, /^after join: failed$/m);
     assert.match(exit.stdout, /^still running$/m);
+  });
+
+  test('excepthook - an async hook whose promise rejects is reported like one that throws, and does not crash the parent', T, async () => {
+    const program = runFixture('excepthook-rejects.ts');
+    const exit = await program.exited();
+    assert.equal(exit.code, 0, `exit ${exit.code} ${exit.signal}\nstderr: ${exit.stderr}`);
+    assert.match(exit.stdout, /^after join: failed$/m);
+    assert.match(exit.stdout, /^still running$/m);
+    assert.match(exit.stderr, /^Exception in threadkit excepthook:\nError: logger down\n/m);
+    assert.match(exit.stderr, /Exception in thread Thread-\d+:\nError: the target fails/, 'then the default report');
+    assert.equal(exit.stderr.match(/Exception in thread /g)?.length, 1, 'the failure is reported once');
   });
 
   test('excepthook - the default prints "Exception in thread <name>:" and the stack to stderr', T, async () => {

@@ -15,7 +15,7 @@ export type PeerTask = 'stampOnly' | 'stampAndSpin' | 'stampAndBlock' | 'mixOne'
 /** A task submitted to a pool. `done` settles as the library settles it; `cancel()` is the library's own. */
 export interface Running {
   done: Promise<unknown>;
-  cancel(): void;
+  cancel: () => void;
 }
 
 export interface PeerPool {

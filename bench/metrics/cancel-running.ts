@@ -8,7 +8,7 @@
 // pool ends the worker and starts another one before the next task can run.
 import { Worker } from 'node:worker_threads';
 import { Stamps, delay, elapsed, now } from '../lib/clock.ts';
-import { type Context, type Group, type Threadkit, impls, pick } from '../lib/context.ts';
+import { type Group, type Threadkit, impls, pick } from '../lib/context.ts';
 import { createPool, type PeerPool } from '../lib/peers.ts';
 import { summarizeAll, type Impl } from '../lib/results.ts';
 import { alternate } from '../lib/rounds.ts';
@@ -49,7 +49,7 @@ interface Sample {
 /** How one implementation starts the long task, cancels it, and starts the next one. */
 interface Runner {
   /** Starts the long task; `cancel` asks for it to stop, `settled` is its promise (rejecting). */
-  start(stamps: Stamps): { cancel(): void; settled: Promise<unknown> };
+  start(stamps: Stamps): { cancel: () => void; settled: Promise<unknown> };
   startNext(stamps: Stamps): void;
   close(): Promise<void>;
 }

@@ -26,7 +26,7 @@ async function measure(ctx: Context, impl: Impl, iterations: number, reps: numbe
   let timing: Timing;
   if (impl === 'threadkit') {
     const thread = new ctx.tk!.Thread({ target: timeChecks, args: [iterations, reps] }).start();
-    timing = (await thread.result()) as Timing;
+    timing = await thread.result();
   } else {
     const flag = new SharedArrayBuffer(4);
     const worker = new Worker(RAW_CHECK_COST, { workerData: { flag, iterations, reps }, execArgv: [] });

@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { elapsed, now } from '../lib/clock.ts';
-import { type Context, type Group, impls, pick } from '../lib/context.ts';
+import { type Group, impls, pick } from '../lib/context.ts';
 import { createPool, type PeerPool } from '../lib/peers.ts';
 import { median } from '../lib/stats.ts';
 import { summarizeAll, type Impl, type Result } from '../lib/results.ts';

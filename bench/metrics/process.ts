@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { delay, elapsed, now, until } from '../lib/clock.ts';
-import { type Context, type Group, type Threadkit, impls, pick } from '../lib/context.ts';
+import { type Group, type Threadkit, impls, pick } from '../lib/context.ts';
 import { summarizeAll, type Impl } from '../lib/results.ts';
 import { alternate } from '../lib/rounds.ts';
 

@@ -6,7 +6,7 @@ import { task, cancelled, sleepSync } from 'threadkit';
  * Stops early, without waiting for the rest of its sleep, when its thread is cancelled.
  * Runs the same inline, in a `Thread` or in a `Process`.
  */
-export const countdown = task(import.meta.url, function countdown(n: number, periodMs = 300): void {
+export const countdown = task(import.meta.url, function countdown(n: number, periodMs: number = 300): void {
   while (!cancelled() && n > 0) {
     console.log('T-minus', n);
     n -= 1;

@@ -81,7 +81,7 @@ export function bootstrapSource(dataExpression: string): string {
     try {
       return await import(specifier);
     } catch (error) {
-      if (error?.code !== 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING' || !/\.cjs$/.test(boot.entry)) throw error;
+      if (error?.code !== 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING' || !/\\.cjs$/.test(boot.entry)) throw error;
       return require(fileURLToPath(boot.entry)).load(specifier);
     }
   };
@@ -100,7 +100,7 @@ export function bootstrapSource(dataExpression: string): string {
     await load(url);
   }
   // The built entries are bundled CommonJS (scripts/bundle-entries.mjs): require() skips the ES module loader.
-  const entry = /\.cjs$/.test(boot.entry) ? require(fileURLToPath(boot.entry)) : await import(boot.entry);
+  const entry = /\\.cjs$/.test(boot.entry) ? require(fileURLToPath(boot.entry)) : await import(boot.entry);
   await entry.main(boot, load);
 })();
 `;

@@ -10,10 +10,11 @@ export interface ExceptHookInfo {
   readonly error: unknown;
 }
 
-export type ExceptHook = (info: ExceptHookInfo) => void;
+/** A hook may return a promise: one that rejects is reported like a hook that throws. */
+export type ExceptHook = (info: ExceptHookInfo) => void | Promise<void>;
 
 /** Prints `Exception in thread <name>:` and the stack (with its cause chain and own properties) to stderr. */
-export const defaultExcepthook: ExceptHook = ({ thread, error }) => {
+export const defaultExcepthook = ({ thread, error }: ExceptHookInfo): void => {
   process.stderr.write(`Exception in thread ${thread.name}:\n${inspect(error)}\n`);
 };
 
@@ -30,16 +31,46 @@ export function setExcepthook(value: ExceptHook | null | undefined): void {
   hook = value ?? defaultExcepthook;
 }
 
-/** Reports once through the current hook; a hook that throws is reported on stderr, never rethrown. */
+/**
+ * Reports once through the current hook. A hook that throws, or returns a promise (any thenable)
+ * that rejects, is reported on stderr followed by the default report; never rethrown, never an
+ * unhandled rejection.
+ */
 export function report(info: ExceptHookInfo): void {
+  let returned: unknown;
   try {
-    hook(info);
+    returned = (hook as (info: ExceptHookInfo) => unknown)(info);
   } catch (hookError) {
+    hookFailed(hookError, info);
+    return;
+  }
+  if (isThenable(returned)) {
     try {
-      process.stderr.write(`Exception in threadkit excepthook:\n${inspect(hookError)}\n`);
-      defaultExcepthook(info);
-    } catch {
-      // Nothing is left to report to.
+      // Deliberate: the rejection is handled here, so the returned promise is never left unhandled.
+      void Promise.resolve(returned).then(undefined, (hookError: unknown) => hookFailed(hookError, info));
+    } catch (hookError) {
+      hookFailed(hookError, info);
     }
+  }
+}
+
+function hookFailed(hookError: unknown, info: ExceptHookInfo): void {
+  try {
+    process.stderr.write(`Exception in threadkit excepthook:\n${inspect(hookError)}\n`);
+    defaultExcepthook(info);
+  } catch {
+    // Nothing is left to report to.
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  try {
+    return (
+      (typeof value === 'object' || typeof value === 'function') &&
+      value !== null &&
+      typeof (value as PromiseLike<unknown>).then === 'function'
+    );
+  } catch {
+    return false;
   }
 }

@@ -9,7 +9,8 @@ import { assertNever, type FromThread, type TargetSpec } from './protocol.js';
 import { cloneable, rebuildThrown } from './serialize.js';
 import { transition, type ThreadState } from './state.js';
 import type { ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
-import { validateMs, validateTimeout } from './validate.js';
+import { typeName, unsendableError } from './unsendable.js';
+import { validateStopOptions, validateTimeout } from './validate.js';
 
 export type { ThreadState, ResourceLimits };
 
@@ -63,7 +64,8 @@ export abstract class Lifecycle<T extends Target = Target> {
    * `{ thread, error }`. By default prints `Exception in thread <name>:` and the error (stack,
    * cause, own properties) to stderr. Assign a function to replace it, null to restore the default.
    * `Thread.excepthook` and `Process.excepthook` are this one hook. Not called for cancelled or
-   * terminated threads. A hook that throws is reported on stderr; it never crashes the program.
+   * terminated threads. A hook that throws, or returns a promise that rejects, is reported on
+   * stderr; it never crashes the program.
    */
   static get excepthook(): ExceptHook {
     return getExcepthook();
@@ -90,14 +92,14 @@ export abstract class Lifecycle<T extends Target = Target> {
   #ended: Promise<void>;
   #markEnded!: () => void;
   #waiters = 0;
-  /** Child processes the thread started and that are still running (a terminated worker does not end them). */
+  /** Child processes the thread started and that are still running (a terminated worker does not end them); -pid: its group. */
   #children = new Set<number>();
 
   constructor(options: ThreadOptions<T> | undefined, kind: string, defaultName: () => string) {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new TypeError(`Expected \`options\` to be an object or undefined, ${got(options)}`);
     }
-    const opts = (options ?? {}) as ThreadOptions<T>;
+    const opts = options ?? {};
     for (const key of Object.keys(opts)) {
       if (!OPTION_KEYS.has(key)) {
         throw new TypeError(`Unknown option \`${key}\` for ${kind}; expected one of: ${[...OPTION_KEYS].join(', ')}`);
@@ -117,7 +119,7 @@ export abstract class Lifecycle<T extends Target = Target> {
     this.#daemon = opts.daemon ?? false;
     this.#args = opts.args ? [...opts.args] : [];
     // As in Python, an overridden run() is what the thread runs; the target is then only run()'s business.
-    const overridden = Object.getPrototypeOf(this).run !== Lifecycle.prototype.run;
+    const overridden = (Object.getPrototypeOf(this) as { run: unknown }).run !== Lifecycle.prototype.run;
     if (!overridden) this.#spec = targetSpec(opts.target, this.#name);
     this.#target = opts.target;
     this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
@@ -317,11 +319,11 @@ export abstract class Lifecycle<T extends Target = Target> {
    * Both: cancel(), wait up to `graceMs` (default 1000) for the thread to end by itself, then
    * terminate(). Resolves with the outcome: 'cancelled' (or how it ended) when it stopped in
    * time, 'terminated' otherwise. Idempotent. Before start() it is terminate().
+   * @throws {TypeError} (rejects) when `options` is not an object or has an unknown key.
    * @throws {RangeError} (rejects) when `graceMs` is not a finite number >= 0.
    */
-  async stop(options: StopOptions = {}): Promise<Outcome<ResultOf<T>>> {
-    const graceMs = options.graceMs ?? 1000;
-    validateMs(graceMs, 'graceMs', false);
+  async stop(options?: StopOptions): Promise<Outcome<ResultOf<T>>> {
+    const { graceMs } = validateStopOptions(options, 'stop()');
     if (this.#state === 'new') return this.terminate();
     this.cancel();
     if (this.isAlive() && !(await this.join(graceMs))) return this.terminate();
@@ -359,8 +361,9 @@ export abstract class Lifecycle<T extends Target = Target> {
         this.#exitCalled = message.code;
         return;
       case 'child':
-        if (message.alive) this.#children.add(message.pid);
-        else this.#children.delete(message.pid);
+        // A negative pid stands for the child's process group, as for process.kill().
+        if (message.alive) this.#children.add(message.group === true ? -message.pid : message.pid);
+        else this.#children.delete(message.group === true ? -message.pid : message.pid);
         return;
       default:
         assertNever(message);
@@ -424,10 +427,10 @@ export abstract class Lifecycle<T extends Target = Target> {
   /** Subclass run(): the methods from the subclass up to the library's class, and the data fields. */
   #subclassSpec(): TargetSpec {
     const methods: Record<string, string> = {};
-    for (let proto = Object.getPrototypeOf(this); proto !== null && !Object.hasOwn(proto, LIBRARY_PROTOTYPE); proto = Object.getPrototypeOf(proto)) {
+    for (let proto = Object.getPrototypeOf(this) as object | null; proto !== null && !Object.hasOwn(proto, LIBRARY_PROTOTYPE); proto = Object.getPrototypeOf(proto) as object | null) {
       for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
         if (key === 'constructor' || key in methods || typeof descriptor.value !== 'function') continue;
-        methods[key] = functionSource(descriptor.value, `${this.constructor.name}.${key}()`);
+        methods[key] = functionSource(descriptor.value as AnyFunction, `${this.constructor.name}.${key}()`);
       }
     }
     const fields: Record<string, unknown> = {};
@@ -453,11 +456,7 @@ export abstract class Lifecycle<T extends Target = Target> {
         : target.kind === 'subclass'
           ? 'a field of the subclass'
           : 'its arguments';
-    return new TaskError(
-      `Cannot start ${this.#name}: ${what} cannot be sent to the ${this.kind.toLowerCase()}: ${error.message.replace(/\.$/, '')}. ` +
-        'Arguments travel by structured clone: pass data (and SharedArrayBuffers), not functions, symbols or sockets.',
-      { cause: error },
-    );
+    return unsendableError(this.#name, this.kind, what, error);
   }
 
   /** Whether one value can travel to this backend. */
@@ -482,11 +481,4 @@ function validateLimits(limits: unknown): ResourceLimits | undefined {
     }
   }
   return { ...(limits as ResourceLimits) };
-}
-
-function typeName(value: unknown): string {
-  if (typeof value === 'function') return `a function${value.name ? ` ${value.name}` : ''}`;
-  if (typeof value === 'symbol') return 'a symbol';
-  if (typeof value === 'object' && value !== null) return `a ${value.constructor?.name ?? 'object'}`;
-  return typeof value;
 }

@@ -29,7 +29,7 @@ export function writeOutput(stream: 'stdout' | 'stderr', chunk: string | Uint8Ar
 export function interceptOutput(write: (stream: 'stdout' | 'stderr', chunk: string | Uint8Array) => void): void {
   for (const stream of ['stdout', 'stderr'] as const) {
     const writable = process[stream];
-    writable.write = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
+    writable.write = (chunk: unknown, encoding?: unknown, callback?: unknown) => {
       if (typeof encoding === 'function') [callback, encoding] = [encoding, undefined];
       let data: string | Uint8Array;
       if (typeof chunk === 'string') {
@@ -43,9 +43,9 @@ export function interceptOutput(write: (stream: 'stdout' | 'stderr', chunk: stri
         data = String(chunk);
       }
       write(stream, data);
-      if (typeof callback === 'function') process.nextTick(callback as () => void);
+      if (typeof callback === 'function') process.nextTick(callback);
       return true;
-    }) as typeof writable.write;
+    };
   }
 }
 

@@ -57,8 +57,11 @@ export type FromThread =
   | { kind: 'cancelled' }
   /** The target called `process.exit(code)`. */
   | { kind: 'exit-called'; code: number }
-  /** The thread started a child process (`alive`), or it has ended: the owner kills it if the thread dies first. */
-  | { kind: 'child'; pid: number; alive: boolean };
+  /**
+   * The thread started a child process (`alive`), or it has ended: the owner kills it when the
+   * thread ends first; its whole process group when `group` (it was spawned detached, as a Process is).
+   */
+  | { kind: 'child'; pid: number; alive: boolean; group?: boolean };
 
 /** A child process's control socket (stdio fd): parent -> child cancels, child -> parent `exit N` notices. */
 export const CONTROL_FD = 4;

@@ -3,6 +3,7 @@
 import { TaskError, describe } from '../errors.js';
 import { isRaised } from './cancel-flag.js';
 import { setContext } from './context.js';
+import { sentence } from './unsendable.js';
 import type { FromThread, TargetSpec, ThreadInfo } from './protocol.js';
 import { ending, loadTarget, type Importer } from './run-target.js';
 import type { MessagePort } from 'node:worker_threads';
@@ -20,7 +21,7 @@ export interface RunOptions {
   readonly port: MessagePort;
   readonly importer: Importer;
   /** Sends a message to the owner; throws when it cannot be cloned. Calls `then` once it is on its way. */
-  send(message: FromThread, then?: () => void): void;
+  readonly send: (message: FromThread, then?: () => void) => void;
   /** Tells the owner, synchronously, that the target called process.exit(code). */
   exitCalled(code: number): void;
   /** Asks the owner whether the target may begin; false when it was cancelled first. Default: the flag says. */
@@ -46,7 +47,7 @@ export async function runThread(options: RunOptions): Promise<void> {
       send(message, leave);
     } catch (error) {
       const unsent = new TaskError(
-        `The return value of ${info.name} could not be sent back: ${describe(error)}. ` +
+        `The return value of ${info.name} could not be sent back: ${sentence(describe(error))} ` +
           'Return data that structured clone can copy (no functions, symbols, sockets or class behaviour).',
         { cause: error },
       );
@@ -59,7 +60,7 @@ export async function runThread(options: RunOptions): Promise<void> {
       done = true;
       options.exitCalled(Number(code ?? process.exitCode ?? 0) || 0);
     }
-    exit(code as number);
+    exit(code);
   }) as typeof process.exit;
   process.on('uncaughtException', (error) => finish(ending(error, flag, target, info)));
 

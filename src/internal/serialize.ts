@@ -21,7 +21,7 @@ const BUILTINS: Record<string, ErrorClass> = {
   EvalError,
   URIError,
   ThreadStateError,
-  CancelledError: CancelledError as ErrorClass,
+  CancelledError,
   TerminatedError,
   ThreadCrashedError,
   TimeoutError,
@@ -61,9 +61,9 @@ export function serializeThrown(thrown: unknown, depth = 0): SerializedThrown {
 export function rebuildThrown(data: SerializedThrown): unknown {
   if (data.kind === 'value') return data.value;
   const Ctor = (Object.hasOwn(BUILTINS, data.builtin) ? BUILTINS[data.builtin] : undefined) ?? Error;
-  const error: Error = Object.create(Ctor.prototype);
+  const error = Object.create(Ctor.prototype as Error) as Error;
   define(error, 'message', data.message);
-  if (data.name !== Ctor.prototype.name) define(error, 'name', data.name);
+  if (data.name !== (Ctor.prototype as Error).name) define(error, 'name', data.name);
   define(error, 'stack', data.stack ?? `${data.name}: ${data.message}`);
   if (data.hasCause) define(error, 'cause', data.cause === undefined ? undefined : rebuildThrown(data.cause));
   for (const [key, value] of Object.entries(data.props)) {

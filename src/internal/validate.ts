@@ -13,3 +13,25 @@ export function validateMs(value: unknown, label: string, infinite: boolean): as
 export function validateTimeout(value: unknown, label: string): asserts value is number | undefined {
   if (value !== undefined) validateMs(value, label, false);
 }
+
+/**
+ * An options object: undefined (taken as `{}`) or an object whose keys are all in `keys`.
+ * `call` names the function in the message (`stop()`).
+ */
+export function validateOptions(options: unknown, call: string, keys: readonly string[]): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected \`options\` to be an object or undefined, ${got(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!keys.includes(key)) throw new TypeError(`Unknown option \`${key}\` for ${call}; expected one of: ${keys.join(', ')}`);
+  }
+  return options as Record<string, unknown>;
+}
+
+/** The options of stop() and stopAll() (`call` names which), checked: `graceMs` a finite number >= 0, default 1000. */
+export function validateStopOptions(options: unknown, call: string, keys: readonly string[] = ['graceMs']): { graceMs: number } {
+  const graceMs = validateOptions(options, call, keys).graceMs ?? 1000;
+  validateMs(graceMs, 'graceMs', false);
+  return { graceMs };
+}

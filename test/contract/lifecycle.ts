@@ -1,6 +1,9 @@
 // The lifecycle contract (API.md §1–3), written once and run against every backend (Thread, Process).
 
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -21,7 +24,7 @@ import {
   sleepSync,
   type ExceptHookInfo,
 } from 'threadkit';
-import { add, multiplyAsync, parse } from '../fixtures/tasks.ts';
+import { add, markRan, multiplyAsync, parse } from '../fixtures/tasks.ts';
 import { guardThreads, T } from '../support/guard.ts';
 import { newFlag, reached, show } from '../support/flag.ts';
 import { signalThenCheckpoint, signalThenSleep, signalThenSleepAndReturn, signalThenSpin } from '../support/targets.ts';
@@ -73,20 +76,54 @@ export function lifecycleContract(backend: Backend): void {
       await untilState(t, 'running');
     }
 
-    function assertNeverRan(ran: Int32Array): void {
-      if (sharesMemory) assert.equal(Atomics.load(ran, 0), 0, 'the target ran');
+    /** Where run probes leave their marker files; removed after the suite. */
+    let probeDir = '';
+    before(() => {
+      probeDir = mkdtempSync(join(tmpdir(), 'threadkit-ran-'));
+    });
+    after(() => rmSync(probeDir, { recursive: true, force: true }));
+    let probes = 0;
+
+    /** A run probe for the markRan target (fixtures/tasks.ts): a flag (threads) and a marker file (any backend). */
+    function newProbe(): { flag: Int32Array; marker: string } {
+      probes += 1;
+      return { flag: newFlag(), marker: join(probeDir, `ran-${probes}`) };
+    }
+
+    /** Fails when markRan ran with this probe: its marker file exists (or, for a thread, its flag is set). */
+    function assertNeverRan(probe: { flag: Int32Array; marker: string }): void {
+      if (sharesMemory) assert.equal(Atomics.load(probe.flag, 0), 0, 'the target ran: it set its flag');
+      assert.equal(existsSync(probe.marker), false, 'the target ran: it left its marker file');
     }
 
     /** Runs `t` to its end and returns the error result() rejects with (fails when it resolves). */
     async function failure(t: Runner): Promise<unknown> {
       if (t.state === 'new') t.start();
+      let value: unknown;
       try {
-        const value = await t.result();
-        assert.fail(`${t.name} completed with ${show(value)}, expected it to fail`);
+        value = await t.result();
       } catch (error) {
         return error;
       }
+      assert.fail(`${t.name} completed with ${show(value)}, expected it to fail`);
     }
+
+    describe('the suite\'s own probes', () => {
+      test('failure() - fails the test when the thread completes instead', T, async () => {
+        await assert.rejects(failure(new Ctor({ target: () => 'fine' })), (error: unknown) => {
+          assert.ok(error instanceof assert.AssertionError, show(error));
+          assert.match(error.message, /completed with "fine", expected it to fail/);
+          return true;
+        });
+      });
+
+      test('assertNeverRan() - fails when the markRan target did run', T, async () => {
+        const probe = newProbe();
+        const t = new Ctor({ target: markRan, args: [probe.flag, probe.marker] }).start();
+        assert.equal(await t.result(), 'ran');
+        assert.throws(() => assertNeverRan(probe), assert.AssertionError);
+      });
+    });
 
     describe('construction', () => {
       test('.name - defaults to <Kind>-N, counting up in this process', T, () => {
@@ -160,7 +197,7 @@ export function lifecycleContract(backend: Backend): void {
         await Promise.all(threads.map((t) => t.join()));
       });
 
-      test('.daemon - defaults to false; settable in the options or as a property before start()', T, async () => {
+      test('.daemon - defaults to false; settable in the options or as a property before start()', T, () => {
         assert.equal(new Ctor({ target: () => 1 }).daemon, false);
         assert.equal(new Ctor({ target: () => 1, daemon: true }).daemon, true);
         const t = new Ctor({ target: () => 1 });
@@ -377,9 +414,9 @@ export function lifecycleContract(backend: Backend): void {
           const error = await failure(t);
           const Cls = globalThis[classes[i]!];
           assert.ok(error instanceof Cls, `expected ${classes[i]}, got ${show(error)}`);
-          assert.equal((error as Error).constructor, Cls);
-          assert.equal((error as Error).name, classes[i]);
-          assert.equal((error as Error).message, `thrown ${classes[i]}`);
+          assert.equal(error.constructor, Cls);
+          assert.equal(error.name, classes[i]);
+          assert.equal(error.message, `thrown ${classes[i]}`);
           assert.equal(t.outcome?.status, 'failed');
           assert.equal(t.outcome?.status === 'failed' && t.outcome.error, error, 'outcome.error is what result() rejects with');
         }
@@ -506,14 +543,9 @@ export function lifecycleContract(backend: Backend): void {
     });
 
     describe('stopping in every state', () => {
-      const marksRan = (ran: Int32Array) => {
-        Atomics.store(ran, 0, 1);
-        return 'ran';
-      };
-
       test('.cancel() - in state new: start() then ends it cancelled without running the target', T, async () => {
-        const ran = newFlag();
-        const t = new Ctor({ target: marksRan, args: [ran] });
+        const ran = newProbe();
+        const t = new Ctor({ target: markRan, args: [ran.flag, ran.marker] });
         t.cancel('changed my mind');
         assert.equal(t.state, 'new');
         t.start();
@@ -525,8 +557,8 @@ export function lifecycleContract(backend: Backend): void {
       });
 
       test('.terminate() - in state new: ends it at once as terminated; start() then throws ThreadStateError', T, async () => {
-        const ran = newFlag();
-        const t = new Ctor({ target: marksRan, args: [ran] });
+        const ran = newProbe();
+        const t = new Ctor({ target: markRan, args: [ran.flag, ran.marker] });
         const outcome = await t.terminate();
         assert.deepEqual(outcome, { status: 'terminated' });
         assert.equal(t.state, 'ended');
@@ -544,8 +576,8 @@ export function lifecycleContract(backend: Backend): void {
       });
 
       test('.cancel() - while starting: the target never runs and the thread ends cancelled', T, async () => {
-        const ran = newFlag();
-        const t = new Ctor({ target: marksRan, args: [ran] }).start();
+        const ran = newProbe();
+        const t = new Ctor({ target: markRan, args: [ran.flag, ran.marker] }).start();
         assert.equal(t.state, 'starting');
         t.cancel('too late');
         await t.join();
@@ -555,8 +587,8 @@ export function lifecycleContract(backend: Backend): void {
       });
 
       test('.terminate() - while starting: the target never runs and the outcome is terminated', T, async () => {
-        const ran = newFlag();
-        const t = new Ctor({ target: marksRan, args: [ran] }).start();
+        const ran = newProbe();
+        const t = new Ctor({ target: markRan, args: [ran.flag, ran.marker] }).start();
         assert.equal(t.state, 'starting');
         const outcome = await t.terminate();
         assert.deepEqual(outcome, { status: 'terminated' });
@@ -565,8 +597,8 @@ export function lifecycleContract(backend: Backend): void {
       });
 
       test('.stop() - while starting: the target never runs', T, async () => {
-        const ran = newFlag();
-        const t = new Ctor({ target: marksRan, args: [ran] }).start();
+        const ran = newProbe();
+        const t = new Ctor({ target: markRan, args: [ran.flag, ran.marker] }).start();
         const outcome = await t.stop({ graceMs: 1_000 });
         assert.ok(outcome.status === 'cancelled' || outcome.status === 'terminated', show(outcome));
         assertNeverRan(ran);
@@ -598,6 +630,35 @@ export function lifecycleContract(backend: Backend): void {
         await running(t, flag);
         assert.deepEqual(await t.stop({ graceMs: 50 }), { status: 'terminated' });
         await assert.rejects(t.result(), TerminatedError);
+      });
+
+      test('.stop() - validates its options like the constructor: wrong type, unknown key, bad graceMs; nothing is stopped', T, async () => {
+        const flag = newFlag();
+        const t = new Ctor({ target: signalThenSleep, args: [flag] });
+        const fresh = new Ctor({ target: () => 1 });
+        const expectations: Array<[unknown, ErrorConstructor, string | RegExp]> = [
+          [5, TypeError, 'Expected `options` to be an object or undefined, got `5` (number)'],
+          [null, TypeError, 'Expected `options` to be an object or undefined, got `null` (null)'],
+          [{ grace: 5 }, TypeError, 'Unknown option `grace` for stop(); expected one of: graceMs'],
+          [{ graceMs: -1 }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `-1` (number)'],
+          [{ graceMs: Number.NaN }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `NaN` (number)'],
+          [{ graceMs: '10' }, RangeError, /^Expected `graceMs` to be a finite number >= 0, got `"10"` \(string\)$/],
+        ];
+        for (const [options, Cls, message] of expectations) {
+          await assert.rejects(fresh.stop(options as never), (error: unknown) => {
+            assert.ok(error instanceof Cls, `${show(options)}: ${show(error)}`);
+            if (typeof message === 'string') assert.equal(error.message, message);
+            else assert.match(error.message, message);
+            return true;
+          });
+        }
+        assert.equal(fresh.state, 'new', 'a refused stop() does not terminate a new thread');
+        t.start();
+        await running(t, flag);
+        await assert.rejects(t.stop({ graceMs: -1 }), RangeError);
+        await assert.rejects(t.stop(5 as never), TypeError);
+        assert.equal(t.state, 'running', 'a refused stop() does not cancel a running thread');
+        assert.equal((await t.stop({ graceMs: 5_000 })).status, 'cancelled');
       });
 
       test('.cancel(), .terminate(), .stop() - after the end have no effect', T, async () => {
@@ -735,7 +796,7 @@ export function lifecycleContract(backend: Backend): void {
           target: (f: Int32Array) =>
             new Promise((_resolve, reject) => {
               const signal = cancelSignal();
-              signal.addEventListener('abort', () => reject(signal.reason));
+              signal.addEventListener('abort', () => reject(signal.reason as Error));
               Atomics.store(f, 0, 1);
               Atomics.notify(f, 0);
             }),
@@ -837,7 +898,7 @@ export function lifecycleContract(backend: Backend): void {
         assert.equal(await t.start().result(), 41);
       });
 
-      test('.start() - refuses an argument that cannot be sent, naming it, and starts nothing', T, async () => {
+      test('.start() - refuses an argument that cannot be sent, naming it, and starts nothing', T, () => {
         const unsendable: unknown[] = [() => 2, Symbol('nope')];
         for (const bad of unsendable) {
           const before = activeCount();
@@ -857,11 +918,78 @@ export function lifecycleContract(backend: Backend): void {
         }
       });
 
+      test('.start() - an argument whose getter throws: TaskError naming args[i], the getter\'s error as cause; nothing starts', T, () => {
+        const exploded = new Error('getter exploded');
+        const before = activeCount();
+        const resources = process.getActiveResourcesInfo().sort();
+        const t = new Ctor({
+          target: (_a: number, _b: unknown) => 1,
+          args: [
+            1,
+            {
+              get x(): never {
+                throw exploded;
+              },
+            },
+          ],
+        });
+        assert.throws(
+          () => t.start(),
+          (error: unknown) => {
+            assert.ok(error instanceof TaskError, show(error));
+            assert.equal(error.code, 'ERR_TASK');
+            assert.match(error.message, /args\[1\] \(an object\)/);
+            assert.match(error.message, /getter exploded/);
+            assert.equal(error.cause, exploded, 'the getter\'s own error is the cause');
+            return true;
+          },
+        );
+        assert.equal(t.state, 'new');
+        assert.equal(t.ident, null, 'nothing was started');
+        assert.equal(activeCount(), before);
+        assert.deepEqual(process.getActiveResourcesInfo().sort(), resources, 'no worker, child or port was created');
+      });
+
+      test('.start() - names what cannot be sent with its type and a correct article, in one sentence each', T, () => {
+        class Widget {
+          readonly onClick = () => 1;
+        }
+        class Item {
+          readonly render = () => 1;
+        }
+        const cases: Array<[unknown, string]> = [
+          [() => 2, 'a function'],
+          [{ callback: () => 2 }, 'an object'],
+          [Object.assign(Object.create(null) as object, { callback: () => 2 }), 'an object'],
+          [new Map([['k', () => 2]]), 'a Map'],
+          [new Widget(), 'a Widget'],
+          [new Item(), 'an Item'],
+        ];
+        for (const [bad, type] of cases) {
+          const t = new Ctor({ target: (_a: unknown) => 1, args: [bad], name: 'Sender' });
+          assert.throws(
+            () => t.start(),
+            (error: unknown) => {
+              assert.ok(error instanceof TaskError, show(error));
+              assert.ok(
+                error.message.startsWith(`Cannot start Sender: args[0] (${type}) cannot be sent to the ${kind.toLowerCase()}: `),
+                error.message,
+              );
+              assert.doesNotMatch(error.message, /\.\./, 'no double period');
+              assert.doesNotMatch(error.message, /\ba [AEIOU]/, 'no "a" before a vowel');
+              return true;
+            },
+          );
+        }
+      });
+
       test('.result() - a return value that cannot be sent back fails with TaskError, the clone error as cause', T, async () => {
         const t = new Ctor({ target: () => ({ ok: true, callback: () => 1 }) });
         const error = await failure(t);
         assert.ok(error instanceof TaskError, show(error));
         assert.match(error.message, /return value/i);
+        assert.match(error.message, /could not be sent back: .*could not be cloned\. Return data/);
+        assert.doesNotMatch(error.message, /\.\./, 'no double period');
         assert.ok(error.cause instanceof Error, `cause: ${show(error.cause)}`);
         assert.match(error.cause.message, /could not be cloned/);
         assert.equal(t.outcome?.status, 'failed');
@@ -1006,7 +1134,7 @@ export function lifecycleContract(backend: Backend): void {
             setTimeout(() => {
               throw new Error('after the result (async)');
             }, 0);
-            await null;
+            await Promise.resolve();
             return 'first';
           },
         ],

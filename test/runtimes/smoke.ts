@@ -38,7 +38,10 @@ async function running(t: Thread | Process): Promise<void> {
 }
 
 /** Runs program.ts with this runtime, as a user would; resolves with its stdout and exit. */
-function runProgram(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ stdout: string; code: number | null; signal: string | null }> {
+function runProgram(
+  args: string[],
+  onLine?: (line: string, kill: () => void) => void,
+): Promise<{ stdout: string; code: number | null; signal: string | null }> {
   const runArgs = runtime === 'deno' ? ['run', '-A', PROGRAM] : [...process.execArgv, PROGRAM];
   const child = spawn(process.execPath, [...runArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
@@ -148,8 +151,7 @@ await check('Process: pid, exitCode and kill()', async () => {
   const p = new Process({ target: nap }).start();
   await running(p);
   assert.ok(typeof p.pid === 'number' && alive(p.pid));
-  p.kill();
-  await p.join(5000);
+  await p.kill();
   assert.equal(p.signalCode, 'SIGKILL');
   assert.equal(alive(p.pid), false);
 });
@@ -158,7 +160,8 @@ await check('output of a Thread and a Process reaches stdout, and results come b
   assert.equal(shout.length, 1);
   const { stdout, code } = await runProgram(['output']);
   assert.equal(code, 0, stdout);
-  for (const line of ['out Thread', 'result THREAD', 'out Process', 'result PROCESS']) assert.ok(stdout.includes(line), `no "${line}" in:\n${stdout}`);
+  for (const line of ['out Thread', 'result THREAD', 'out Process', 'result PROCESS'])
+    assert.ok(stdout.includes(line), `no "${line}" in:\n${stdout}`);
 });
 
 await check('daemon Thread and Process: the program exits, the daemon child with it', async () => {
@@ -183,9 +186,10 @@ await check('a daemon Process dies with its parent killed by SIGKILL', async () 
   await goneWithin(pid, 5000);
 });
 
-await check('nothing is left running', async () => {
+await check('nothing is left running', () => {
   assert.equal(activeCount(), 0);
   assert.deepEqual(enumerate(), []);
+  return Promise.resolve();
 });
 
 console.log(failed ? `FAILED on ${runtime}` : `all passed on ${runtime}`);

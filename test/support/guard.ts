@@ -4,8 +4,12 @@ import assert from 'node:assert/strict';
 import { afterEach } from 'node:test';
 import { activeCount, enumerate } from 'threadkit';
 
-/** Options for every test: a generous per-test timeout so nothing hangs the suite. */
-export const T = { timeout: 20_000 } as const;
+/**
+ * Options for every test: a generous per-test timeout so nothing hangs the suite. It guards against
+ * hangs and is no time budget: `npm run coverage`, whose instrumentation slows every thread's start,
+ * multiplies it by THREADKIT_TEST_TIMEOUT_SCALE.
+ */
+export const T = { timeout: 20_000 * (Number(process.env.THREADKIT_TEST_TIMEOUT_SCALE) || 1) } as const;
 
 /**
  * Registers an afterEach (in the enclosing describe, or the file) that terminates any thread a

@@ -18,12 +18,21 @@ import { startWatcher } from './watcher.js';
 /** import() from this file, for runtimes whose `-e`/eval code has none (Deno): see bootstrap.ts. */
 export const load: Importer = (specifier) => import(specifier);
 
+/** Kills this process and, when it leads its process group (it does, spawned by a Process), the group. */
+function killGroup(): void {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.kill(process.pid, 'SIGKILL');
+  }
+}
+
 /** Called by the bootstrap: starts the watcher, waits for the start message, runs the target here. */
 export async function main(_boot: unknown, importer: Importer): Promise<void> {
   const flag = createFlag();
   const { port1, port2 } = new MessageChannel();
   startWatcher(flag, port1);
-  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+  process.on('disconnect', killGroup);
 
   const next = () => new Promise<ToThread>((resolve) => process.once('message', resolve));
   // Written to the inherited descriptors at once: nothing is lost when the child exits or is terminated.

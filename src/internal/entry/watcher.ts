@@ -4,7 +4,7 @@
 // watcher raises the cancel flag as soon as a frame begins (the target wakes without waiting for
 // the reason), then hands the reason over a MessagePort and raises REASON, as cancel-flag.ts's
 // raiseFlag() and reasonPosted() do for a Thread. When the socket closes, the parent is gone and
-// the watcher kills this process. It runs as a plain script in its own thread: it loads no module.
+// the watcher kills this process and its process group. It runs as a plain script in its own thread: it loads no module.
 //
 // It reads with a blocking readSync: it wakes about 0.2 ms sooner than a net.Socket in the
 // watcher's event loop (far sooner on a loaded machine), and Bun's net.Socket on an inherited
@@ -40,9 +40,15 @@ function take(chunk) {
     Atomics.notify(flag, ${REASON});
   }
 }
-// The parent closed its end: it is gone, unless it answered this process's 'bye' at exit.
+// The parent closed its end: it is gone, unless it answered this process's 'bye' at exit. The
+// child leads its process group: the target's own children go with it.
 function closed() {
-  if (Atomics.load(leaving, ${LEAVING}) === 0) process.kill(process.pid, 'SIGKILL');
+  if (Atomics.load(leaving, ${LEAVING}) !== 0) return;
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.kill(process.pid, 'SIGKILL');
+  }
 }
 // Pay first-call costs now, not on the first cancel.
 deserialize(serialize(undefined));

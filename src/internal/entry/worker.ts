@@ -5,6 +5,7 @@ import type { FromThread, ToThread } from '../protocol.js';
 import type { Importer } from '../run-target.js';
 import { runThread } from '../run-thread.js';
 import { interceptOutput } from '../output.js';
+import { trackChildren } from '../child-tracking.js';
 import type { WorkerData } from '../transport/worker.js';
 
 /** import() from this file, for runtimes whose `-e`/eval code has none (Deno): see bootstrap.ts. */
@@ -20,6 +21,8 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
     port.postMessage(message);
     then?.();
   };
+  // The owner kills the children the target spawns when the thread ends (it cannot do so itself once terminated).
+  trackChildren((pid, alive, group) => send({ kind: 'child', pid, alive, group }));
   // Sent to the owner at once, also while the thread blocks afterwards.
   interceptOutput((stream, chunk) => send({ kind: 'output', stream, chunk }));
   await runThread({

@@ -13,8 +13,11 @@ import { bootstrapSource, entryUrl, childExecArgv, isTypeScript, parentPreloads,
 import { getContext } from '../context.js';
 import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
 import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
+import { cloneFailure } from '../unsendable.js';
 
 const ENTRY = entryUrl('child', import.meta.url);
+/** Whether each child leads its own process group (POSIX), signalled as a whole. */
+const GROUPS = process.platform !== 'win32';
 /** How long terminate() lets a child handle SIGTERM before SIGKILL. */
 export const TERMINATE_LINGER_MS = 1000;
 
@@ -50,7 +53,7 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   try {
     startBytes = serialize(start);
   } catch (error) {
-    throw new DOMException(describe(error), 'DataCloneError');
+    throw cloneFailure(error);
   }
   const typescript = isTypeScript(ENTRY) || ('module' in spec.target && isTypeScript(spec.target.module));
   const boot: BootData = { entry: ENTRY, preloads: parentPreloads(), typescript };
@@ -58,7 +61,9 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     process.execPath,
     [...childExecArgv(typescript), ...heapFlags(spec.resourceLimits), '-e', bootstrapSource(JSON.stringify(boot))],
     // stdin is not shared (as in Python's multiprocessing): a child must not compete for the program's input.
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'], serialization: 'advanced' },
+    // Detached: the child leads its own process group, so signals reach its own children too, and
+    // the terminal's Ctrl-C (sent to the foreground group) reaches only this program, which decides.
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'], serialization: 'advanced', detached: GROUPS },
   );
   installExitHook();
   const control = child.stdio[CONTROL_FD] as Socket | null;
@@ -99,6 +104,8 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     signalCode = signal;
     running.delete(child);
     clearTimeout(killTimer);
+    // Whatever the target left running in the child's group goes with it.
+    signalGroup(child, 'SIGKILL');
     if (child.pid !== undefined) tellOwner(child.pid, false);
   });
   // 'close' comes after 'exit' and after every IPC message and notice has been read.
@@ -129,12 +136,12 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     },
     terminate() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), TERMINATE_LINGER_MS);
+      signalGroup(child, 'SIGTERM');
+      killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), TERMINATE_LINGER_MS);
       killTimer.unref();
     },
     kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) signalGroup(child, 'SIGKILL');
     },
     ref() {
       child.ref();
@@ -177,11 +184,27 @@ function heapFlags(limits: LaunchSpec['resourceLimits']): string[] {
   return flags;
 }
 
-/** Inside a threadkit thread, the owner learns of the child: a terminated thread cannot end its children itself. */
+/**
+ * Sends `sig` to the child's process group: the child and whatever it spawned (not detached).
+ * Where there are no groups (Windows), or the group is gone, to the child alone while it runs.
+ */
+function signalGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (GROUPS && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, sig);
+      return;
+    } catch {
+      // No such group (any more).
+    }
+  }
+  if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+}
+
+/** Inside a threadkit thread, the owner learns of the child (and its group): a terminated thread cannot end its children itself. */
 function tellOwner(pid: number, alive: boolean): void {
   const context = getContext();
   if (context === undefined) return;
-  const message: FromThread = { kind: 'child', pid, alive };
+  const message: FromThread = { kind: 'child', pid, alive, group: GROUPS };
   try {
     context.port.postMessage(message);
   } catch {
@@ -199,6 +222,6 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
+    for (const child of running) signalGroup(child, 'SIGKILL');
   });
 }

@@ -6,6 +6,7 @@ import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData 
 import { createFlag, raiseFlag, reasonPosted } from '../cancel-flag.js';
 import type { FromThread, ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
+import { cloneFailure } from '../unsendable.js';
 import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
 
 const ENTRY = entryUrl('worker', import.meta.url);
@@ -30,7 +31,7 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
     port1.postMessage(start);
   } catch (error) {
     port1.close();
-    throw error;
+    throw cloneFailure(error);
   }
   const flag = createFlag();
   const boot: BootData = {
