@@ -74,8 +74,17 @@ export function bootstrapSource(dataExpression: string): string {
   return `'use strict';
 (async () => {
   const boot = ${dataExpression};
-  const { pathToFileURL } = require('node:url');
+  const { pathToFileURL, fileURLToPath } = require('node:url');
   const base = pathToFileURL(process.cwd() + '/').href;
+  // Where code run with -e has no import() (Deno), import through the bundled entry file instead.
+  const load = async (specifier) => {
+    try {
+      return await import(specifier);
+    } catch (error) {
+      if (error?.code !== 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING' || !/\\.cjs$/.test(boot.entry)) throw error;
+      return require(fileURLToPath(boot.entry)).load(specifier);
+    }
+  };
   const tsx = ${TSX_LOADER.toString()};
   for (const spec of boot.preloads) {
     const url = /^[./]/.test(spec) ? new URL(spec, base).href : spec;
@@ -84,15 +93,15 @@ export function bootstrapSource(dataExpression: string): string {
       // there: register it through its API. A child process ran them already (same execArgv).
       if (boot.typescript && !require('node:worker_threads').isMainThread) {
         const api = /^tsx/.test(spec) ? 'tsx/esm/api' : new URL('./esm/api/index.mjs', url).href;
-        (await import(api)).register();
+        (await load(api)).register();
       }
       continue;
     }
-    await import(url);
+    await load(url);
   }
   // The built entries are bundled CommonJS (scripts/bundle-entries.mjs): require() skips the ES module loader.
-  const entry = /\\.cjs$/.test(boot.entry) ? require(require('node:url').fileURLToPath(boot.entry)) : await import(boot.entry);
-  await entry.main(boot, (specifier) => import(specifier));
+  const entry = /\\.cjs$/.test(boot.entry) ? require(fileURLToPath(boot.entry)) : await import(boot.entry);
+  await entry.main(boot, load);
 })();
 `;
 }

@@ -1,53 +1,22 @@
 // Entry point inside a child process: runs the target on the child's main thread, with a watcher thread for cancels.
 //
 // The main thread may block (sleepSync, a busy loop), so cancels do not come over IPC: the parent
-// writes them to a socket (fd 4) that a small watcher thread reads. The watcher raises the cancel
-// flag (one hop, no polling) and hands the reason over a MessagePort, exactly as for a Thread. It
-// also notices at once when the parent is gone (the socket closes) and then kills this process.
+// writes them to a socket (fd 4) that a small watcher thread reads (watcher.ts). The watcher raises
+// the cancel flag (one hop, no polling) and hands the reason over a MessagePort, exactly as for a
+// Thread. It also notices at once when the parent is gone (the socket closes) and then kills this process.
 
 import { writeSync } from 'node:fs';
 import { deserialize } from 'node:v8';
-import { MessageChannel, Worker } from 'node:worker_threads';
-import { CANCEL, REASON, createFlag } from '../cancel-flag.js';
+import { MessageChannel } from 'node:worker_threads';
+import { createFlag } from '../cancel-flag.js';
 import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
 import type { Importer } from '../run-target.js';
 import { runThread } from '../run-thread.js';
 import { interceptOutput, writeFully } from '../output.js';
+import { startWatcher } from './watcher.js';
 
-// Raises the flag as cancel-flag.ts's raiseFlag() and reasonPosted() do: it runs as a plain
-// script in its own thread, so it loads no module.
-const WATCHER = `'use strict';
-const { workerData: { flag: buffer, port } } = require('node:worker_threads');
-const { Socket } = require('node:net');
-const { deserialize } = require('node:v8');
-const flag = new Int32Array(buffer);
-const socket = new Socket({ fd: ${CONTROL_FD}, readable: true, writable: false });
-let pending = Buffer.alloc(0);
-socket.on('data', (chunk) => {
-  pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-  while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32LE(0)) {
-    const size = pending.readUInt32LE(0);
-    const reason = deserialize(pending.subarray(4, 4 + size));
-    pending = pending.subarray(4 + size);
-    if (Atomics.exchange(flag, ${CANCEL}, 1) === 0) Atomics.notify(flag, ${CANCEL});
-    port.postMessage({ kind: 'cancel', reason });
-    Atomics.store(flag, ${REASON}, 1);
-    Atomics.notify(flag, ${REASON});
-  }
-});
-// Pay first-call costs now, not on the first cancel.
-deserialize(require('node:v8').serialize(undefined));
-// The child leads its process group: the target's own children go with it.
-const orphaned = () => {
-  try {
-    process.kill(-process.pid, 'SIGKILL');
-  } catch {
-    process.kill(process.pid, 'SIGKILL');
-  }
-};
-socket.on('end', orphaned);
-socket.on('error', orphaned);
-`;
+/** import() from this file, for runtimes whose `-e`/eval code has none (Deno): see bootstrap.ts. */
+export const load: Importer = (specifier) => import(specifier);
 
 /** Kills this process and, when it leads its process group (it does, spawned by a Process), the group. */
 function killGroup(): void {
@@ -62,13 +31,7 @@ function killGroup(): void {
 export async function main(_boot: unknown, importer: Importer): Promise<void> {
   const flag = createFlag();
   const { port1, port2 } = new MessageChannel();
-  const watcher = new Worker(WATCHER, {
-    eval: true,
-    execArgv: [],
-    workerData: { flag: flag.buffer, port: port1 },
-    transferList: [port1],
-  });
-  watcher.unref();
+  startWatcher(flag, port1);
   process.on('disconnect', killGroup);
 
   const next = () => new Promise<ToThread>((resolve) => process.once('message', resolve));

@@ -8,6 +8,9 @@ import { interceptOutput } from '../output.js';
 import { trackChildren } from '../child-tracking.js';
 import type { WorkerData } from '../transport/worker.js';
 
+/** import() from this file, for runtimes whose `-e`/eval code has none (Deno): see bootstrap.ts. */
+export const load: Importer = (specifier) => import(specifier);
+
 /** Called by the bootstrap once loaders are registered. */
 export async function main(_boot: unknown, importer: Importer): Promise<void> {
   const { port, flag } = workerData as WorkerData;

@@ -94,6 +94,8 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
       const [word, code] = notices.slice(0, end).split(' ');
       notices = notices.slice(end + 1);
       if (word === 'exit') hooks.message({ kind: 'exit-called', code: Number(code) });
+      // The child is exiting and its watcher blocks in a read of this socket: end it (entry/watcher.ts).
+      else if (word === 'bye') control.end();
     }
   });
   control?.on('error', () => {});
@@ -152,16 +154,24 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
 
 /** A cancel on the control socket: 4-byte length (LE), then the reason serialized (a description if it cannot be). */
 function cancelFrame(reason: unknown): Buffer {
+  if (reason === undefined) return (noReason ??= frame(serialize(undefined)));
   let body: Buffer;
   try {
     body = serialize(reason);
   } catch {
     body = serialize(describe(reason));
   }
-  const frame = Buffer.allocUnsafe(4 + body.length);
-  frame.writeUInt32LE(body.length, 0);
-  body.copy(frame, 4);
-  return frame;
+  return frame(body);
+}
+
+/** The frame of a cancel without a reason, the common case: made once, off the cancel's path after the first. */
+let noReason: Buffer | undefined;
+
+function frame(body: Buffer): Buffer {
+  const bytes = Buffer.allocUnsafe(4 + body.length);
+  bytes.writeUInt32LE(body.length, 0);
+  body.copy(bytes, 4);
+  return bytes;
 }
 
 /** A Process's resourceLimits as V8 heap flags of the child (it runs the target on its main thread). */
