@@ -10,6 +10,7 @@ import { cloneable, rebuildThrown } from './serialize.js';
 import { transition, type ThreadState } from './state.js';
 import type { ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
 import { validateMs, validateTimeout } from './validate.js';
+import { encodeArgs } from '../shared/transfer.js';
 
 export type { ThreadState, ResourceLimits };
 
@@ -202,7 +203,8 @@ export abstract class Lifecycle<T extends Target = Target> {
     }
     const spec: LaunchSpec = {
       target,
-      args: this.#args,
+      // Shared objects travel as markers of their memory (src/shared/transfer.ts); a Process refuses them for now.
+      args: encodeArgs(this.#args, this.kind === 'Thread', this.#name),
       info: { name: this.#name, daemon: this.#daemon, isMain: false },
       daemon: this.#daemon,
       resourceLimits: this.#resourceLimits,

@@ -6,6 +6,7 @@ import { setContext } from './context.js';
 import type { FromThread, TargetSpec, ThreadInfo } from './protocol.js';
 import { ending, loadTarget, type Importer } from './run-target.js';
 import type { MessagePort } from 'node:worker_threads';
+import { reviveArgs } from '../shared/transfer.js';
 
 type Ending = Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>;
 
@@ -65,7 +66,8 @@ export async function runThread(options: RunOptions): Promise<void> {
 
   let call: () => unknown;
   try {
-    call = await loadTarget(target, args, info, importer);
+    // The shared objects in args, revived from their markers (src/shared/transfer.ts).
+    call = await loadTarget(target, reviveArgs(args), info, importer);
   } catch (error) {
     finish(ending(error, flag, target, info));
     return;

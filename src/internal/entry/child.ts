@@ -8,7 +8,7 @@
 import { writeSync } from 'node:fs';
 import { deserialize } from 'node:v8';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { CANCEL, REASON, createFlag } from '../cancel-flag.js';
+import { CANCEL, REASON, WAKE, createFlag } from '../cancel-flag.js';
 import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
 import type { Importer } from '../run-target.js';
 import { runThread } from '../run-thread.js';
@@ -17,10 +17,9 @@ import { interceptOutput, writeFully } from '../output.js';
 // Raises the flag as cancel-flag.ts's raiseFlag() and reasonPosted() do: it runs as a plain
 // script in its own thread, so it loads no module.
 const WATCHER = `'use strict';
-const { workerData: { flag: buffer, port } } = require('node:worker_threads');
+const { workerData: { flag, port } } = require('node:worker_threads');
 const { Socket } = require('node:net');
 const { deserialize } = require('node:v8');
-const flag = new Int32Array(buffer);
 const socket = new Socket({ fd: ${CONTROL_FD}, readable: true, writable: false });
 let pending = Buffer.alloc(0);
 socket.on('data', (chunk) => {
@@ -29,7 +28,11 @@ socket.on('data', (chunk) => {
     const size = pending.readUInt32LE(0);
     const reason = deserialize(pending.subarray(4, 4 + size));
     pending = pending.subarray(4 + size);
-    if (Atomics.exchange(flag, ${CANCEL}, 1) === 0) Atomics.notify(flag, ${CANCEL});
+    if (Atomics.exchange(flag, ${CANCEL}, 1) === 0) {
+      Atomics.notify(flag, ${CANCEL});
+      Atomics.add(flag, ${WAKE}, 1);
+      Atomics.notify(flag, ${WAKE});
+    }
     port.postMessage({ kind: 'cancel', reason });
     Atomics.store(flag, ${REASON}, 1);
     Atomics.notify(flag, ${REASON});
@@ -49,7 +52,7 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
   const watcher = new Worker(WATCHER, {
     eval: true,
     execArgv: [],
-    workerData: { flag: flag.buffer, port: port1 },
+    workerData: { flag, port: port1 },
     transferList: [port1],
   });
   watcher.unref();
