@@ -66,8 +66,10 @@ export async function runThread(options: RunOptions): Promise<void> {
 
   let call: () => unknown;
   try {
-    // The shared objects in args, revived from their markers (src/shared/transfer.ts).
-    call = await loadTarget(target, reviveArgs(args), info, importer);
+    call = await loadTarget(target, args, info, importer);
+    // The shared objects in args, revived from their markers (src/shared/transfer.ts), in place:
+    // after the import, so they are instances of the task's own copy of threadkit.
+    reviveArgs(args);
   } catch (error) {
     finish(ending(error, flag, target, info));
     return;

@@ -34,6 +34,12 @@ const REVIVERS: Record<Kind, (state: unknown) => Shareable> = {
   Queue: (state) => revive(state, () => new Queue()),
 };
 
+// The classes of the copy of threadkit loaded last in this thread revive the objects: in a thread
+// that is the task's own `import 'threadkit'` (its module is imported before the args are
+// revived), so its `instanceof` checks and `catch` clauses see its own classes and errors.
+const CLASSES = Symbol.for('threadkit.shared.revivers.v1');
+(globalThis as Record<symbol, unknown>)[CLASSES] = REVIVERS;
+
 function isPlain(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
@@ -108,7 +114,7 @@ function encode(value: unknown, done: Map<object, unknown>): unknown {
   return value;
 }
 
-/** Replaces the markers in the received `args` with live objects, in place; returns `args`. */
+/** Replaces the markers in the received `args` with live objects, in place (call it once the target's module is imported); returns `args`. */
 export function reviveArgs(args: unknown[]): unknown[] {
   const done = new Map<object, unknown>();
   for (let i = 0; i < args.length; i += 1) args[i] = reviveValue(args[i], done);
@@ -126,7 +132,8 @@ function reviveValue(value: unknown, done: Map<object, unknown>): unknown {
       done.set(value, done.get(buffer));
       return done.get(buffer);
     }
-    const object = REVIVERS[marker[MARK]](state);
+    const revivers = ((globalThis as Record<symbol, unknown>)[CLASSES] ?? REVIVERS) as typeof REVIVERS;
+    const object = revivers[marker[MARK]](state);
     done.set(value, object);
     if (buffer !== undefined) done.set(buffer, object);
     return object;
