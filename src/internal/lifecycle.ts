@@ -10,7 +10,7 @@ import { cloneable, rebuildThrown } from './serialize.js';
 import { transition, type ThreadState } from './state.js';
 import type { ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
 import { validateMs, validateTimeout } from './validate.js';
-import { encodeArgs } from '../shared/transfer.js';
+import { encodeArgs, encodeFields } from '../shared/transfer.js';
 
 export type { ThreadState, ResourceLimits };
 
@@ -193,7 +193,11 @@ export abstract class Lifecycle<T extends Target = Target> {
           `a ${this.kind} can be started only once. Create a new ${this.kind} to run the task again.`,
       );
     }
-    const target = this.#spec ?? this.#subclassSpec();
+    let target = this.#spec ?? this.#subclassSpec();
+    if (target.kind === 'subclass') {
+      // A subclass's fields may hold shared objects too (this.lock = lock): the same markers as args.
+      target = { ...target, fields: encodeFields(target.fields, this.kind === 'Thread', this.#name) };
+    }
     if (this.#cancel !== undefined) {
       // Cancelled before it began: the target never runs.
       this.#state = transition('new', 'starting');

@@ -66,6 +66,7 @@ export async function runThread(options: RunOptions): Promise<void> {
 
   let call: () => unknown;
   try {
+    if (target.kind === 'subclass') reviveArgs([target.fields]);
     call = await loadTarget(target, args, info, importer);
     // The shared objects in args, revived from their markers (src/shared/transfer.ts), in place:
     // after the import, so they are instances of the task's own copy of threadkit.

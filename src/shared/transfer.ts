@@ -46,9 +46,9 @@ function isPlain(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Where the first shared object in `value` is (`args[1].lock`), or undefined. */
-export function findShared(value: unknown, path: string, seen = new Set<object>()): string | undefined {
-  if (isShared(value)) return path;
+/** The first shared object in `value` and where it is (`args[1].lock`), or undefined. */
+function findShared(value: unknown, path: string, seen = new Set<object>()): { path: string; object: Shareable } | undefined {
+  if (isShared(value)) return { path, object: value };
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
   seen.add(value);
   if (Array.isArray(value)) {
@@ -74,19 +74,24 @@ export function findShared(value: unknown, path: string, seen = new Set<object>(
 export function encodeArgs(args: unknown[], shares: boolean, who: string): unknown[] {
   const found = findShared(args, 'args');
   if (found === undefined) return args;
-  if (!shares) {
-    throw new TaskError(
-      `Cannot start ${who}: ${found} is a shared object (${(findAt(args, found) as Shareable)[KIND]}), and a Process cannot share memory ` +
-        'with its parent yet. Use a Thread, or pass plain data.',
-    );
-  }
+  if (!shares) refuse(found, who);
   return encode(args, new Map()) as unknown[];
 }
 
-function findAt(args: unknown[], path: string): unknown {
-  let value: unknown = { args };
-  for (const part of path.match(/[^.[\]]+/g) ?? []) value = (value as Record<string, unknown>)[part];
-  return value;
+/** The same for the data fields of a Thread subclass (`this.lock = lock`). */
+export function encodeFields(fields: Record<string, unknown>, shares: boolean, who: string): Record<string, unknown> {
+  let found: ReturnType<typeof findShared>;
+  for (const key of Object.keys(fields)) found ??= findShared(fields[key], `this.${key}`);
+  if (found === undefined) return fields;
+  if (!shares) refuse(found, who);
+  return encode(fields, new Map()) as Record<string, unknown>;
+}
+
+function refuse(found: { path: string; object: Shareable }, who: string): never {
+  throw new TaskError(
+    `Cannot start ${who}: ${found.path} is a shared object (${found.object[KIND]}), and a Process cannot share one with its ` +
+      'parent yet. Use a Thread, or pass plain data.',
+  );
 }
 
 function encode(value: unknown, done: Map<object, unknown>): unknown {
