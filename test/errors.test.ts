@@ -3,7 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  BrokenBarrierError,
   CancelledError,
+  QueueEmptyError,
+  QueueFullError,
+  QueueShutDownError,
   TaskError,
   TerminatedError,
   Thread,
@@ -24,6 +28,10 @@ const CODES = [
   [ThreadCrashedError, 'ERR_THREAD_CRASHED'],
   [TimeoutError, 'ERR_TIMEOUT'],
   [TaskError, 'ERR_TASK'],
+  [QueueEmptyError, 'ERR_QUEUE_EMPTY'],
+  [QueueFullError, 'ERR_QUEUE_FULL'],
+  [QueueShutDownError, 'ERR_QUEUE_SHUT_DOWN'],
+  [BrokenBarrierError, 'ERR_BROKEN_BARRIER'],
 ] as const;
 
 /** Rejection or throw of `run`, asserted to be an instance of `cls`. */
