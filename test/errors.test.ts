@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  Barrier,
   BrokenBarrierError,
+  Queue,
   CancelledError,
   QueueEmptyError,
   QueueFullError,
@@ -76,7 +78,15 @@ test('errors - each is met where API.md says, with its stable code and name', T,
 
     const task = await caught(TaskError, () => new Thread({ target: Math.max }));
 
-    const met = [state, cancelledError, terminated, crashed, timeout, task];
+    const empty = await caught(QueueEmptyError, () => new Queue().getNowait());
+    const fullQueue = new Queue({ maxSize: 1 });
+    fullQueue.putNowait(1);
+    const full = await caught(QueueFullError, () => fullQueue.putNowait(2));
+    fullQueue.shutdown();
+    const shutDown = await caught(QueueShutDownError, () => fullQueue.putNowait(3));
+    const broken = await caught(BrokenBarrierError, () => new Barrier(2).waitSync(0));
+
+    const met = [state, cancelledError, terminated, crashed, timeout, task, empty, full, shutDown, broken];
     for (const [i, [cls, code]] of CODES.entries()) {
       const error = met[i] as Error & { code?: string };
       assert.ok(error instanceof Error);

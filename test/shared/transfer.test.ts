@@ -19,8 +19,9 @@ describe('shared objects in args', () => {
     const event = new Event();
     const config: Record<string, unknown> = { deep: { list: [lock, { event }] }, again: lock };
     config.self = config;
+    type Config = { deep: { list: [Lock, { event: Event }] }; again: Lock; self: unknown };
     const t = new Thread({
-      target: (c: { deep: { list: [Lock, { event: Event }] }; again: Lock; self: unknown }, direct: Lock) => {
+      target: (c: Config, direct: Lock) => {
         const [l, { event: e }] = c.deep.list;
         if (l !== c.again || l !== direct) return 'not one instance';
         if (c.self !== c) return 'cycle lost';
@@ -28,7 +29,7 @@ describe('shared objects in args', () => {
         e.set();
         return 'ok';
       },
-      args: [config, lock],
+      args: [config as unknown as Config, lock],
     }).start();
     assert.equal(await t.result(), 'ok');
     assert.equal(lock.locked(), true, 'the lock taken in the thread is this lock');
@@ -61,7 +62,7 @@ describe('shared objects in args', () => {
   });
 
   test('Process.start() - refuses a shared object with a TaskError naming the argument; nothing starts', T, () => {
-    const p = new Process({ target: (_q: unknown) => 1, args: [1, { queue: new Queue() }] });
+    const p = new Process({ target: (_n: number, _q: unknown) => 1, args: [1, { queue: new Queue() }] });
     assert.throws(() => p.start(), (error: Error) => error instanceof TaskError && error.message.includes('args[1].queue') && error.message.includes('Queue'));
     assert.equal(p.state, 'new');
     assert.equal(activeCount(), 0);
@@ -77,7 +78,7 @@ describe('shared objects in args', () => {
     cancelledFirst.start();
     const terminatedFirst = new Thread({ target: (..._o: unknown[]) => 0, args: objects }).start();
     const quick = new Thread({ target: (..._o: unknown[]) => 0, args: objects }).start();
-    const waiter = new Thread({ target: (e: Event) => e.wait(10_000), args: [objects[2]] }).start();
+    const waiter = new Thread({ target: (e: Event) => e.wait(10_000), args: [objects[2] as Event] }).start();
     await terminatedFirst.terminate();
     await quick.join();
     await waiter.terminate(); // terminated inside an async wait: its wait's block goes with it
