@@ -346,10 +346,10 @@ export class Queue<T = unknown> {
       if (!this.#fits(bytes.length)) return false;
       const produced = Atomics.load(this.#words, PRODUCED);
       const tail = position(produced);
-      const header = new Uint8Array(HEADER);
-      new DataView(header.buffer).setUint32(0, bytes.length, true);
-      const at = this.#write(tail, header);
-      const end = this.#write(at, bytes);
+      const capacity = this.maxBytes;
+      const length = bytes.length;
+      for (let i = 0; i < HEADER; i += 1) this.#ring[(tail + i) % capacity] = (length >>> (8 * i)) & 0xff;
+      const end = this.#write((tail + HEADER) % capacity, bytes);
       Atomics.store(this.#words, PRODUCED, pack(end, count(produced) + 1));
     } finally {
       this.#unlock();
@@ -369,9 +369,11 @@ export class Queue<T = unknown> {
         return NOT_YET;
       }
       const head = position(consumed);
-      const header = this.#read(head, HEADER);
-      const length = new DataView(header.buffer).getUint32(0, true);
-      bytes = this.#read((head + HEADER) % this.maxBytes, length);
+      const capacity = this.maxBytes;
+      let length = 0;
+      for (let i = 0; i < HEADER; i += 1) length |= this.#ring[(head + i) % capacity]! << (8 * i);
+      length >>>= 0;
+      bytes = this.#read((head + HEADER) % capacity, length);
       Atomics.store(this.#words, CONSUMED, pack((head + HEADER + length) % this.maxBytes, count(consumed) + 1));
     } finally {
       this.#unlock();
@@ -382,6 +384,11 @@ export class Queue<T = unknown> {
 
   #write(at: number, bytes: Uint8Array): number {
     const capacity = this.maxBytes;
+    if (bytes.length <= 64) {
+      // Small items: a loop beats two subarray() views and set().
+      for (let i = 0; i < bytes.length; i += 1) this.#ring[(at + i) % capacity] = bytes[i]!;
+      return (at + bytes.length) % capacity;
+    }
     const first = Math.min(bytes.length, capacity - at);
     this.#ring.set(bytes.subarray(0, first), at);
     if (first < bytes.length) this.#ring.set(bytes.subarray(first), 0);
@@ -390,6 +397,11 @@ export class Queue<T = unknown> {
 
   #read(at: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
+    if (length <= 64) {
+      const capacity = this.maxBytes;
+      for (let i = 0; i < length; i += 1) out[i] = this.#ring[(at + i) % capacity]!;
+      return out;
+    }
     const first = Math.min(length, this.maxBytes - at);
     out.set(this.#ring.subarray(at, at + first));
     if (first < length) out.set(this.#ring.subarray(0, length - first), first);
@@ -461,7 +473,8 @@ const UNDEFINED = 3;
 const NULL = 4;
 const TRUE = 5;
 const FALSE = 6;
-const scratch = new DataView(new ArrayBuffer(8));
+const scratch = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratch.buffer);
 
 /**
  * The tagged bytes of `item`.
@@ -472,8 +485,8 @@ function encodeItem(item: unknown): Uint8Array {
     case 'number': {
       const out = new Uint8Array(9);
       out[0] = NUMBER;
-      scratch.setFloat64(0, item, true);
-      out.set(new Uint8Array(scratch.buffer), 1);
+      scratch[0] = item;
+      for (let i = 0; i < 8; i += 1) out[i + 1] = scratchBytes[i]!;
       return out;
     }
     case 'string': {
@@ -515,7 +528,8 @@ function encodeItem(item: unknown): Uint8Array {
 function decodeItem(bytes: Uint8Array): unknown {
   switch (bytes[0]) {
     case NUMBER:
-      return new DataView(bytes.buffer, bytes.byteOffset + 1, 8).getFloat64(0, true);
+      for (let i = 0; i < 8; i += 1) scratchBytes[i] = bytes[i + 1]!;
+      return scratch[0];
     case STRING:
       return Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.length - 1).toString('utf8');
     case UNDEFINED:
