@@ -61,6 +61,30 @@ export class TaskError extends ThreadkitError {
   override name = 'TaskError';
 }
 
+/** `getNowait()` of an empty Queue. */
+export class QueueEmptyError extends ThreadkitError {
+  readonly code = 'ERR_QUEUE_EMPTY';
+  override name = 'QueueEmptyError';
+}
+
+/** `putNowait()` of a full Queue (its `maxSize` items, or no room left in its `maxBytes`). */
+export class QueueFullError extends ThreadkitError {
+  readonly code = 'ERR_QUEUE_FULL';
+  override name = 'QueueFullError';
+}
+
+/** A `put` after `shutdown()`, or a `get` of a shut-down Queue that is empty (Python 3.13's `queue.ShutDown`). */
+export class QueueShutDownError extends ThreadkitError {
+  readonly code = 'ERR_QUEUE_SHUT_DOWN';
+  override name = 'QueueShutDownError';
+}
+
+/** A `Barrier` wait on a broken barrier: reset, aborted, or a waiter timed out or was cancelled. */
+export class BrokenBarrierError extends ThreadkitError {
+  readonly code = 'ERR_BROKEN_BARRIER';
+  override name = 'BrokenBarrierError';
+}
+
 /** A short, readable rendering of any value for error messages. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return value;

@@ -117,6 +117,21 @@ export function currentThread(): ThreadInfo {
   return getContext()?.info ?? OUTSIDE;
 }
 
+/**
+ * Calls `callback` once when the calling thread is cancelled (never outside a threadkit thread);
+ * returns a function that forgets it. For the async waits of shared objects.
+ * @internal
+ */
+export function whenCancelled(callback: () => void): () => void {
+  const context = getContext();
+  if (context === undefined) return () => {};
+  if (isRaised(context.flag)) {
+    queueMicrotask(callback);
+    return () => {};
+  }
+  return onCancel(context, callback);
+}
+
 // One Atomics.waitAsync per thread, shared by every sleep() and the signal.
 const waiters = new Set<() => void>();
 let watching = false;

@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  Barrier,
+  BrokenBarrierError,
+  Queue,
   CancelledError,
+  QueueEmptyError,
+  QueueFullError,
+  QueueShutDownError,
   TaskError,
   TerminatedError,
   Thread,
@@ -24,6 +30,10 @@ const CODES = [
   [ThreadCrashedError, 'ERR_THREAD_CRASHED'],
   [TimeoutError, 'ERR_TIMEOUT'],
   [TaskError, 'ERR_TASK'],
+  [QueueEmptyError, 'ERR_QUEUE_EMPTY'],
+  [QueueFullError, 'ERR_QUEUE_FULL'],
+  [QueueShutDownError, 'ERR_QUEUE_SHUT_DOWN'],
+  [BrokenBarrierError, 'ERR_BROKEN_BARRIER'],
 ] as const;
 
 /** Rejection or throw of `run`, asserted to be an instance of `cls`. */
@@ -68,7 +78,15 @@ test('errors - each is met where API.md says, with its stable code and name', T,
 
     const task = await caught(TaskError, () => new Thread({ target: Math.max }));
 
-    const met = [state, cancelledError, terminated, crashed, timeout, task];
+    const empty = await caught(QueueEmptyError, () => new Queue().getNowait());
+    const fullQueue = new Queue({ maxSize: 1 });
+    fullQueue.putNowait(1);
+    const full = await caught(QueueFullError, () => fullQueue.putNowait(2));
+    fullQueue.shutdown();
+    const shutDown = await caught(QueueShutDownError, () => fullQueue.putNowait(3));
+    const broken = await caught(BrokenBarrierError, () => new Barrier(2).waitSync(0));
+
+    const met = [state, cancelledError, terminated, crashed, timeout, task, empty, full, shutDown, broken];
     for (const [i, [cls, code]] of CODES.entries()) {
       const error = met[i] as Error & { code?: string };
       assert.ok(error instanceof Error);

@@ -148,6 +148,30 @@ describe('examples', () => {
   });
 });
 
+describe('examples - shared objects', () => {
+  test('10-event - the main thread waits on an Event the thread sets once it has started', async () => {
+    const r = await run('examples/10-event.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, ['Launching countdown', 'countdown is running', 'started.isSet() = true']);
+    assertInOrder(r.stdout, ['countdown starting', 'T-minus 3', 'T-minus 2', 'T-minus 1', 'outcome: completed']);
+  });
+
+  test('11-queue - producer and consumer through a bounded Queue; a blocked getSync() is cancelled', async () => {
+    const r = await run('examples/11-queue.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, ['consumer: got 1', 'consumer: got 4', 'consumer: got 9', 'consumer: got 16', 'consumer: got 25']);
+    assertInOrder(r.stdout, ['stopped by the sentinel: consumer total = 55', "idle-consumer ended 'cancelled'", 'the queue still works: size 1, get() -> 7']);
+    assert.doesNotMatch(r.stdout, /queue size [3-9]/, 'the bounded queue held more than maxSize items');
+    assert.ok(numberIn(r.stdout, /ended 'cancelled' in ([\d.]+) ms/) < 1000, 'the blocked getSync() ends in < 1 s');
+  });
+
+  test('12-lock - with a Lock, four threads counting into shared memory get the exact total', async () => {
+    const r = await run('examples/12-lock.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, ['without a lock: ', 'with a Lock: 800000 of 800000 (exact: true)']);
+  });
+});
+
 describe('demo', () => {
   test('demo - runs the chosen examples in order under headings and exits 0', async () => {
     const r = await run('examples/demo.ts', ['02', '08']);

@@ -40,3 +40,12 @@ export function cancelReason(context: ThreadContext): unknown {
   }
   return context.reason;
 }
+
+/**
+ * Whether the calling thread is cancelled: false outside a threadkit thread. Shared objects ask
+ * this (never the CANCEL slot itself), so what "cancelled" means stays in one place.
+ */
+export function callerCancelled(): boolean {
+  const context = getContext();
+  return context !== undefined && isRaised(context.flag);
+}

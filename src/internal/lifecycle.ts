@@ -11,6 +11,7 @@ import { transition, type ThreadState } from './state.js';
 import type { ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
 import { typeName, unsendableError } from './unsendable.js';
 import { validateStopOptions, validateTimeout } from './validate.js';
+import { encodeArgs, encodeFields } from '../shared/transfer.js';
 
 export type { ThreadState, ResourceLimits };
 
@@ -194,7 +195,11 @@ export abstract class Lifecycle<T extends Target = Target> {
           `a ${this.kind} can be started only once. Create a new ${this.kind} to run the task again.`,
       );
     }
-    const target = this.#spec ?? this.#subclassSpec();
+    let target = this.#spec ?? this.#subclassSpec();
+    if (target.kind === 'subclass') {
+      // A subclass's fields may hold shared objects too (this.lock = lock): the same markers as args.
+      target = { ...target, fields: encodeFields(target.fields, this.kind === 'Thread', this.#name) };
+    }
     if (this.#cancel !== undefined) {
       // Cancelled before it began: the target never runs.
       this.#state = transition('new', 'starting');
@@ -204,7 +209,8 @@ export abstract class Lifecycle<T extends Target = Target> {
     }
     const spec: LaunchSpec = {
       target,
-      args: this.#args,
+      // Shared objects travel as markers of their memory (src/shared/transfer.ts); a Process refuses them for now.
+      args: encodeArgs(this.#args, this.kind === 'Thread', this.#name),
       info: { name: this.#name, daemon: this.#daemon, isMain: false },
       daemon: this.#daemon,
       resourceLimits: this.#resourceLimits,

@@ -7,6 +7,7 @@ import { sentence } from './unsendable.js';
 import type { FromThread, TargetSpec, ThreadInfo } from './protocol.js';
 import { ending, loadTarget, type Importer } from './run-target.js';
 import type { MessagePort } from 'node:worker_threads';
+import { reviveArgs } from '../shared/transfer.js';
 
 type Ending = Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>;
 
@@ -66,7 +67,11 @@ export async function runThread(options: RunOptions): Promise<void> {
 
   let call: () => unknown;
   try {
+    if (target.kind === 'subclass') reviveArgs([target.fields]);
     call = await loadTarget(target, args, info, importer);
+    // The shared objects in args, revived from their markers (src/shared/transfer.ts), in place:
+    // after the import, so they are instances of the task's own copy of threadkit.
+    reviveArgs(args);
   } catch (error) {
     finish(ending(error, flag, target, info));
     return;

@@ -1,7 +1,11 @@
 // Errors across the thread boundary: serialize in the thread, rebuild with their class on the owner's side.
 
 import {
+  BrokenBarrierError,
   CancelledError,
+  QueueEmptyError,
+  QueueFullError,
+  QueueShutDownError,
   TaskError,
   TerminatedError,
   ThreadCrashedError,
@@ -26,6 +30,10 @@ const BUILTINS: Record<string, ErrorClass> = {
   ThreadCrashedError,
   TimeoutError,
   TaskError,
+  QueueEmptyError,
+  QueueFullError,
+  QueueShutDownError,
+  BrokenBarrierError,
 };
 
 const SKIPPED = new Set(['name', 'message', 'stack', 'cause']);

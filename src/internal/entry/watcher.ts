@@ -2,8 +2,8 @@
 //
 // The parent writes each cancel as a frame: 4-byte length (LE), then the reason serialized. The
 // watcher raises the cancel flag as soon as a frame begins (the target wakes without waiting for
-// the reason), then hands the reason over a MessagePort and raises REASON, as cancel-flag.ts's
-// raiseFlag() and reasonPosted() do for a Thread. When the socket closes, the parent is gone and
+// the reason; WAKE is bumped too, for a wait in a shared object), then hands the reason over a
+// MessagePort and raises REASON, as cancel-flag.ts's raiseFlag() and reasonPosted() do for a Thread. When the socket closes, the parent is gone and
 // the watcher kills this process and its process group. It runs as a plain script in its own thread: it loads no module.
 //
 // It reads with a blocking readSync: it wakes about 0.2 ms sooner than a net.Socket in the
@@ -14,7 +14,7 @@
 
 import { writeSync } from 'node:fs';
 import { Worker, type MessagePort } from 'node:worker_threads';
-import { CANCEL, REASON } from '../cancel-flag.js';
+import { CANCEL, REASON, WAKE } from '../cancel-flag.js';
 import { CONTROL_FD } from '../protocol.js';
 
 /** Slot of the watcher's `leaving` flag: written once (0 -> 1) by the child's main thread at exit, read by the watcher. */
@@ -23,14 +23,18 @@ const LEAVING = 0;
 const WATCHER = `'use strict';
 const { workerData } = require('node:worker_threads');
 const { deserialize, serialize } = require('node:v8');
-const { flag: flagBuffer, port } = workerData;
-const flag = new Int32Array(flagBuffer);
+// The flag is a view of this process's wake table (at its block's offset), cloned as a view.
+const { flag, port } = workerData;
 const leaving = new Int32Array(workerData.leaving);
 let pending = Buffer.alloc(0);
 function take(chunk) {
   pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
   while (pending.length > 0) {
-    if (Atomics.exchange(flag, ${CANCEL}, 1) === 0) Atomics.notify(flag, ${CANCEL});
+    if (Atomics.exchange(flag, ${CANCEL}, 1) === 0) {
+      Atomics.notify(flag, ${CANCEL});
+      Atomics.add(flag, ${WAKE}, 1);
+      Atomics.notify(flag, ${WAKE});
+    }
     if (pending.length < 4 || pending.length < 4 + pending.readUInt32LE(0)) return;
     const size = pending.readUInt32LE(0);
     const reason = deserialize(pending.subarray(4, 4 + size));
@@ -93,7 +97,7 @@ export function startWatcher(flag: Int32Array, port: MessagePort): Worker {
   const watcher = new Worker(WATCHER, {
     eval: true,
     execArgv: [],
-    workerData: { flag: flag.buffer, port, leaving: leaving.buffer },
+    workerData: { flag, port, leaving: leaving.buffer },
     transferList: [port],
   });
   watcher.unref();

@@ -29,7 +29,7 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
     info: { ...first.info, ident: first.info.ident ?? threadId, isMain: false },
     target: first.target,
     args: first.args,
-    flag: new Int32Array(flag),
+    flag,
     port,
     importer,
     send,

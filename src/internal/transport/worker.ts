@@ -3,7 +3,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
-import { createFlag, raiseFlag, reasonPosted } from '../cancel-flag.js';
+import { createFlag, freeFlag, raiseFlag, reasonPosted } from '../cancel-flag.js';
 import type { FromThread, ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
 import { cloneFailure } from '../unsendable.js';
@@ -16,7 +16,8 @@ const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boo
 export interface WorkerData {
   readonly boot: BootData;
   readonly port: import('node:worker_threads').MessagePort;
-  readonly flag: SharedArrayBuffer;
+  /** The thread's cancel flag: a view of its block in the wake table (the view itself, so its byteOffset survives). */
+  readonly flag: Int32Array;
 }
 
 /**
@@ -39,7 +40,7 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
     preloads: spec.preloads ?? parentPreloads(),
     typescript: isTypeScript(ENTRY) || ('module' in spec.target && isTypeScript(spec.target.module)),
   };
-  const workerData: WorkerData = { boot, port: port2, flag: flag.buffer as SharedArrayBuffer };
+  const workerData: WorkerData = { boot, port: port2, flag };
 
   let worker: Worker;
   try {
@@ -52,6 +53,7 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
   } catch (error) {
     // Creation failed (e.g. too many open files): report it as an exit, asynchronously like any other.
     port1.close();
+    freeFlag(flag);
     setImmediate(() => hooks.exit({ exitCode: null, signal: null, error }));
     return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {} };
   }
@@ -70,6 +72,7 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
     }
     port1.off('message', deliver);
     port1.close();
+    freeFlag(flag);
     hooks.exit({ exitCode, signal: null, error: lastError });
   });
   if (spec.daemon) worker.unref();

@@ -1,0 +1,241 @@
+// Lock and RLock: Python's threading.Lock (not owned) and threading.RLock (re-entrant, owned) in shared memory.
+
+import { threadId } from 'node:worker_threads';
+import { ThreadStateError, TimeoutError } from '../errors.js';
+import { KIND, LOCK_OPS, SHARE, adopted, brand, held, sharedInts, type Held, type LockOps } from './brand.js';
+import { NOT_YET, TIMED_OUT, waitAsync, waitSync } from './wait.js';
+import { WaitSet } from './wait-set.js';
+
+/**
+ * Lock layout (Int32 slots):
+ *
+ * | index     | written by                                 | read by  | values                  |
+ * |-----------|--------------------------------------------|----------|-------------------------|
+ * | `STATE`   | acquire (compareExchange 0 -> 1),          | everyone | 0 unlocked, 1 locked    |
+ * |           | release (compareExchange 1 -> 0)           |          |                         |
+ * | `WAITERS` | wait-set.ts                                |          | release wakes one       |
+ *
+ * Each change is that one compareExchange. A thread terminated while holding the lock leaves it
+ * locked, as in Python.
+ */
+const STATE = 0;
+const WAITERS = 1;
+
+export class Lock {
+  readonly #mem: Int32Array;
+  readonly #waiters: WaitSet;
+
+  /** A new lock, unlocked. */
+  constructor() {
+    const state = adopted<SharedArrayBuffer>();
+    this.#mem = state === undefined ? sharedInts(WAITERS + WaitSet.SLOTS) : new Int32Array(state);
+    this.#waiters = new WaitSet(this.#mem, WAITERS, state === undefined);
+  }
+
+  get [KIND](): 'Lock' {
+    return 'Lock';
+  }
+
+  [SHARE](): SharedArrayBuffer {
+    return this.#mem.buffer as SharedArrayBuffer;
+  }
+
+  /**
+   * Blocks until the lock is taken; returns true, or false when `timeoutMs` passed first (0: try once).
+   * @throws {CancelledError} when the calling thread is cancelled (the lock is not taken).
+   * @throws {RangeError} when `timeoutMs` is not a number >= 0 (Infinity included).
+   */
+  acquireSync(timeoutMs?: number): boolean {
+    return waitSync(this.#waiters, this.#attempt, timeoutMs) === true;
+  }
+
+  /** The async twin of acquireSync(): never blocks the event loop. */
+  async acquire(timeoutMs?: number): Promise<boolean> {
+    return (await waitAsync(this.#waiters, this.#attempt, timeoutMs)) === true;
+  }
+
+  /**
+   * Unlocks; any thread may release a Lock (it is not owned). Wakes one waiter.
+   * @throws {ThreadStateError} when the lock is not locked.
+   */
+  release(): void {
+    if (Atomics.compareExchange(this.#mem, STATE, 1, 0) !== 1) {
+      throw new ThreadStateError('release() of an unlocked Lock; release a Lock only after acquiring it.');
+    }
+    this.#waiters.wakeOne();
+  }
+
+  /** Whether the lock is held (by anyone). */
+  locked(): boolean {
+    return Atomics.load(this.#mem, STATE) === 1;
+  }
+
+  /**
+   * Acquires and returns a Disposable that releases: `using held = lock.holdSync()`.
+   * @throws {TimeoutError} when `timeoutMs` passed first.
+   */
+  holdSync(timeoutMs?: number): Held {
+    if (!this.acquireSync(timeoutMs)) throw timedOut('Lock', timeoutMs);
+    return held(() => this.release());
+  }
+
+  /** The async twin of holdSync(): `await using held = await lock.hold()`. */
+  async hold(timeoutMs?: number): Promise<Held> {
+    if (!(await this.acquire(timeoutMs))) throw timedOut('Lock', timeoutMs);
+    return held(() => this.release());
+  }
+
+  [LOCK_OPS](): LockOps {
+    return {
+      owned: () => this.locked(),
+      releaseSave: () => {
+        this.release();
+        return 1;
+      },
+      restoreSync: () => {
+        waitSync(this.#waiters, this.#attempt, Infinity, { cancellable: false });
+      },
+      restore: async () => {
+        await waitAsync(this.#waiters, this.#attempt, Infinity, { cancellable: false });
+      },
+    };
+  }
+
+  readonly #attempt = (): true | typeof NOT_YET => (Atomics.compareExchange(this.#mem, STATE, 0, 1) === 0 ? true : NOT_YET);
+}
+
+brand(Lock, ['Lock']);
+
+/**
+ * RLock layout (Int32 slots):
+ *
+ * | index     | written by                                      | read by    | values                        |
+ * |-----------|-------------------------------------------------|------------|-------------------------------|
+ * | `OWNER`   | acquire (compareExchange 0 -> me), the owner's  | everyone   | 0 free, else 1 + the owner's  |
+ * |           | last release (store 0)                          |            | threadId                      |
+ * | `COUNT`   | the owner only                                  | the owner  | how many times it holds it    |
+ * | `WAITERS` | wait-set.ts                                     |            | the last release wakes one    |
+ *
+ * The compareExchange of OWNER commits an acquisition and its store of 0 a release; COUNT is the
+ * owner's own business. A terminated owner leaves the lock held, as in Python.
+ */
+const OWNER = 0;
+const COUNT = 1;
+const R_WAITERS = 2;
+const ME = threadId + 1;
+
+export class RLock {
+  readonly #mem: Int32Array;
+  readonly #waiters: WaitSet;
+
+  /** A new re-entrant lock, unlocked. */
+  constructor() {
+    const state = adopted<SharedArrayBuffer>();
+    this.#mem = state === undefined ? sharedInts(R_WAITERS + WaitSet.SLOTS) : new Int32Array(state);
+    this.#waiters = new WaitSet(this.#mem, R_WAITERS, state === undefined);
+  }
+
+  get [KIND](): 'RLock' {
+    return 'RLock';
+  }
+
+  [SHARE](): SharedArrayBuffer {
+    return this.#mem.buffer as SharedArrayBuffer;
+  }
+
+  /**
+   * Takes the lock, or takes it once more when the calling thread holds it already. Returns true,
+   * or false when `timeoutMs` passed first.
+   * @throws {CancelledError} when the calling thread is cancelled.
+   * @throws {RangeError} when `timeoutMs` is not a number >= 0 (Infinity included).
+   */
+  acquireSync(timeoutMs?: number): boolean {
+    return waitSync(this.#waiters, this.#attempt, timeoutMs) === true;
+  }
+
+  /** The async twin of acquireSync(). The owner is the thread, as in Python: every async task of a thread shares it. */
+  async acquire(timeoutMs?: number): Promise<boolean> {
+    return (await waitAsync(this.#waiters, this.#attempt, timeoutMs)) === true;
+  }
+
+  /**
+   * Releases one level; the last one unlocks and wakes one waiter.
+   * @throws {ThreadStateError} when the calling thread does not hold the lock.
+   */
+  release(): void {
+    if (Atomics.load(this.#mem, OWNER) !== ME) {
+      throw new ThreadStateError(
+        `release() of an RLock the calling thread does not hold (${Atomics.load(this.#mem, OWNER) === 0 ? 'it is unlocked' : 'another thread holds it'}); only its owner may release an RLock.`,
+      );
+    }
+    const count = Atomics.load(this.#mem, COUNT) - 1;
+    Atomics.store(this.#mem, COUNT, count);
+    if (count === 0) {
+      Atomics.store(this.#mem, OWNER, 0);
+      this.#waiters.wakeOne();
+    }
+  }
+
+  /** Whether the lock is held (by any thread). */
+  locked(): boolean {
+    return Atomics.load(this.#mem, OWNER) !== 0;
+  }
+
+  /**
+   * Acquires and returns a Disposable that releases one level: `using held = rlock.holdSync()`.
+   * @throws {TimeoutError} when `timeoutMs` passed first.
+   */
+  holdSync(timeoutMs?: number): Held {
+    if (!this.acquireSync(timeoutMs)) throw timedOut('RLock', timeoutMs);
+    return held(() => this.release());
+  }
+
+  /** The async twin of holdSync(). */
+  async hold(timeoutMs?: number): Promise<Held> {
+    if (!(await this.acquire(timeoutMs))) throw timedOut('RLock', timeoutMs);
+    return held(() => this.release());
+  }
+
+  [LOCK_OPS](): LockOps {
+    const restore = (saved: number) => () => {
+      if (Atomics.compareExchange(this.#mem, OWNER, 0, ME) !== 0) return NOT_YET;
+      Atomics.store(this.#mem, COUNT, saved);
+      return true;
+    };
+    return {
+      owned: () => Atomics.load(this.#mem, OWNER) === ME,
+      releaseSave: () => {
+        const saved = Atomics.load(this.#mem, COUNT);
+        Atomics.store(this.#mem, COUNT, 0);
+        Atomics.store(this.#mem, OWNER, 0);
+        this.#waiters.wakeOne();
+        return saved;
+      },
+      restoreSync: (saved) => {
+        waitSync(this.#waiters, restore(saved), Infinity, { cancellable: false });
+      },
+      restore: async (saved) => {
+        await waitAsync(this.#waiters, restore(saved), Infinity, { cancellable: false });
+      },
+    };
+  }
+
+  readonly #attempt = (): true | typeof NOT_YET => {
+    if (Atomics.load(this.#mem, OWNER) === ME) {
+      Atomics.store(this.#mem, COUNT, Atomics.load(this.#mem, COUNT) + 1);
+      return true;
+    }
+    if (Atomics.compareExchange(this.#mem, OWNER, 0, ME) !== 0) return NOT_YET;
+    Atomics.store(this.#mem, COUNT, 1);
+    return true;
+  };
+}
+
+brand(RLock, ['RLock']);
+
+/** The TimeoutError of a hold that timed out. */
+export function timedOut(kind: string, timeoutMs: number | undefined): TimeoutError {
+  return new TimeoutError(`Could not acquire the ${kind} within ${timeoutMs} ms.`);
+}
+
+export { TIMED_OUT };

@@ -1,0 +1,576 @@
+// Queue: Python's queue.Queue(maxsize) in shared memory; items cross by structured clone through a ring buffer.
+
+import { deserialize, serialize } from 'node:v8';
+import { QueueEmptyError, QueueFullError, QueueShutDownError, TaskError, TimeoutError, describe, got } from '../errors.js';
+import { alive, generation, home, setHolding } from '../internal/wake-table.js';
+import { KIND, SHARE, adopted, brand, isShared, validateInt } from './brand.js';
+import { NOT_YET, TIMED_OUT, timeoutOf, waitAsync, waitSync } from './wait.js';
+import { WaitSet } from './wait-set.js';
+
+/**
+ * Layout of the queue's SharedArrayBuffer:
+ *
+ * | where                    | written by                          | read by    | values / wake-up after the write          |
+ * |--------------------------|-------------------------------------|------------|-------------------------------------------|
+ * | `PRODUCED` (BigInt64 0)  | a putter holding MUTEX (one store)  | everyone   | tail byte position << 32 | items put      |
+ * |                          |                                     |            | (wraps); wakes one getter                 |
+ * | `CONSUMED` (BigInt64 1)  | a getter holding MUTEX, shutdown    | everyone   | head byte position << 32 | items taken    |
+ * |                          | immediate (one store)               |            | (or dropped); wakes one putter            |
+ * | `DONE` (Int32 4)         | taskDone (compareExchange),         | join,      | items done (wraps); wakes every joiner    |
+ * |                          | shutdown immediate (add the dropped)| taskDone   | when it reaches the items put             |
+ * | `SHUT` (Int32 5)         | shutdown (store)                    | everyone   | 0 open, 1 shut down, 2 immediately;       |
+ * |                          |                                     |            | wakes every getter, putter, joiner        |
+ * | `MAX_SIZE` (Int32 6)     | the creator, once                   | put        | items allowed (0x7fffffff: Infinity)      |
+ * | `CAPACITY` (Int32 7)     | the creator, once                   | everyone   | bytes of the ring (maxBytes)              |
+ * | `MUTEX` (Int32 8)        | tryLock (compareExchange 0 -> me,   | tryLock    | 0 free, else the holder's token           |
+ * |                          | or a gone holder -> me), unlock     |            | (generation << 13 | block + 1); unlock    |
+ * |                          | (store 0)                           |            | wakes one MUTEX waiter                    |
+ * | wait sets (Int32 12..)   | wait-set.ts                         |            | MUTEX, GETTERS, PUTTERS, JOINERS          |
+ * | ring (after them)        | a putter holding MUTEX, between     | a getter   | records: u32 length (LE), a tag byte, the |
+ * |                          | tail and head                       | holding it | item (see encodeItem); wrapping at the end|
+ *
+ * A put writes its record past the tail, then commits with one store of PRODUCED; a get copies
+ * the record at the head out, then commits with one store of CONSUMED. A thread terminated
+ * before its commit changed nothing the others can see: no half item, no lost item. MUTEX
+ * orders the putters among themselves and the getters among themselves; a holder sets its
+ * block's HOLDING slot first (wake-table.ts), so when it is terminated while holding, its owner's
+ * free() wakes every waiter, and the first to retry finds the holder gone (its block freed or
+ * reused: another generation) and takes the mutex over. Waits for room or items check the
+ * counters without the mutex, then take it to commit.
+ */
+const PRODUCED = 0;
+const CONSUMED = 1;
+const DONE = 4;
+const SHUT = 5;
+const MAX_SIZE = 6;
+const CAPACITY = 7;
+const MUTEX = 8;
+const SETS = 12;
+const RING = (SETS + 4 * WaitSet.SLOTS) * Int32Array.BYTES_PER_ELEMENT;
+const INFINITE = 0x7fffffff;
+const HEADER = 4;
+
+/** Options of `new Queue(...)`. */
+export interface QueueOptions {
+  /** How many items the queue holds at most; default Infinity. */
+  maxSize?: number;
+  /** Bytes of the shared buffer that holds the serialized items (each takes 4 more); default 1 MiB. */
+  maxBytes?: number;
+}
+
+const OPTION_KEYS = new Set(['maxSize', 'maxBytes']);
+
+export class Queue<T = unknown> {
+  readonly #words: BigInt64Array;
+  readonly #mem: Int32Array;
+  readonly #ring: Uint8Array;
+  readonly #mutexWaiters: WaitSet;
+  readonly #getters: WaitSet;
+  readonly #putters: WaitSet;
+  readonly #joiners: WaitSet;
+
+  /**
+   * A FIFO queue of at most `maxSize` items (default Infinity) in `maxBytes` of shared memory
+   * (default 1 MiB).
+   * @throws {RangeError} when `maxSize` is not an integer >= 1 or Infinity, or `maxBytes` not an integer >= 1.
+   * @throws {TypeError} when `options` is not an object or names an unknown option.
+   */
+  constructor(options?: QueueOptions) {
+    const state = adopted<SharedArrayBuffer>();
+    let buffer: SharedArrayBuffer;
+    if (state !== undefined) buffer = state;
+    else {
+      if (options !== undefined && (typeof options !== 'object' || options === null)) {
+        throw new TypeError(`Expected \`options\` to be an object or undefined, ${got(options)}`);
+      }
+      for (const key of Object.keys(options ?? {})) {
+        if (!OPTION_KEYS.has(key)) throw new TypeError(`Unknown option \`${key}\` for Queue; expected one of: maxSize, maxBytes`);
+      }
+      const maxSize = options?.maxSize ?? Infinity;
+      if (maxSize !== Infinity) {
+        if (typeof maxSize !== 'number' || !Number.isInteger(maxSize) || maxSize < 1) {
+          throw new RangeError(`Expected \`maxSize\` to be an integer >= 1 or Infinity, ${got(maxSize)}`);
+        }
+      }
+      const maxBytes = options?.maxBytes ?? 1024 * 1024;
+      validateInt(maxBytes, 'maxBytes', 1, 0x7fffffff - RING);
+      buffer = new SharedArrayBuffer(RING + maxBytes);
+      const mem = new Int32Array(buffer, 0, SETS);
+      mem[MAX_SIZE] = maxSize === Infinity ? INFINITE : Math.min(maxSize, INFINITE);
+      mem[CAPACITY] = maxBytes;
+    }
+    this.#words = new BigInt64Array(buffer, 0, 2);
+    this.#mem = new Int32Array(buffer, 0, RING / Int32Array.BYTES_PER_ELEMENT);
+    this.#ring = new Uint8Array(buffer, RING);
+    const fresh = state === undefined;
+    this.#mutexWaiters = new WaitSet(this.#mem, SETS, fresh);
+    this.#getters = new WaitSet(this.#mem, SETS + WaitSet.SLOTS, fresh);
+    this.#putters = new WaitSet(this.#mem, SETS + 2 * WaitSet.SLOTS, fresh);
+    this.#joiners = new WaitSet(this.#mem, SETS + 3 * WaitSet.SLOTS, fresh);
+  }
+
+  get [KIND](): 'Queue' {
+    return 'Queue';
+  }
+
+  [SHARE](): SharedArrayBuffer {
+    return this.#mem.buffer as SharedArrayBuffer;
+  }
+
+  /** The most items it holds (Infinity: unbounded). */
+  get maxSize(): number {
+    const max = this.#mem[MAX_SIZE]!;
+    return max === INFINITE ? Infinity : max;
+  }
+
+  /** Bytes of shared memory for the serialized items. */
+  get maxBytes(): number {
+    return this.#mem[CAPACITY]!;
+  }
+
+  /** How many items are in the queue now. */
+  get size(): number {
+    return (count(Atomics.load(this.#words, PRODUCED)) - count(Atomics.load(this.#words, CONSUMED))) >>> 0;
+  }
+
+  /** Whether the queue holds no item now. */
+  empty(): boolean {
+    return this.size === 0;
+  }
+
+  /** Whether the queue holds `maxSize` items now (never for an unbounded one). */
+  full(): boolean {
+    return this.size >= this.#mem[MAX_SIZE]!;
+  }
+
+  /**
+   * Puts `item` at the end, blocking while the queue is full (by `maxSize` or by `maxBytes`).
+   * @throws {TaskError} when the item cannot be cloned, holds a SharedArrayBuffer or a shared
+   * object, or is larger than `maxBytes` alone: nothing is put.
+   * @throws {QueueShutDownError} when the queue is (or gets) shut down.
+   * @throws {TimeoutError} when `timeoutMs` passed first; nothing is put.
+   * @throws {CancelledError} when the calling thread is cancelled; nothing is put.
+   */
+  putSync(item: T, timeoutMs?: number): void {
+    const ms = timeoutOf(timeoutMs);
+    const bytes = this.#encode(item);
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const ready = waitSync(this.#putters, this.#roomFor(bytes.length), Math.max(0, deadline - performance.now()));
+      if (ready === TIMED_OUT) throw this.#timeout('putSync', ms);
+      this.#lockSync();
+      if (this.#commitPut(bytes)) return;
+    }
+  }
+
+  /** The async twin of putSync(): never blocks the event loop. */
+  async put(item: T, timeoutMs?: number): Promise<void> {
+    const ms = timeoutOf(timeoutMs);
+    const bytes = this.#encode(item);
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const ready = await waitAsync(this.#putters, this.#roomFor(bytes.length), Math.max(0, deadline - performance.now()));
+      if (ready === TIMED_OUT) throw this.#timeout('put', ms);
+      await this.#lock();
+      if (this.#commitPut(bytes)) return;
+    }
+  }
+
+  /**
+   * Puts `item` if there is room now.
+   * @throws {QueueFullError} when there is not; and as putSync() does.
+   */
+  putNowait(item: T): void {
+    const bytes = this.#encode(item);
+    if (this.#roomFor(bytes.length)() === true) {
+      this.#lockSync();
+      if (this.#commitPut(bytes)) return;
+    }
+    throw new QueueFullError(`putNowait() of a full Queue (${this.size} items${this.maxSize === Infinity ? '' : ` of ${this.maxSize}`}, ${this.maxBytes} bytes).`);
+  }
+
+  /**
+   * Removes and returns the first item, blocking while the queue is empty. After shutdown() it
+   * drains what is left, then throws.
+   * @throws {QueueShutDownError} when the queue is shut down and empty.
+   * @throws {TimeoutError} when `timeoutMs` passed first; no item is taken.
+   * @throws {CancelledError} when the calling thread is cancelled; no item is taken.
+   */
+  getSync(timeoutMs?: number): T {
+    const ms = timeoutOf(timeoutMs);
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const ready = waitSync(this.#getters, this.#itemOrShut, Math.max(0, deadline - performance.now()));
+      if (ready === TIMED_OUT) throw this.#timeout('getSync', ms);
+      this.#lockSync();
+      const got = this.#commitGet();
+      if (got !== NOT_YET) return got;
+    }
+  }
+
+  /** The async twin of getSync(): never blocks the event loop. */
+  async get(timeoutMs?: number): Promise<T> {
+    const ms = timeoutOf(timeoutMs);
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const ready = await waitAsync(this.#getters, this.#itemOrShut, Math.max(0, deadline - performance.now()));
+      if (ready === TIMED_OUT) throw this.#timeout('get', ms);
+      await this.#lock();
+      const got = this.#commitGet();
+      if (got !== NOT_YET) return got;
+    }
+  }
+
+  /**
+   * Removes and returns the first item if there is one now.
+   * @throws {QueueEmptyError} when there is none.
+   * @throws {QueueShutDownError} when the queue is shut down and empty.
+   */
+  getNowait(): T {
+    if (this.#itemOrShut() === true) {
+      this.#lockSync();
+      const got = this.#commitGet();
+      if (got !== NOT_YET) return got;
+    }
+    throw new QueueEmptyError('getNowait() of an empty Queue.');
+  }
+
+  /**
+   * Says one item taken from the queue has been processed; once every item put is done, join() returns.
+   * @throws {RangeError} when called more times than items were put.
+   */
+  taskDone(): void {
+    for (;;) {
+      const done = Atomics.load(this.#mem, DONE);
+      const put = count(Atomics.load(this.#words, PRODUCED));
+      const unfinished = (put - done) >>> 0;
+      if (unfinished === 0) throw new RangeError('taskDone() called more times than items were put in the Queue.');
+      if (Atomics.compareExchange(this.#mem, DONE, done, (done + 1) | 0) !== done) continue;
+      if (unfinished === 1) this.#joiners.wakeAll();
+      return;
+    }
+  }
+
+  /**
+   * Blocks until every item put has been marked done with taskDone().
+   * @throws {TimeoutError} when `timeoutMs` passed first.
+   * @throws {CancelledError} when the calling thread is cancelled.
+   */
+  joinSync(timeoutMs?: number): void {
+    const ms = timeoutOf(timeoutMs);
+    if (waitSync(this.#joiners, this.#allDone, ms) === TIMED_OUT) throw this.#timeout('joinSync', ms);
+  }
+
+  /** The async twin of joinSync(). */
+  async join(timeoutMs?: number): Promise<void> {
+    const ms = timeoutOf(timeoutMs);
+    if ((await waitAsync(this.#joiners, this.#allDone, ms)) === TIMED_OUT) throw this.#timeout('join', ms);
+  }
+
+  /**
+   * Shuts the queue down (Python 3.13): later puts throw QueueShutDownError and gets drain what is
+   * left, then throw it. `immediate: true` also drops what is left, counting it done (join()
+   * returns), and wakes every waiter with the error. Idempotent; immediate may follow a plain one.
+   */
+  shutdown(options: { immediate?: boolean } = {}): void {
+    const immediate = options.immediate ?? false;
+    if (typeof immediate !== 'boolean') throw new TypeError(`Expected \`immediate\` to be a boolean, ${got(immediate)}`);
+    const level = immediate ? 2 : 1;
+    for (;;) {
+      const shut = Atomics.load(this.#mem, SHUT);
+      if (shut >= level || Atomics.compareExchange(this.#mem, SHUT, shut, level) === shut) break;
+    }
+    if (immediate) {
+      this.#lockSync();
+      try {
+        const produced = Atomics.load(this.#words, PRODUCED);
+        const consumed = Atomics.load(this.#words, CONSUMED);
+        const dropped = (count(produced) - count(consumed)) >>> 0;
+        Atomics.store(this.#words, CONSUMED, produced);
+        Atomics.add(this.#mem, DONE, dropped);
+      } finally {
+        this.#unlock();
+      }
+      this.#joiners.wakeAll();
+    }
+    this.#getters.wakeAll();
+    this.#putters.wakeAll();
+  }
+
+  /** Yields items (by get()) until the queue is shut down and empty. Does not call taskDone(). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.get();
+      } catch (error) {
+        if (error instanceof QueueShutDownError) return;
+        throw error;
+      }
+    }
+  }
+
+  #encode(item: T): Uint8Array {
+    if (Atomics.load(this.#mem, SHUT) !== 0) throw shutDown('put');
+    const bytes = encodeItem(item);
+    if (bytes.length + HEADER > this.maxBytes) {
+      throw new TaskError(
+        `Cannot put the item in a Queue: it takes ${bytes.length + HEADER} bytes serialized, more than the queue's maxBytes (${this.maxBytes}). ` +
+          'Create the Queue with a larger maxBytes, or put smaller items.',
+      );
+    }
+    return bytes;
+  }
+
+  /** Lock-free check: whether an item of `length` bytes fits now (or the queue is shut down: the commit throws). */
+  #roomFor(length: number): () => true | typeof NOT_YET {
+    return () => (Atomics.load(this.#mem, SHUT) !== 0 || this.#fits(length) ? true : NOT_YET);
+  }
+
+  #fits(length: number): boolean {
+    const produced = Atomics.load(this.#words, PRODUCED);
+    const consumed = Atomics.load(this.#words, CONSUMED);
+    const items = (count(produced) - count(consumed)) >>> 0;
+    if (items >= this.#mem[MAX_SIZE]!) return false;
+    return used(produced, consumed, items, this.maxBytes) + HEADER + length <= this.maxBytes;
+  }
+
+  readonly #itemOrShut = (): true | typeof NOT_YET => (this.size > 0 || Atomics.load(this.#mem, SHUT) !== 0 ? true : NOT_YET);
+
+  readonly #allDone = (): true | typeof NOT_YET =>
+    ((count(Atomics.load(this.#words, PRODUCED)) - Atomics.load(this.#mem, DONE)) >>> 0 === 0 ? true : NOT_YET);
+
+  /** Holding the mutex (released here): writes and commits the record, or says there is no room. */
+  #commitPut(bytes: Uint8Array): boolean {
+    try {
+      if (Atomics.load(this.#mem, SHUT) !== 0) throw shutDown('put');
+      if (!this.#fits(bytes.length)) return false;
+      const produced = Atomics.load(this.#words, PRODUCED);
+      const tail = position(produced);
+      const capacity = this.maxBytes;
+      const length = bytes.length;
+      for (let i = 0; i < HEADER; i += 1) this.#ring[(tail + i) % capacity] = (length >>> (8 * i)) & 0xff;
+      const end = this.#write((tail + HEADER) % capacity, bytes);
+      Atomics.store(this.#words, PRODUCED, pack(end, count(produced) + 1));
+    } finally {
+      this.#unlock();
+    }
+    this.#getters.wakeOne();
+    return true;
+  }
+
+  /** Holding the mutex (released here): copies the first record out and commits, or NOT_YET when empty. */
+  #commitGet(): T | typeof NOT_YET {
+    let bytes: Uint8Array;
+    try {
+      const produced = Atomics.load(this.#words, PRODUCED);
+      const consumed = Atomics.load(this.#words, CONSUMED);
+      if (count(produced) === count(consumed)) {
+        if (Atomics.load(this.#mem, SHUT) !== 0) throw shutDown('get');
+        return NOT_YET;
+      }
+      const head = position(consumed);
+      const capacity = this.maxBytes;
+      let length = 0;
+      for (let i = 0; i < HEADER; i += 1) length |= this.#ring[(head + i) % capacity]! << (8 * i);
+      length >>>= 0;
+      bytes = this.#read((head + HEADER) % capacity, length);
+      Atomics.store(this.#words, CONSUMED, pack((head + HEADER + length) % this.maxBytes, count(consumed) + 1));
+    } finally {
+      this.#unlock();
+    }
+    this.#putters.wakeOne();
+    return decodeItem(bytes) as T;
+  }
+
+  #write(at: number, bytes: Uint8Array): number {
+    const capacity = this.maxBytes;
+    if (bytes.length <= 64) {
+      // Small items: a loop beats two subarray() views and set().
+      for (let i = 0; i < bytes.length; i += 1) this.#ring[(at + i) % capacity] = bytes[i]!;
+      return (at + bytes.length) % capacity;
+    }
+    const first = Math.min(bytes.length, capacity - at);
+    this.#ring.set(bytes.subarray(0, first), at);
+    if (first < bytes.length) this.#ring.set(bytes.subarray(first), 0);
+    return (at + bytes.length) % capacity;
+  }
+
+  #read(at: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    if (length <= 64) {
+      const capacity = this.maxBytes;
+      for (let i = 0; i < length; i += 1) out[i] = this.#ring[(at + i) % capacity]!;
+      return out;
+    }
+    const first = Math.min(length, this.maxBytes - at);
+    out.set(this.#ring.subarray(at, at + first));
+    if (first < length) out.set(this.#ring.subarray(0, length - first), first);
+    return out;
+  }
+
+  /** Takes the mutex, or takes it over from a holder that is gone. */
+  readonly #tryLock = (): true | typeof NOT_YET => {
+    const b = home();
+    const token = (generation(b) << 13) | (b + 1);
+    setHolding(b, 1);
+    const holder = Atomics.compareExchange(this.#mem, MUTEX, 0, token);
+    if (holder === 0) return true;
+    if (!alive((holder & 0x1fff) - 1, holder >>> 13) && Atomics.compareExchange(this.#mem, MUTEX, holder, token) === holder) return true;
+    setHolding(b, 0);
+    return NOT_YET;
+  };
+
+  #lockSync(): void {
+    waitSync(this.#mutexWaiters, this.#tryLock, Infinity, { cancellable: false });
+  }
+
+  async #lock(): Promise<void> {
+    await waitAsync(this.#mutexWaiters, this.#tryLock, Infinity, { cancellable: false });
+  }
+
+  #unlock(): void {
+    Atomics.store(this.#mem, MUTEX, 0);
+    setHolding(home(), 0);
+    this.#mutexWaiters.wakeOne();
+  }
+
+  #timeout(method: string, ms: number): TimeoutError {
+    return new TimeoutError(`${method}() of a Queue timed out after ${ms} ms.`);
+  }
+}
+
+brand(Queue, ['Queue']);
+
+function shutDown(what: 'put' | 'get'): QueueShutDownError {
+  return new QueueShutDownError(what === 'put' ? 'put() of a Queue that was shut down.' : 'get() of a Queue that was shut down and is empty.');
+}
+
+function count(word: bigint): number {
+  return Number(word & 0xffffffffn);
+}
+
+function position(word: bigint): number {
+  return Number(word >> 32n);
+}
+
+function pack(at: number, items: number): bigint {
+  return (BigInt(at) << 32n) | BigInt(items >>> 0);
+}
+
+/** Bytes in use between head and tail; a full ring (tail = head with items in it) is all of it. */
+function used(produced: bigint, consumed: bigint, items: number, capacity: number): number {
+  if (items === 0) return 0;
+  const bytes = (position(produced) - position(consumed) + capacity) % capacity;
+  return bytes === 0 ? capacity : bytes;
+}
+
+// An item's bytes: a tag, then the payload. Numbers, short strings and the like skip v8.serialize
+// (whose per-call setup costs more than the copy of a small item); everything else is v8's format.
+const V8 = 0;
+const NUMBER = 1;
+const STRING = 2;
+const UNDEFINED = 3;
+const NULL = 4;
+const TRUE = 5;
+const FALSE = 6;
+const scratch = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratch.buffer);
+
+/**
+ * The tagged bytes of `item`.
+ * @throws {TaskError} when it holds a SharedArrayBuffer or a shared object, or cannot be cloned.
+ */
+function encodeItem(item: unknown): Uint8Array {
+  switch (typeof item) {
+    case 'number': {
+      const out = new Uint8Array(9);
+      out[0] = NUMBER;
+      scratch[0] = item;
+      for (let i = 0; i < 8; i += 1) out[i + 1] = scratchBytes[i]!;
+      return out;
+    }
+    case 'string': {
+      if (item.length > 256) break;
+      const body = Buffer.from(item, 'utf8');
+      const out = new Uint8Array(body.length + 1);
+      out[0] = STRING;
+      out.set(body, 1);
+      return out;
+    }
+    case 'undefined':
+      return Uint8Array.of(UNDEFINED);
+    case 'boolean':
+      return Uint8Array.of(item ? TRUE : FALSE);
+    case 'object':
+      if (item === null) return Uint8Array.of(NULL);
+      break;
+  }
+  const bad = forbidden(item, 'the item', new Set());
+  if (bad !== undefined) {
+    throw new TaskError(
+      `Cannot put ${bad} in a Queue: items are copied by structured clone and may not hold SharedArrayBuffers or shared objects. Pass those in \`args\` instead.`,
+    );
+  }
+  let body: Uint8Array;
+  try {
+    body = serialize(item);
+  } catch (error) {
+    throw new TaskError(`Cannot put the item in a Queue: it cannot be cloned (${describe(error)}). Put data that structured clone can copy.`, {
+      cause: error,
+    });
+  }
+  const out = new Uint8Array(body.length + 1);
+  out[0] = V8;
+  out.set(body, 1);
+  return out;
+}
+
+function decodeItem(bytes: Uint8Array): unknown {
+  switch (bytes[0]) {
+    case NUMBER:
+      for (let i = 0; i < 8; i += 1) scratchBytes[i] = bytes[i + 1]!;
+      return scratch[0];
+    case STRING:
+      return Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.length - 1).toString('utf8');
+    case UNDEFINED:
+      return undefined;
+    case NULL:
+      return null;
+    case TRUE:
+      return true;
+    case FALSE:
+      return false;
+    default:
+      return deserialize(bytes.subarray(1));
+  }
+}
+
+/** Where in `value` a SharedArrayBuffer or a shared object is, or undefined. */
+function forbidden(value: unknown, path: string, seen: Set<object>): string | undefined {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
+  seen.add(value);
+  if (isShared(value)) return `${path} (a shared ${value[KIND]})`;
+  if (value instanceof SharedArrayBuffer) return `${path} (a SharedArrayBuffer)`;
+  if (ArrayBuffer.isView(value)) return value.buffer instanceof SharedArrayBuffer ? `${path} (a view of a SharedArrayBuffer)` : undefined;
+  if (value instanceof ArrayBuffer) return undefined;
+  if (value instanceof Map) {
+    for (const [k, v] of value) {
+      const found = forbidden(k, `${path} (a Map key)`, seen) ?? forbidden(v, `${path}.get(...)`, seen);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (value instanceof Set) {
+    for (const v of value) {
+      const found = forbidden(v, `${path} (a Set member)`, seen);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  const keys = Object.keys(value);
+  for (const key of keys) {
+    const found = forbidden((value as Record<string, unknown>)[key], Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, seen);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,160 @@
+// Shared objects in `args`: the owner encodes them into markers that carry their memory, the thread revives them.
+//
+// Structured clone would turn a shared object into an empty plain object (its fields are
+// #private), so Lifecycle.start() calls `encodeArgs` once and the thread calls `reviveArgs` once,
+// before the target runs. Objects are found at the top level and nested in arrays and plain
+// objects (cycles and repeats are fine); the same object, or two holding the same memory, revive
+// as one instance per thread.
+
+import { TaskError } from '../errors.js';
+import { Barrier } from './barrier.js';
+import { KIND, SHARE, isShared, revive, type Kind, type Shareable } from './brand.js';
+import { Condition } from './condition.js';
+import { Event } from './event.js';
+import { Lock, RLock } from './lock.js';
+import { Queue } from './queue.js';
+import { BoundedSemaphore, Semaphore } from './semaphore.js';
+
+/** The key of a marker: a plain object `{ [MARK]: kind, state }` standing for a shared object. */
+const MARK = '__threadkit_shared_object__';
+
+interface Marker {
+  [MARK]: Kind;
+  state: unknown;
+}
+
+const REVIVERS: Record<Kind, (state: unknown) => Shareable> = {
+  Event: (state) => revive(state, () => new Event()),
+  Lock: (state) => revive(state, () => new Lock()),
+  RLock: (state) => revive(state, () => new RLock()),
+  Semaphore: (state) => revive(state, () => new Semaphore()),
+  BoundedSemaphore: (state) => revive(state, () => new BoundedSemaphore()),
+  Condition: (state) => revive(state, () => new Condition()),
+  Barrier: (state) => revive(state, () => new Barrier(1)),
+  Queue: (state) => revive(state, () => new Queue()),
+};
+
+// The classes of the copy of threadkit loaded last in this thread revive the objects: in a thread
+// that is the task's own `import 'threadkit'` (its module is imported before the args are
+// revived), so its `instanceof` checks and `catch` clauses see its own classes and errors.
+const CLASSES = Symbol.for('threadkit.shared.revivers.v1');
+(globalThis as Record<symbol, unknown>)[CLASSES] = REVIVERS;
+
+function isPlain(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The first shared object in `value` and where it is (`args[1].lock`), or undefined. */
+function findShared(value: unknown, path: string, seen = new Set<object>()): { path: string; object: Shareable } | undefined {
+  if (isShared(value)) return { path, object: value };
+  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const found = findShared(value[i], `${path}[${i}]`, seen);
+      if (found !== undefined) return found;
+    }
+  } else if (isPlain(value)) {
+    for (const key of Object.keys(value)) {
+      const found = findShared(value[key], `${path}.${key}`, seen);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `args` with every shared object replaced by a marker (copying only the arrays and plain objects
+ * on the way); `args` itself when there is none. `shares` false (a Process, until the parent
+ * serves objects to it) refuses them.
+ * @throws {TaskError} when `shares` is false and an argument holds a shared object.
+ */
+export function encodeArgs(args: unknown[], shares: boolean, who: string): unknown[] {
+  const found = findShared(args, 'args');
+  if (found === undefined) return args;
+  if (!shares) refuse(found, who);
+  return encode(args, new Map()) as unknown[];
+}
+
+/** The same for the data fields of a Thread subclass (`this.lock = lock`). */
+export function encodeFields(fields: Record<string, unknown>, shares: boolean, who: string): Record<string, unknown> {
+  let found: ReturnType<typeof findShared>;
+  for (const key of Object.keys(fields)) found ??= findShared(fields[key], `this.${key}`);
+  if (found === undefined) return fields;
+  if (!shares) refuse(found, who);
+  return encode(fields, new Map()) as Record<string, unknown>;
+}
+
+function refuse(found: { path: string; object: Shareable }, who: string): never {
+  throw new TaskError(
+    `Cannot start ${who}: ${found.path} is a shared object (${found.object[KIND]}), and a Process cannot share one with its ` +
+      'parent yet. Use a Thread, or pass plain data.',
+  );
+}
+
+function encode(value: unknown, done: Map<object, unknown>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const known = done.get(value);
+  if (known !== undefined) return known;
+  if (isShared(value)) {
+    const marker: Marker = { [MARK]: value[KIND], state: undefined };
+    done.set(value, marker);
+    marker.state = encode(value[SHARE](), done);
+    return marker;
+  }
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    done.set(value, copy);
+    for (let i = 0; i < value.length; i += 1) copy[i] = encode(value[i], done);
+    return copy;
+  }
+  if (isPlain(value)) {
+    const copy: Record<string, unknown> = Object.create(Object.getPrototypeOf(value));
+    done.set(value, copy);
+    for (const key of Object.keys(value)) copy[key] = encode(value[key], done);
+    return copy;
+  }
+  return value;
+}
+
+/** Replaces the markers in the received `args` with live objects, in place (call it once the target's module is imported); returns `args`. */
+export function reviveArgs(args: unknown[]): unknown[] {
+  const done = new Map<object, unknown>();
+  for (let i = 0; i < args.length; i += 1) args[i] = reviveValue(args[i], done);
+  return args;
+}
+
+function reviveValue(value: unknown, done: Map<object, unknown>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (done.has(value)) return done.get(value);
+  if (isPlain(value) && typeof value[MARK] === 'string') {
+    const marker = value as unknown as Marker;
+    const state = reviveValue(marker.state, done);
+    const buffer = bufferOf(state);
+    if (buffer !== undefined && done.has(buffer)) {
+      done.set(value, done.get(buffer));
+      return done.get(buffer);
+    }
+    const revivers = ((globalThis as Record<symbol, unknown>)[CLASSES] ?? REVIVERS) as typeof REVIVERS;
+    const object = revivers[marker[MARK]](state);
+    done.set(value, object);
+    if (buffer !== undefined) done.set(buffer, object);
+    return object;
+  }
+  if (!Array.isArray(value) && !isPlain(value)) return value;
+  done.set(value, value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) value[i] = reviveValue(value[i], done);
+  } else if (isPlain(value)) {
+    for (const key of Object.keys(value)) value[key] = reviveValue(value[key], done);
+  }
+  return value;
+}
+
+function bufferOf(state: unknown): SharedArrayBuffer | undefined {
+  if (state instanceof SharedArrayBuffer) return state;
+  const buffer = (state as { buffer?: unknown } | undefined)?.buffer;
+  return buffer instanceof SharedArrayBuffer ? buffer : undefined;
+}

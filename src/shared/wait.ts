@@ -1,0 +1,134 @@
+// The wait core of every shared object: wait on the caller's own WAKE slot until an attempt succeeds, the time is up, or a cancel comes.
+
+import { callerCancelled, getContext } from '../internal/context.js';
+import { validateMs } from '../internal/validate.js';
+import { WAKE, alloc, blockOf, bump, free, home, slot, table } from '../internal/wake-table.js';
+import { checkpoint, whenCancelled } from '../runtime.js';
+import type { WaitSet } from './wait-set.js';
+
+/** What an attempt returns when it cannot proceed yet. */
+export const NOT_YET: unique symbol = Symbol('threadkit.notYet');
+/** What a wait returns when `timeoutMs` passed first. */
+export const TIMED_OUT: unique symbol = Symbol('threadkit.timedOut');
+
+/**
+ * Tries the operation once: commits it (one atomic write) and returns its result, or returns
+ * NOT_YET. `b` is the waiter's block once registered in the set, -1 on the first, unregistered try.
+ */
+export type Attempt<T> = (b: number) => T | typeof NOT_YET;
+
+export interface WaitOptions {
+  /** Default true: a cancel ends the wait with CancelledError (false: Condition re-acquiring its lock). */
+  readonly cancellable?: boolean;
+  /** Default true: a waiter picked by a waker that leaves without proceeding wakes another one. */
+  readonly passOn?: boolean;
+  /** Register once, at the first wait, and never again (Condition: a claimed bit is its notification). */
+  readonly once?: boolean;
+  /** Called once, right after the first registration (Condition: releases its lock there). */
+  readonly afterEnter?: () => void;
+}
+
+/** `timeoutMs` of a wait: undefined (Infinity) or a number >= 0, Infinity included. */
+export function timeoutOf(timeoutMs: unknown): number {
+  if (timeoutMs === undefined) return Infinity;
+  validateMs(timeoutMs, 'timeoutMs', true);
+  return timeoutMs;
+}
+
+/**
+ * Blocks the calling thread until `attempt` succeeds (its result), the time is up (TIMED_OUT), or
+ * the thread is cancelled (throws CancelledError, also before the first attempt).
+ * @throws {RangeError} when `timeoutMs` is not a number >= 0.
+ */
+export function waitSync<T>(ws: WaitSet, attempt: Attempt<T>, timeoutMs: unknown, options: WaitOptions = {}): T | typeof TIMED_OUT {
+  const ms = timeoutOf(timeoutMs);
+  const cancellable = options.cancellable ?? true;
+  if (cancellable) checkpoint();
+  const first = attempt(-1);
+  if (first !== NOT_YET) return first;
+  if (ms === 0) return TIMED_OUT;
+  const deadline = performance.now() + ms;
+  const b = home();
+  const t = table();
+  const wakeAt = slot(b, WAKE);
+  let done = false;
+  let entered = false;
+  try {
+    for (;;) {
+      if (cancellable && callerCancelled()) checkpoint();
+      const seen = Atomics.load(t, wakeAt);
+      if (!entered || options.once !== true) ws.enter(b);
+      if (!entered) {
+        entered = true;
+        options.afterEnter?.();
+      }
+      const result = attempt(b);
+      if (result !== NOT_YET) {
+        done = true;
+        return result;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) return TIMED_OUT;
+      Atomics.wait(t, wakeAt, seen, left);
+    }
+  } finally {
+    if (entered && ws.leave(b) && !done && (options.passOn ?? true)) ws.wakeOne();
+  }
+}
+
+/**
+ * The same without blocking the event loop: the wait gets its own block of the wake table, a
+ * cancel or the timer bumps it. While pending it keeps the thread alive.
+ * @throws {RangeError} (synchronously) when `timeoutMs` is not a number >= 0.
+ */
+export function waitAsync<T>(ws: WaitSet, attempt: Attempt<T>, timeoutMs: unknown, options: WaitOptions = {}): Promise<T | typeof TIMED_OUT> {
+  const ms = timeoutOf(timeoutMs);
+  return waitAsyncChecked(ws, attempt, ms, options);
+}
+
+async function waitAsyncChecked<T>(ws: WaitSet, attempt: Attempt<T>, ms: number, options: WaitOptions): Promise<T | typeof TIMED_OUT> {
+  const cancellable = options.cancellable ?? true;
+  if (cancellable) checkpoint();
+  const first = attempt(-1);
+  if (first !== NOT_YET) return first;
+  if (ms === 0) return TIMED_OUT;
+  const context = getContext();
+  const t = table();
+  const b = alloc(context !== undefined && context.flag.buffer === t.buffer ? blockOf(context.flag) : -1);
+  const wakeAt = slot(b, WAKE);
+  let timedOut = false;
+  const timer =
+    ms === Infinity
+      ? setInterval(() => {}, 2 ** 30)
+      : setTimeout(() => {
+          timedOut = true;
+          bump(b);
+        }, ms);
+  const forget = cancellable ? whenCancelled(() => bump(b)) : () => {};
+  let done = false;
+  let entered = false;
+  try {
+    for (;;) {
+      if (cancellable && callerCancelled()) checkpoint();
+      const seen = Atomics.load(t, wakeAt);
+      if (!entered || options.once !== true) ws.enter(b);
+      if (!entered) {
+        entered = true;
+        options.afterEnter?.();
+      }
+      const result = attempt(b);
+      if (result !== NOT_YET) {
+        done = true;
+        return result;
+      }
+      if (timedOut) return TIMED_OUT;
+      const waited = Atomics.waitAsync(t, wakeAt, seen);
+      if (waited.async) await waited.value;
+    }
+  } finally {
+    if (entered && ws.leave(b) && !done && (options.passOn ?? true)) ws.wakeOne();
+    forget();
+    clearTimeout(timer);
+    free(b, false);
+  }
+}

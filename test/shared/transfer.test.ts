@@ -1,0 +1,90 @@
+// Shared objects in args and fields: one object on every side, refused by a Process for now, and nothing leaks.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Event, Lock, Process, Queue, Semaphore, TaskError, Thread, activeCount } from 'threadkit';
+import { guardThreads, T } from '../support/guard.ts';
+
+guardThreads();
+
+/** Blocks in use in this process's wake table (an internal probe, for leak checks only). */
+function blocksInUse(): number {
+  const table = (globalThis as Record<symbol, Int32Array | undefined>)[Symbol.for('threadkit.wake-table.v1')];
+  return table === undefined ? 0 : Atomics.load(table, 1);
+}
+
+describe('shared objects in args', () => {
+  test('nested in arrays and plain objects, repeated and in a cycle - the same object in the thread', T, async () => {
+    const lock = new Lock();
+    const event = new Event();
+    const config: Record<string, unknown> = { deep: { list: [lock, { event }] }, again: lock };
+    config.self = config;
+    type Config = { deep: { list: [Lock, { event: Event }] }; again: Lock; self: unknown };
+    const t = new Thread({
+      target: (c: Config, direct: Lock) => {
+        const [l, { event: e }] = c.deep.list;
+        if (l !== c.again || l !== direct) return 'not one instance';
+        if (c.self !== c) return 'cycle lost';
+        l.acquireSync();
+        e.set();
+        return 'ok';
+      },
+      args: [config as unknown as Config, lock],
+    }).start();
+    assert.equal(await t.result(), 'ok');
+    assert.equal(lock.locked(), true, 'the lock taken in the thread is this lock');
+    assert.equal(event.isSet(), true);
+    assert.equal((config.deep as { list: unknown[] }).list[0], lock, 'the caller\'s args are left as they were');
+  });
+
+  test('to many threads at once - they all see one object', T, async () => {
+    const sem = new Semaphore(0);
+    const threads = Array.from({ length: 4 }, () => new Thread({ target: (s: Semaphore) => s.release(), args: [sem] }).start());
+    await Promise.all(threads.map((t) => t.result()));
+    for (let i = 0; i < 4; i += 1) assert.equal(await sem.acquire(1000), true);
+    assert.equal(sem.acquireSync(0), false);
+  });
+
+  test('a Thread subclass keeps a shared object in a field', T, async () => {
+    class Setter extends Thread {
+      event: Event;
+      constructor(event: Event) {
+        super();
+        this.event = event;
+      }
+      override run(): void {
+        this.event.set();
+      }
+    }
+    const event = new Event();
+    await new Setter(event).start().result();
+    assert.equal(event.isSet(), true);
+  });
+
+  test('Process.start() - refuses a shared object with a TaskError naming the argument; nothing starts', T, () => {
+    const p = new Process({ target: (_n: number, _q: unknown) => 1, args: [1, { queue: new Queue() }] });
+    assert.throws(() => p.start(), (error: Error) => error instanceof TaskError && error.message.includes('args[1].queue') && error.message.includes('Queue'));
+    assert.equal(p.state, 'new');
+    assert.equal(activeCount(), 0);
+  });
+
+  test('objects passed to a thread never started, cancelled or terminated before it runs, or that ends at once - leak nothing', T, async () => {
+    const before = blocksInUse();
+    const objects = [new Lock(), new Queue(), new Event()];
+    const never = new Thread({ target: (..._o: unknown[]) => 0, args: objects });
+    void never;
+    const cancelledFirst = new Thread({ target: (..._o: unknown[]) => 0, args: objects });
+    cancelledFirst.cancel();
+    cancelledFirst.start();
+    const terminatedFirst = new Thread({ target: (..._o: unknown[]) => 0, args: objects }).start();
+    const quick = new Thread({ target: (..._o: unknown[]) => 0, args: objects }).start();
+    const waiter = new Thread({ target: (e: Event) => e.wait(10_000), args: [objects[2] as Event] }).start();
+    await terminatedFirst.terminate();
+    await quick.join();
+    await waiter.terminate(); // terminated inside an async wait: its wait's block goes with it
+    await cancelledFirst.join();
+    assert.equal(blocksInUse(), before, 'wake-table blocks were left in use');
+    // The objects still work.
+    assert.equal(await (objects[0] as Lock).acquire(0), true);
+  });
+});
