@@ -93,7 +93,7 @@ export function poolApi(ctx: Context, what: string): PoolApi | undefined {
 /** The shared objects when the built threadkit exports them; otherwise undefined, after a note. */
 export function sharedApi(ctx: Context, what: string): SharedApi | undefined {
   if (!ctx.tk) return undefined;
-  if ('Event' in ctx.tk && 'Lock' in ctx.tk && 'Queue' in ctx.tk) return ctx.tk as unknown as SharedApi;
+  if ('Event' in ctx.tk && 'Lock' in ctx.tk && 'Queue' in ctx.tk) return ctx.tk;
   ctx.note(`${what}: threadkit does not export Event/Lock/Queue yet; its rows were skipped.`);
   return undefined;
 }

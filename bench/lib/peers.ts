@@ -79,7 +79,7 @@ export function createPool(peer: Peer, threads: number): PeerPool {
           // exited on the kill message) and then never settles; we wait for the exits ourselves, with a
           // timer to keep the event loop alive meanwhile (the pool unrefs its workers while it ends them).
           const workers = pool.workerNodes.map((node) => node.worker);
-          const exited = Promise.all(workers.map((w) => (w.threadId === -1 ? undefined : once(w, 'exit'))));
+          const exited = Promise.all(workers.map((w) => (w.threadId === -1 ? Promise.resolve([]) : once(w, 'exit'))));
           const alive = setInterval(() => {}, 1000);
           try {
             await Promise.race([pool.destroy(), exited]);

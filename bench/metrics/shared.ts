@@ -192,7 +192,7 @@ async function lockUncontended(ctx: Context, api: SharedApi | undefined, all: Im
     let perOp: number[];
     if (impl === 'threadkit') {
       const thread = new ctx.tk!.Thread({ target: timeLock, args: [new api!.Lock(), iterations, reps] }).start();
-      perOp = (await thread.result()) as number[];
+      perOp = (await thread.result());
     } else {
       const lock = new SharedArrayBuffer(4);
       const worker = new Worker(RAW_LOCK, { workerData: { mode: 'uncontended', lock, iterations, reps }, execArgv: [] });
@@ -236,7 +236,7 @@ async function lockContended(ctx: Context, api: SharedApi | undefined, all: Impl
       await ended;
       const total = new Int32Array(counter)[0];
       if (total !== 2 * iterations) throw new Error(`lock-contended (${impl}): the counter is ${total}, expected ${2 * iterations}: the lock let an update through`);
-      rates.push((2 * iterations) / (elapsed(t0, a! > b! ? a! : b!, 'ms') / 1000));
+      rates.push((2 * iterations) / (elapsed(t0, a > b ? a : b, 'ms') / 1000));
     }
     return rates;
   });
@@ -317,7 +317,7 @@ async function processQueueOp(ctx: Context, api: SharedApi | undefined, all: Imp
       const p = new ctx.tk!.Process({ target: queueOps, args: [queue, count + warmup] });
       try {
         p.start();
-        return ((await p.result(60_000)) as number[]).slice(warmup); // a hang is a failure too
+        return ((await p.result(60_000))).slice(warmup); // a hang is a failure too
       } catch (error) {
         ctx.note(`process-queue-op: threadkit skipped: a Queue used from a Process failed: ${(error as Error).message}`);
         impls = impls.filter((i) => i !== 'threadkit');

@@ -34,8 +34,7 @@ if (role === 'producer') {
   for (let i = 0; i < flags.length; i++) {
     stamp(2 * i);
     Atomics.wait(flags, i, 0);
-    let item;
-    while ((item = receiveMessageOnPort(port)) === undefined); // posted before the notify: there at once
+    while (receiveMessageOnPort(port) === undefined); // posted before the notify: there at once
     stamp(2 * i + 1);
   }
   port.close();

@@ -2,7 +2,7 @@
 import { task, cancelled, sleepSync, type Event, type Lock, type Queue } from 'threadkit';
 
 /** Recipe 12.2: says it has started through `started`, then counts down like the seed's task. */
-export const countdown = task(import.meta.url, function countdown(n: number, started: Event, periodMs = 200): void {
+export const countdown = task(import.meta.url, function countdown(n: number, started: Event, periodMs: number = 200): void {
   console.log('countdown starting');
   started.set();
   while (!cancelled() && n > 0) {

@@ -9,7 +9,7 @@ import { assertNever, type FromThread, type TargetSpec } from './protocol.js';
 import { cloneable, rebuildThrown } from './serialize.js';
 import { transition, type ThreadState } from './state.js';
 import type { ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
-import { typeName, unsendableError } from './unsendable.js';
+import { cloneFailure, typeName, unsendableError } from './unsendable.js';
 import { validateStopOptions, validateTimeout } from './validate.js';
 import { encodeArgs, encodeFields } from '../shared/transfer.js';
 
@@ -207,10 +207,17 @@ export abstract class Lifecycle<T extends Target = Target> {
       queueMicrotask(() => this.#end({ status: 'cancelled', reason: this.#cancel?.reason }));
       return this;
     }
+    let args: unknown[];
+    try {
+      // Shared objects travel as markers of their memory (src/shared/transfer.ts); a Process refuses them for now.
+      args = encodeArgs(this.#args, this.kind === 'Thread', this.#name);
+    } catch (error) {
+      // Reading an argument threw (a getter): the same TaskError naming it as a clone failure gives.
+      throw error instanceof TaskError ? error : this.#unsendable(cloneFailure(error), target);
+    }
     const spec: LaunchSpec = {
       target,
-      // Shared objects travel as markers of their memory (src/shared/transfer.ts); a Process refuses them for now.
-      args: encodeArgs(this.#args, this.kind === 'Thread', this.#name),
+      args,
       info: { name: this.#name, daemon: this.#daemon, isMain: false },
       daemon: this.#daemon,
       resourceLimits: this.#resourceLimits,

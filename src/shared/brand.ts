@@ -76,8 +76,8 @@ export function validateInt(value: unknown, label: string, min: number, max = Nu
   if (value > max) throw new RangeError(`Expected \`${label}\` to be an integer from ${min} to ${max}, ${got(value)}`);
 }
 
-/** The disposable a `hold()` returns: releases once, at the end of the `using` block. */
-export interface Held extends Disposable {
+/** What `holdSync()` and `hold()` return: releases once, at the end of the `using` (or `await using`) block. */
+export interface Held extends Disposable, AsyncDisposable {
   /** Releases now (what disposing does); a second call does nothing. */
   release(): void;
 }
@@ -89,5 +89,5 @@ export function held(release: () => void): Held {
     done = true;
     release();
   };
-  return { release: once, [Symbol.dispose]: once };
+  return { release: once, [Symbol.dispose]: once, [Symbol.asyncDispose]: () => Promise.resolve(once()) };
 }

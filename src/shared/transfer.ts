@@ -42,7 +42,7 @@ const CLASSES = Symbol.for('threadkit.shared.revivers.v1');
 
 function isPlain(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
@@ -111,7 +111,7 @@ function encode(value: unknown, done: Map<object, unknown>): unknown {
     return copy;
   }
   if (isPlain(value)) {
-    const copy: Record<string, unknown> = Object.create(Object.getPrototypeOf(value));
+    const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
     done.set(value, copy);
     for (const key of Object.keys(value)) copy[key] = encode(value[key], done);
     return copy;

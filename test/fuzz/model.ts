@@ -235,7 +235,7 @@ function show(value: unknown): string {
   try {
     return JSON.stringify(value, (_key, v: unknown) => (v instanceof Error ? `${v.name}: ${v.message}` : v));
   } catch {
-    return String(value);
+    return Object.prototype.toString.call(value);
   }
 }
 
@@ -367,7 +367,7 @@ class Cancel implements Cmd {
     const first = m.firstCancel === undefined;
     stats.call('cancel()', before);
     real.subject.cancel(this.reason);
-    note(real, `${this}`);
+    note(real, this.toString());
     m.firstCancel ??= { reason: this.reason };
     if (m.started) m.cancelledAfterStart = true;
     const after = real.subject.state;
@@ -539,7 +539,7 @@ class Pause implements Cmd {
         break;
       }
     }
-    sample(m, real, `after ${this}`);
+    sample(m, real, `after ${this.toString()}`);
     failIfProblems(real);
   }
   toString = () => {

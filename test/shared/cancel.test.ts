@@ -70,7 +70,8 @@ const cases: Case[] = [
     make: () => [new Condition()],
     sync: (f, c: Condition) => {
       c.acquireSync();
-      (Atomics.store(f, 0, 1), Atomics.notify(f, 0));
+      Atomics.store(f, 0, 1);
+      Atomics.notify(f, 0);
       try {
         return c.waitSync(5000);
       } finally {
@@ -79,7 +80,8 @@ const cases: Case[] = [
     },
     async: async (f, c: Condition) => {
       await c.acquire();
-      (Atomics.store(f, 0, 1), Atomics.notify(f, 0));
+      Atomics.store(f, 0, 1);
+      Atomics.notify(f, 0);
       try {
         return await c.wait(5000);
       } finally {
@@ -94,7 +96,8 @@ const cases: Case[] = [
     sync: (f, c: Condition) => {
       const held = c.holdSync();
       try {
-        (Atomics.store(f, 0, 1), Atomics.notify(f, 0));
+        Atomics.store(f, 0, 1);
+      Atomics.notify(f, 0);
         return c.waitForSync(() => false, 5000);
       } finally {
         held.release();
@@ -103,7 +106,8 @@ const cases: Case[] = [
     async: async (f, c: Condition) => {
       const held = await c.hold();
       try {
-        (Atomics.store(f, 0, 1), Atomics.notify(f, 0));
+        Atomics.store(f, 0, 1);
+      Atomics.notify(f, 0);
         return await c.waitFor(() => false, 5000);
       } finally {
         held.release();
