@@ -1,19 +1,23 @@
-// The shared-memory cancellation flag of a thread, and its slot layout.
+// The shared-memory cancellation flag of a thread (or pool worker), and its slot layout.
 
 /**
- * Slot layout of the flag's `Int32Array` (one `SharedArrayBuffer` per thread):
+ * Slot layout of the flag's `Int32Array` (one `SharedArrayBuffer` per thread; a thread is given
+ * the `Int32Array` itself, so a view at a byteOffset of a larger buffer works too):
  *
- * | index    | written by                          | read by                            | values          |
- * |----------|-------------------------------------|------------------------------------|-----------------|
- * | `CANCEL` | the owner (`cancel()`; for a        | the thread: `cancelled()`;         | 0 running,      |
- * |          | Process, the child's watcher thread | `sleepSync()` waits on it;         | 1 cancelled     |
- * |          | on a control-socket cancel)         | `sleep()`/`cancelSignal()` watch it|                 |
- * | `REASON` | the owner, right after it has       | the thread, before it reads the    | 0 not yet,      |
- * |          | posted the cancel reason message    | reason from its port               | 1 posted        |
+ * | index    | written by                          | read by                            | values               |
+ * |----------|-------------------------------------|------------------------------------|----------------------|
+ * | `CANCEL` | the owner (`cancel()`; for a        | the thread: `cancelled()` compares | 0 none, else the id  |
+ * |          | Process, the child's watcher thread | it with the running task's id;     | of the last task     |
+ * |          | on a control-socket cancel)         | `sleepSync()` waits on it;         | cancelled            |
+ * |          |                                     | `sleep()`/`cancelSignal()` watch it|                      |
+ * | `REASON` | the owner, right after it has       | the thread, before it reads the    | 0 none, else the id  |
+ * |          | posted the cancel reason message    | reason from its port               | whose reason is sent |
  *
- * The owner stores 1 in `CANCEL` and `Atomics.notify`s it first, so the thread wakes without
- * waiting for the message; then it posts the reason (if any) and raises and notifies `REASON`.
- * Neither goes back to 0.
+ * The owner stores the task's id in `CANCEL` and `Atomics.notify`s it first, so the thread wakes
+ * without waiting for the message; then it posts the reason (if any) and stores the id in
+ * `REASON` and notifies it. A Thread's one task has id 1 (`THREAD_TASK`); a pool worker's tasks
+ * have increasing ids, so a cancel of task N that lands after the worker moved on to task N+1
+ * has no effect on it. The owner only cancels the task it last gave the worker.
  */
 export const CANCEL = 0;
 export const REASON = 1;
@@ -24,23 +28,34 @@ export function createFlag(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT));
 }
 
-/** Sets the flag and wakes every waiter. Idempotent. */
-export function raiseFlag(flag: Int32Array): void {
-  if (Atomics.exchange(flag, CANCEL, 1) === 0) Atomics.notify(flag, CANCEL);
+/** Raises the flag for task `id` and wakes every waiter. Idempotent. */
+export function raiseFlag(flag: Int32Array, id: number): void {
+  if (Atomics.exchange(flag, CANCEL, id) !== id) Atomics.notify(flag, CANCEL);
 }
 
-/** Says the reason message has been posted (after `raiseFlag`, so the thread is already awake). */
-export function reasonPosted(flag: Int32Array): void {
-  Atomics.store(flag, REASON, 1);
+/** Says the reason message of task `id` has been posted (after `raiseFlag`, so the thread is already awake). */
+export function reasonPosted(flag: Int32Array, id: number): void {
+  Atomics.store(flag, REASON, id);
   Atomics.notify(flag, REASON);
 }
 
-/** Waits until the owner has posted the cancel reason (bounded: 1 s), which follows the flag at once. */
-export function awaitReason(flag: Int32Array): void {
-  Atomics.wait(flag, REASON, 0, 1000);
+/** Waits until the owner has posted the cancel reason of task `id` (bounded: 1 s), which follows the flag at once. */
+export function awaitReason(flag: Int32Array, id: number): void {
+  const deadline = performance.now() + 1000;
+  for (;;) {
+    const posted = Atomics.load(flag, REASON);
+    const left = deadline - performance.now();
+    if (posted === id || left <= 0) return;
+    Atomics.wait(flag, REASON, posted, left);
+  }
 }
 
-/** Whether the flag is set: a single shared-memory load. */
-export function isRaised(flag: Int32Array): boolean {
-  return Atomics.load(flag, CANCEL) !== 0;
+/** Whether task `id` is cancelled: a single shared-memory load and a compare. */
+export function isRaised(flag: Int32Array, id: number): boolean {
+  return Atomics.load(flag, CANCEL) === id;
+}
+
+/** Wakes the thread's own pending waits on the flag without cancelling anything (a task ended). */
+export function wakeWaiters(flag: Int32Array): void {
+  Atomics.notify(flag, CANCEL);
 }

@@ -4,9 +4,9 @@ import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_thread
 import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
 import { createFlag, raiseFlag, reasonPosted } from '../cancel-flag.js';
-import type { FromThread, ToThread } from '../protocol.js';
+import { THREAD_TASK, type FromThread, type ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
-import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
+import type { LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
 
 const ENTRY = entryUrl('worker', import.meta.url);
 const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boot`);
@@ -15,7 +15,8 @@ const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boo
 export interface WorkerData {
   readonly boot: BootData;
   readonly port: import('node:worker_threads').MessagePort;
-  readonly flag: SharedArrayBuffer;
+  /** The cancel flag itself (a view: it may sit at an offset of a larger buffer). */
+  readonly flag: Int32Array;
 }
 
 /**
@@ -24,10 +25,44 @@ export interface WorkerData {
  * @throws {DOMException} DataCloneError when an argument cannot be sent.
  */
 export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport {
-  const { port1, port2 } = new MessageChannel();
   const start: ToThread = { kind: 'start', target: spec.target, args: spec.args, info: spec.info };
+  const typescript = 'module' in spec.target && isTypeScript(spec.target.module);
+  const worker = launchWorker(start, typescript, spec, hooks);
+  return {
+    ident: worker.ident,
+    cancel: (reason) => worker.cancel(THREAD_TASK, reason),
+    terminate: worker.terminate,
+    ref: worker.ref,
+    unref: worker.unref,
+  };
+}
+
+/**
+ * Starts a pool worker: it runs the initializer, says `serving`, then takes `task` messages.
+ * @throws {DOMException} DataCloneError when the initializer's arguments cannot be sent.
+ */
+export function startPoolWorker(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport {
+  const serve: ToThread = { kind: 'serve', info: spec.info, initializer: spec.initializer };
+  const worker = launchWorker(serve, spec.typescript, spec, hooks);
+  return {
+    ...worker,
+    send(id, target, args) {
+      const message: ToThread = { kind: 'task', id, target, args };
+      worker.post(message);
+    },
+  };
+}
+
+/** One worker, its port pair and its flag; `first` is posted before the worker exists, so what cannot be cloned starts nothing. */
+function launchWorker(
+  first: ToThread,
+  typescript: boolean,
+  spec: Pick<LaunchSpec, 'daemon' | 'resourceLimits' | 'preloads'>,
+  hooks: TransportHooks,
+): Omit<PoolTransport, 'send'> & { post(message: ToThread): void } {
+  const { port1, port2 } = new MessageChannel();
   try {
-    port1.postMessage(start);
+    port1.postMessage(first);
   } catch (error) {
     port1.close();
     throw error;
@@ -36,9 +71,9 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
   const boot: BootData = {
     entry: ENTRY,
     preloads: spec.preloads ?? parentPreloads(),
-    typescript: isTypeScript(ENTRY) || ('module' in spec.target && isTypeScript(spec.target.module)),
+    typescript: isTypeScript(ENTRY) || typescript,
   };
-  const workerData: WorkerData = { boot, port: port2, flag: flag.buffer as SharedArrayBuffer };
+  const workerData: WorkerData = { boot, port: port2, flag };
 
   let worker: Worker;
   try {
@@ -52,7 +87,7 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
     // Creation failed (e.g. too many open files): report it as an exit, asynchronously like any other.
     port1.close();
     setImmediate(() => hooks.exit({ exitCode: null, signal: null, error }));
-    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {} };
+    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {} };
   }
 
   let lastError: unknown;
@@ -75,18 +110,19 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
 
   return {
     ident: worker.threadId,
-    cancel(reason) {
-      raiseFlag(flag);
+    cancel(id, reason) {
+      raiseFlag(flag, id);
       if (reason !== undefined) {
-        const message: ToThread = { kind: 'cancel', reason: cloneable(reason) ? reason : describe(reason) };
+        const message: ToThread = { kind: 'cancel', id, reason: cloneable(reason) ? reason : describe(reason) };
         port1.postMessage(message);
       }
-      reasonPosted(flag);
+      reasonPosted(flag, id);
     },
     terminate() {
       worker.terminate().catch(() => {});
     },
     ref: () => worker.ref(),
     unref: () => worker.unref(),
+    post: (message) => port1.postMessage(message),
   };
 }
