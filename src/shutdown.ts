@@ -1,15 +1,19 @@
 // Shutting a program down: stop every live thread, on demand or on SIGINT/SIGTERM.
 
 import { constants } from 'node:os';
-import { live } from './internal/live.js';
+import { live, pools } from './internal/live.js';
 import type { Outcome, StopOptions } from './internal/lifecycle.js';
 
 /**
  * Stops every live Thread and Process started from this thread at once: cancel(), wait up to
- * `graceMs` (default 1000) for each to end, then terminate() the rest. Resolves with their outcomes.
+ * `graceMs` (default 1000) for each to end, then terminate() the rest. Stops every executor that
+ * was not shut down the same way (`pool.stop(options)`). Resolves with the threads' outcomes.
  */
 export async function stopAll(options: StopOptions = {}): Promise<Outcome[]> {
-  return Promise.all([...live].map((thread) => thread.stop(options) as Promise<Outcome>));
+  const stopping = [...pools].map((pool) => pool.stop(options));
+  const outcomes = await Promise.all([...live].map((thread) => thread.stop(options) as Promise<Outcome>));
+  await Promise.all(stopping);
+  return outcomes;
 }
 
 /** Options of stopOnSignals(). */

@@ -30,8 +30,11 @@ export type ToThread =
   | { kind: 'start'; target: TargetSpec; args: unknown[]; info: Omit<ThreadInfo, 'ident'> & { ident?: number } }
   /** A pool worker: who it is, and the initializer to run once before its first task. */
   | { kind: 'serve'; info: Omit<ThreadInfo, 'ident'> & { ident?: number }; initializer: { target: TargetSpec; args: unknown[] } | undefined }
-  /** A pool worker: run this task (one at a time: the next comes after its ending). */
-  | { kind: 'task'; id: number; target: TargetSpec; args: unknown[] }
+  /**
+   * A pool worker: run this task (one at a time: the next comes after its ending). With `each`,
+   * `args[0]` is a chunk of items: the target is called on each and the ending's value is the array of results.
+   */
+  | { kind: 'task'; id: number; target: TargetSpec; args: unknown[]; each?: boolean }
   /** The reason of task `id`'s cancel; the cancel flag was raised before it was posted. */
   | { kind: 'cancel'; id: number; reason: unknown }
   /** Parent -> child process, the answer to `ready`: run the target (`go: true`) or not, it was cancelled. */

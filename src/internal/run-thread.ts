@@ -55,7 +55,15 @@ const exit = process.exit.bind(process);
  * Runs task `id` (the thread's current task context is set to it) and resolves with its ending.
  * An error thrown from a timer or an unhandled rejection while it runs fails it; the first ending wins.
  */
-async function runTask(side: Side, context: ThreadContext, id: number, target: TargetSpec, args: unknown[], mayBegin?: () => Promise<boolean>): Promise<Ending> {
+async function runTask(
+  side: Side,
+  context: ThreadContext,
+  id: number,
+  target: TargetSpec,
+  args: unknown[],
+  mayBegin?: () => Promise<boolean>,
+  each = false,
+): Promise<Ending> {
   const { info, flag, importer, send } = side;
   context.task = newTaskContext(id);
   return new Promise<Ending>((resolve) => {
@@ -77,7 +85,7 @@ async function runTask(side: Side, context: ThreadContext, id: number, target: T
       if (isRaised(flag, id) || !((await mayBegin?.()) ?? true)) return finish({ kind: 'cancelled', id });
       send({ kind: 'running', id });
       try {
-        const value = fn(...args);
+        const value = each ? callEach(fn!, args[0] as unknown[]) : fn(...args);
         // A target that returned synchronously has its result now, before any microtask it queued.
         finish({ kind: 'completed', id, value: isThenable(value) ? await value : value });
       } catch (error) {
@@ -171,7 +179,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     busy = true;
     for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
       options.holdOpen(false);
-      const end = await runTask(options, context, task.id, task.target, task.args);
+      const end = await runTask(options, context, task.id, task.target, task.args, undefined, task.each === true);
       drainInbox();
       const left = leftBehind(baseline, activeResources());
       if (left !== undefined) {
@@ -227,6 +235,23 @@ function leftBehind(before: Map<string, number>, after: Map<string, number>): st
     if (more > 0) extra.push(`${more} ${kind}`);
   }
   return extra.length === 0 ? undefined : extra.join(', ');
+}
+
+/** map() with a chunkSize: the target on each item of the chunk, in order; the array of results. */
+function callEach(fn: (...a: unknown[]) => unknown, items: unknown[]): unknown[] | Promise<unknown[]> {
+  const results: unknown[] = [];
+  for (let i = 0; i < items.length; i += 1) {
+    const value = fn(items[i]);
+    if (isThenable(value)) {
+      return (async () => {
+        results.push(await value);
+        for (let j = i + 1; j < items.length; j += 1) results.push(await fn(items[j]));
+        return results;
+      })();
+    }
+    results.push(value);
+  }
+  return results;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -6,6 +6,7 @@ import {
   TerminatedError,
   ThreadCrashedError,
   ThreadStateError,
+  ExecutorShutDownError,
   TimeoutError,
 } from '../errors.js';
 import type { SerializedThrown } from './protocol.js';
@@ -21,6 +22,7 @@ const BUILTINS: Record<string, ErrorClass> = {
   EvalError,
   URIError,
   ThreadStateError,
+  ExecutorShutDownError,
   CancelledError: CancelledError as ErrorClass,
   TerminatedError,
   ThreadCrashedError,

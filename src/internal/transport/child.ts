@@ -13,7 +13,7 @@ import { bootstrapSource, entryUrl, childExecArgv, isTypeScript, parentPreloads,
 import { getContext } from '../context.js';
 import { encodeFrame, FrameReader } from '../control-frame.js';
 import { CONTROL_FD, THREAD_TASK, assertNever, type FromThread, type ToThread } from '../protocol.js';
-import type { LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
+import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
 
 const ENTRY = entryUrl('child', import.meta.url);
 /** How long terminate() lets a child handle SIGTERM before SIGKILL. */
@@ -93,10 +93,16 @@ export function startPoolChild(spec: PoolLaunchSpec, hooks: TransportHooks): Poo
     kill: child.kill,
     ref: child.ref,
     unref: child.unref,
-    send(id, target, args) {
-      child.post(serializeMessage({ kind: 'task', id, target, args }));
-    },
+    post: (encoded) => child.post(encoded as unknown as Buffer),
   };
+}
+
+/**
+ * A task message for a pool child, serialized once now (so submit can refuse what cannot be sent).
+ * @throws {DOMException} DataCloneError when an argument cannot be serialized.
+ */
+export function encodeChildTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask {
+  return serializeMessage(message) as unknown as EncodedTask;
 }
 
 /** A ToThread message serialized once, as the child receives it. */

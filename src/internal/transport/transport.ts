@@ -69,8 +69,8 @@ export interface PoolLaunchSpec {
 export interface PoolTransport {
   /** Thread id or pid; null when the backend could not be created. */
   readonly ident: number | null;
-  /** Gives task `id` to the worker (args already checked sendable). */
-  send(id: number, target: TargetSpec, args: unknown[]): void;
+  /** Gives the worker a task message encoded by the backend's `encodeTask` (checked sendable at submit). */
+  post(encoded: EncodedTask): void;
   /** Cooperative: raise task `id`'s cancel flag (and send the reason). */
   cancel(id: number, reason: unknown): void;
   /** Forced: stop the worker now. `exit` follows. */
@@ -78,3 +78,6 @@ export interface PoolTransport {
   ref(): void;
   unref(): void;
 }
+
+/** A `task` message as a backend sends it: the message itself (threads), or its serialized bytes (children). */
+export type EncodedTask = { readonly brand: 'EncodedTask' };

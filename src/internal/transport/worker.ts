@@ -6,7 +6,7 @@ import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData 
 import { createFlag, raiseFlag, reasonPosted } from '../cancel-flag.js';
 import { THREAD_TASK, type FromThread, type ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
-import type { LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
+import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
 
 const ENTRY = entryUrl('worker', import.meta.url);
 const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boot`);
@@ -44,13 +44,18 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
 export function startPoolWorker(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport {
   const serve: ToThread = { kind: 'serve', info: spec.info, initializer: spec.initializer };
   const worker = launchWorker(serve, spec.typescript, spec, hooks);
-  return {
-    ...worker,
-    send(id, target, args) {
-      const message: ToThread = { kind: 'task', id, target, args };
-      worker.post(message);
-    },
-  };
+  return { ...worker, post: (encoded) => worker.post(encoded as unknown as ToThread) };
+}
+
+/**
+ * A task message for a pool worker thread, checked to be sendable now (so submit can refuse it).
+ * @throws {DOMException} DataCloneError when an argument cannot be cloned.
+ */
+export function encodeWorkerTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask {
+  for (const arg of message.args) {
+    if (!cloneable(arg)) structuredClone(arg);
+  }
+  return message as unknown as EncodedTask;
 }
 
 /** One worker, its port pair and its flag; `first` is posted before the worker exists, so what cannot be cloned starts nothing. */
@@ -59,7 +64,7 @@ function launchWorker(
   typescript: boolean,
   spec: Pick<LaunchSpec, 'daemon' | 'resourceLimits' | 'preloads'>,
   hooks: TransportHooks,
-): Omit<PoolTransport, 'send'> & { post(message: ToThread): void } {
+): Omit<PoolTransport, 'post'> & { post(message: ToThread): void } {
   const { port1, port2 } = new MessageChannel();
   try {
     port1.postMessage(first);
