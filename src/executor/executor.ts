@@ -11,7 +11,6 @@ import { assertNever, type FromThread, type TargetSpec, type ToThread } from '..
 import { rebuildThrown } from '../internal/serialize.js';
 import type { Outcome } from '../internal/settlement.js';
 import type { EncodedTask, ExitInfo, PoolLaunchSpec, PoolTransport, ResourceLimits, TransportHooks } from '../internal/transport/transport.js';
-import { isTypeScript } from '../internal/bootstrap.js';
 import { validateMs } from '../internal/validate.js';
 import type { ArgsOf, ResultOf } from '../internal/lifecycle.js';
 import { targetSpec, type Target } from '../task.js';
@@ -101,8 +100,6 @@ export abstract class Executor implements AsyncDisposable {
   readonly #graceMs: number;
   readonly #resourceLimits: ResourceLimits | undefined;
   readonly #initializer: { target: TargetSpec; args: unknown[] } | undefined;
-  /** Whether workers must register the TypeScript loader. */
-  #typescript: boolean;
 
   readonly #slots = new Set<WorkerSlot>();
   /** Idle workers, the most recently used last (taken first: it is the warmest). */
@@ -156,7 +153,6 @@ export abstract class Executor implements AsyncDisposable {
     this.#name = opts.name ?? defaultName();
     this.#initializer =
       opts.initializer === undefined ? undefined : { target: this.#spec(opts.initializer, `the initializer of ${this.#name}`), args: [...(opts.initArgs ?? [])] };
-    this.#typescript = this.#initializer !== undefined && isTypeScriptSpec(this.#initializer.target);
     pools.add(this);
     for (let i = 0; i < this.#minWorkers; i += 1) this.#spawn();
   }
@@ -276,7 +272,6 @@ export abstract class Executor implements AsyncDisposable {
     const id = (this.#nextTask += 1);
     const taskName = name ?? `${this.#name} task ${id}`;
     const spec = this.#spec(target, taskName);
-    if (!this.#typescript && isTypeScriptSpec(spec)) this.#typescript = true;
     let encoded: EncodedTask;
     try {
       refuseExecutors(args, taskName);
@@ -395,7 +390,8 @@ export abstract class Executor implements AsyncDisposable {
       {
         info: { name: slot.name, daemon: true, isMain: false },
         initializer: this.#initializer,
-        typescript: this.#typescript,
+        // A worker registers tsx when it first imports a TypeScript module (bootstrap.ts), not at its start.
+        typescript: false,
         daemon: true,
         resourceLimits: this.#resourceLimits,
       },
@@ -622,10 +618,6 @@ export abstract class Executor implements AsyncDisposable {
 }
 
 Object.defineProperty(Executor.prototype, Symbol.toStringTag, { value: 'Executor' });
-
-function isTypeScriptSpec(spec: TargetSpec): boolean {
-  return 'module' in spec && isTypeScript(spec.module);
-}
 
 /** A pool or a future cannot travel to a worker: it would arrive as an empty object and deadlock or fail obscurely. */
 function refuseExecutors(args: unknown[], taskName: string): void {

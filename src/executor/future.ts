@@ -40,6 +40,8 @@ export const FUTURE = Symbol('threadkit.future');
 export interface FutureWriter<R> {
   begin(): void;
   cancelling(): void;
+  /** Someone takes care of its error (map() rethrows it): no excepthook report. */
+  handled(): void;
   settle(outcome: Outcome<R>, worker: ThreadInfo | undefined): void;
   readonly settlement: Settlement<R>;
 }
@@ -149,6 +151,9 @@ export class Future<R = unknown> implements PromiseLike<R> {
     return {
       settlement: this.#settlement,
       begin: () => this.#move('running'),
+      handled: () => {
+        this.#handled = true;
+      },
       cancelling: () => {
         if (this.#state === 'running') this.#move('cancelling');
       },

@@ -2,7 +2,7 @@
 
 import { got } from '../errors.js';
 import type { Future } from './future.js';
-import { settlementOf } from './future.js';
+import { settlementOf, writer } from './future.js';
 import { unwrap } from '../internal/settlement.js';
 
 /** Options of `map()`. */
@@ -100,6 +100,7 @@ async function* run(
         entry = ended.shift()!;
       }
       inFlight.splice(inFlight.indexOf(entry), 1);
+      writer(entry.future).handled();
       // Throws the task's error (the finally below cancels the rest).
       const value = unwrap(settlementOf(entry.future).outcome!, entry.future.name);
       if (entry.chunked) yield* value as unknown[];
@@ -111,7 +112,7 @@ async function* run(
     for (const { future } of inFlight) {
       future.cancel();
       // Handled here: what they end with is not reported as an unhandled failure.
-      future.then(undefined, () => {});
+      writer(future).handled();
     }
     if (!exhausted) await (input as AsyncIterator<unknown>).return?.();
   }

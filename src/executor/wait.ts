@@ -37,10 +37,10 @@ function distinct(futures: Iterable<Future<unknown>>, what: string): Future<unkn
  * @example
  * for await (const f of asCompleted(futures)) console.log(f.outcome);
  */
-export function asCompleted<R>(futures: Iterable<Future<R>>, timeoutMs?: number): AsyncIterableIterator<Future<R>> {
+export function asCompleted<F extends Future<unknown>>(futures: Iterable<F>, timeoutMs?: number): AsyncIterableIterator<F> {
   validateTimeout(timeoutMs, 'timeoutMs');
-  const all = distinct(futures, 'asCompleted()') as Future<R>[];
-  const ready: Future<R>[] = all.filter((f) => f.done());
+  const all = distinct(futures, 'asCompleted()') as F[];
+  const ready: F[] = all.filter((f) => f.done());
   let left = all.length;
   let wake: (() => void) | undefined;
   for (const future of all) {
@@ -52,11 +52,11 @@ export function asCompleted<R>(futures: Iterable<Future<R>>, timeoutMs?: number)
   }
   const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
   let finished = false;
-  const iterator: AsyncIterableIterator<Future<R>> = {
+  const iterator: AsyncIterableIterator<F> = {
     [Symbol.asyncIterator]() {
       return iterator;
     },
-    async next(): Promise<IteratorResult<Future<R>>> {
+    async next(): Promise<IteratorResult<F>> {
       if (finished || left === 0) {
         finished = true;
         return { value: undefined, done: true };
@@ -78,7 +78,7 @@ export function asCompleted<R>(futures: Iterable<Future<R>>, timeoutMs?: number)
       left -= 1;
       return { value: ready.shift()!, done: false };
     },
-    async return(): Promise<IteratorResult<Future<R>>> {
+    async return(): Promise<IteratorResult<F>> {
       finished = true;
       wake?.();
       return { value: undefined, done: true };
@@ -95,24 +95,21 @@ export function asCompleted<R>(futures: Iterable<Future<R>>, timeoutMs?: number)
  * @throws {TypeError} for futures that are not an iterable of Futures, or an unknown `returnWhen`.
  * @throws {RangeError} when `timeoutMs` is not a finite number >= 0.
  */
-export async function wait<R>(
-  futures: Iterable<Future<R>>,
-  options: WaitOptions = {},
-): Promise<{ done: Set<Future<R>>; notDone: Set<Future<R>> }> {
+export async function wait<F extends Future<unknown>>(futures: Iterable<F>, options: WaitOptions = {}): Promise<{ done: Set<F>; notDone: Set<F> }> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, ${got(options)}`);
   const returnWhen = options.returnWhen ?? 'ALL_COMPLETED';
   if (returnWhen !== 'FIRST_COMPLETED' && returnWhen !== 'FIRST_EXCEPTION' && returnWhen !== 'ALL_COMPLETED') {
     throw new TypeError(`Expected \`returnWhen\` to be 'FIRST_COMPLETED', 'FIRST_EXCEPTION' or 'ALL_COMPLETED', ${got(returnWhen)}`);
   }
   validateTimeout(options.timeoutMs, 'timeoutMs');
-  const all = distinct(futures, 'wait()') as Future<R>[];
+  const all = distinct(futures, 'wait()') as F[];
   const split = () => {
-    const done = new Set<Future<R>>();
-    const notDone = new Set<Future<R>>();
+    const done = new Set<F>();
+    const notDone = new Set<F>();
     for (const f of all) (f.done() ? done : notDone).add(f);
     return { done, notDone };
   };
-  const exceptional = (f: Future<R>) => f.outcome?.status === 'failed' || f.outcome?.status === 'terminated';
+  const exceptional = (f: F) => f.outcome?.status === 'failed' || f.outcome?.status === 'terminated';
   const satisfied = () => {
     const ended = all.filter((f) => f.done());
     if (ended.length === all.length) return true;
