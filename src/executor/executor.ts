@@ -375,7 +375,6 @@ export abstract class Executor implements AsyncDisposable {
     slot.job = job;
     job.slot = slot;
     this.#running += 1;
-    job.writer.begin();
     slot.transport.post(job.encoded);
   }
 
@@ -413,9 +412,14 @@ export abstract class Executor implements AsyncDisposable {
       case 'init-failed':
         this.#breakPool(slot, rebuildThrown(message.error));
         return;
-      case 'running':
-        if (slot.job?.id === message.id) slot.job.began = true;
+      case 'running': {
+        const job = slot.job;
+        if (job?.id !== message.id || job.began) return;
+        job.began = true;
+        job.writer.begin();
+        if (job.cancel !== undefined) job.writer.cancelling();
         return;
+      }
       case 'completed':
       case 'failed':
       case 'cancelled':
@@ -543,8 +547,9 @@ export abstract class Executor implements AsyncDisposable {
       return;
     }
     if (job.cancel !== undefined || job.slot === undefined) return;
+    // On its worker: through its flag. One handed over whose target has not begun yet never begins.
     job.cancel = { reason };
-    job.writer.cancelling();
+    if (job.began) job.writer.cancelling();
     job.slot.transport.cancel(job.id, reason);
   }
 

@@ -9,8 +9,9 @@ import { validateMs, validateTimeout } from '../internal/validate.js';
  * The states of a Future, with their legal transitions:
  *
  * ```
- * pending    -> running     a worker takes the task
- * pending    -> ended       cancel()/stop() while queued, shutdown({ cancelFutures }), a broken pool
+ * pending    -> running     its target begins on a worker
+ * pending    -> ended       cancel()/stop() while queued, shutdown({ cancelFutures }), a broken pool;
+ *                           or, handed to a worker but not begun, cancelled there (its target never begins)
  * running    -> cancelling  cancel() / stop() / the run() signal aborts
  * running    -> ended       the task settled, or its worker crashed or was terminated
  * cancelling -> ended       the task ended after its cancel
@@ -123,8 +124,10 @@ export class Future<R = unknown> implements PromiseLike<R> {
   }
 
   /**
-   * Cooperative. A pending task is removed from the queue and ends 'cancelled' at once (its target
-   * never runs; `done()` is true on the next line). A running task gets its cancel flag raised: in
+   * Cooperative. A queued task is removed from the queue and ends 'cancelled' at once (its target
+   * never runs; `done()` is true on the next line); one already handed to a worker, whose target has
+   * not begun, ends 'cancelled' as soon as the worker sees its flag (its target never begins). A
+   * running task gets its cancel flag raised: in
    * it, cancelled() turns true, sleeps return false, cancelSignal() aborts; the worker stays and
    * takes the next task once this one returns. Idempotent; no effect once ended. Returns nothing.
    */

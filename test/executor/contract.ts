@@ -54,11 +54,13 @@ export function executorContract(backend: PoolBackend): void {
       ]);
       return;
     }
-    // A child's flag is a copy: wait for the target to begin (the state is running from dispatch; the flag cannot tell).
-    await waitFlag(flag, 0, 100).catch(() => undefined);
+    // A child's flag is a copy: wait until the pool says the target has begun (state 'running').
     const deadline = Date.now() + 10_000;
-    while (!future.running() && !future.done() && Date.now() < deadline) await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setTimeout(r, 150)); // the child's target has begun sleeping well within this
+    while (future.state === 'pending') {
+      if (Date.now() > deadline) throw new Error(`${future.name} still pending after 10 s`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.equal(future.state, 'running', `${future.name}: ${show(future.outcome)}`);
   }
 
   describe(`${kind} - executor contract`, () => {
