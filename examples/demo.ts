@@ -13,6 +13,7 @@ const examples: ReadonlyArray<{ file: string; title: string }> = [
   { file: '06-subclass.ts', title: 'Subclassing Thread and overriding run()' },
   { file: '07-process.ts', title: 'The same task in a Process, stopped early' },
   { file: '08-errors.ts', title: "Errors from a thread, and Thread.excepthook" },
+  { file: '09-pool.ts', title: 'Countdowns on a pool: a cancelled task gives its worker to the next' },
 ];
 
 /** An example that has not exited by then is reported as hanging and killed. */
