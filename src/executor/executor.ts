@@ -1,11 +1,9 @@
 // The executor contract and its one implementation over any backend: queue, workers, futures, shutdown.
 
-import { availableParallelism } from 'node:os';
 import { ExecutorShutDownError, TaskError, ThreadCrashedError, describe, got } from '../errors.js';
 import { crashError } from '../internal/crash.js';
 import { unsendable } from '../internal/clone-diagnosis.js';
 import { pools } from '../internal/live.js';
-import { checkKeys, validateLimits } from '../internal/options.js';
 import { writeOutput } from '../internal/output.js';
 import { assertNever, type FromThread, type TargetSpec, type ToThread } from '../internal/protocol.js';
 import { rebuildThrown } from '../internal/serialize.js';
@@ -17,31 +15,10 @@ import { targetSpec, type Target } from '../task.js';
 import { Future, writer } from './future.js';
 import type { Job } from './job.js';
 import { mapTasks, type MapOptions } from './map.js';
+import { validateOptions, type ExecutorOptions } from './options.js';
 import { WorkerSlot } from './worker-slot.js';
 
-/** Options of `new ThreadPoolExecutor(...)` and `new ProcessPoolExecutor(...)`. */
-export interface ExecutorOptions {
-  /** Most workers at once. Default: the machine's available parallelism. */
-  maxWorkers?: number;
-  /** Workers started at once and kept (a warm pool). Default 0. */
-  minWorkers?: number;
-  /** An idle worker above `minWorkers` ends after this long. Default 10 000. */
-  idleTimeoutMs?: number;
-  /** A worker is replaced after this many tasks. Default Infinity. */
-  maxTasksPerWorker?: number;
-  /** Run once in every new worker before its first task; if it fails, the pool is broken. */
-  initializer?: Target;
-  /** Arguments of the initializer. Default []. */
-  initArgs?: unknown[];
-  /** Memory and stack limits of each worker (as for Thread; for a process pool, heap flags). */
-  resourceLimits?: ResourceLimits;
-  /** Default `ThreadPoolExecutor-N` / `ProcessPoolExecutor-N`; workers are `<name>_<i>`. */
-  name?: string;
-  /** Most tasks waiting in the queue; submit above it throws RangeError. Default Infinity. */
-  maxQueued?: number;
-  /** What stop() and an aborted signal give a task before its worker is replaced. Default 1000. */
-  graceMs?: number;
-}
+export type { ExecutorOptions };
 
 /** Options of `run()`. */
 export interface RunOptions {
@@ -69,19 +46,6 @@ export interface ExecutorStats {
   readonly cancelled: number;
   readonly terminated: number;
 }
-
-const OPTION_KEYS = new Set([
-  'maxWorkers',
-  'minWorkers',
-  'idleTimeoutMs',
-  'maxTasksPerWorker',
-  'initializer',
-  'initArgs',
-  'resourceLimits',
-  'name',
-  'maxQueued',
-  'graceMs',
-]);
 
 /** Target specs of functions, computed once per function. */
 const specs = new WeakMap<object, TargetSpec>();
@@ -124,32 +88,14 @@ export abstract class Executor implements AsyncDisposable {
   readonly #signals = new Map<AbortSignal, { jobs: Set<Job>; onAbort: () => void }>();
 
   constructor(options: ExecutorOptions | undefined, kind: string, defaultName: () => string) {
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new TypeError(`Expected \`options\` to be an object or undefined, ${got(options)}`);
-    }
-    const opts = options ?? {};
-    checkKeys(opts, OPTION_KEYS, kind);
-    this.#maxWorkers = count(opts.maxWorkers, 'maxWorkers', availableParallelism(), 1);
-    this.#minWorkers = count(opts.minWorkers, 'minWorkers', 0, 0);
-    if (this.#minWorkers > this.#maxWorkers) {
-      throw new RangeError(`Expected \`minWorkers\` to be at most \`maxWorkers\` (${this.#maxWorkers}), got \`${this.#minWorkers}\` (number)`);
-    }
-    this.#idleTimeoutMs = opts.idleTimeoutMs ?? 10_000;
-    validateMs(this.#idleTimeoutMs, 'idleTimeoutMs', true);
-    this.#maxTasksPerWorker = limit(opts.maxTasksPerWorker, 'maxTasksPerWorker', 1);
-    this.#maxQueued = limit(opts.maxQueued, 'maxQueued', 0);
-    this.#graceMs = opts.graceMs ?? 1000;
-    validateMs(this.#graceMs, 'graceMs', false);
-    this.#resourceLimits = validateLimits(opts.resourceLimits);
-    if (opts.name !== undefined && (typeof opts.name !== 'string' || opts.name === '')) {
-      throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(opts.name)}`);
-    }
-    if (opts.initArgs !== undefined && !Array.isArray(opts.initArgs)) {
-      throw new TypeError(`Expected \`initArgs\` to be an array, ${got(opts.initArgs)}`);
-    }
-    if (opts.initArgs !== undefined && opts.initializer === undefined) {
-      throw new TypeError('`initArgs` was given without an `initializer`; pass the initializer too, or drop initArgs.');
-    }
+    const opts = validateOptions(options, kind);
+    this.#maxWorkers = opts.maxWorkers;
+    this.#minWorkers = opts.minWorkers;
+    this.#idleTimeoutMs = opts.idleTimeoutMs;
+    this.#maxTasksPerWorker = opts.maxTasksPerWorker;
+    this.#maxQueued = opts.maxQueued;
+    this.#graceMs = opts.graceMs;
+    this.#resourceLimits = opts.resourceLimits;
     this.#name = opts.name ?? defaultName();
     this.#initializer =
       opts.initializer === undefined ? undefined : { target: this.#spec(opts.initializer, `the initializer of ${this.#name}`), args: [...(opts.initArgs ?? [])] };
@@ -634,20 +580,4 @@ function refuseExecutors(args: unknown[], taskName: string): void {
       );
     }
   });
-}
-
-function count(value: unknown, label: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new RangeError(`Expected \`${label}\` to be an integer >= ${min}, ${got(value)}`);
-  }
-  return value;
-}
-
-function limit(value: unknown, label: string, min: number): number {
-  if (value === undefined || value === Infinity) return Infinity;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new RangeError(`Expected \`${label}\` to be an integer >= ${min} or Infinity, ${got(value)}`);
-  }
-  return value;
 }

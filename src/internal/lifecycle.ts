@@ -1,11 +1,12 @@
 // The lifecycle shared by Thread and Process: states, start, join, result, cancel, terminate, stop.
 
-import { TaskError, ThreadStateError, TimeoutError, describe, got } from '../errors.js';
-import { functionSource, targetSpec, type Target } from '../task.js';
+import { TaskError, ThreadStateError, TimeoutError, got } from '../errors.js';
+import { targetSpec, type Target } from '../task.js';
 import { getExcepthook, report, setExcepthook, type ExceptHook } from './excepthook.js';
 import { live } from './live.js';
 import { writeOutput } from './output.js';
 import { unsendable } from './clone-diagnosis.js';
+import { subclassSpec } from './subclass-spec.js';
 import { crashError } from './crash.js';
 import { validateLimits } from './options.js';
 import { assertNever, type FromThread, type TargetSpec } from './protocol.js';
@@ -377,26 +378,9 @@ export abstract class Lifecycle<T extends Target = Target> {
     return crashError(this.#name, exit, { exitCalled: this.#exitCalled, began: this.#state === 'running' || this.#state === 'cancelling' });
   }
 
-  /** Subclass run(): the methods from the subclass up to the library's class, and the data fields. */
+  /** Subclass run(): its methods and data fields (subclass-spec.ts). */
   #subclassSpec(): TargetSpec {
-    const methods: Record<string, string> = {};
-    for (let proto = Object.getPrototypeOf(this); proto !== null && !Object.hasOwn(proto, LIBRARY_PROTOTYPE); proto = Object.getPrototypeOf(proto)) {
-      for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
-        if (key === 'constructor' || key in methods || typeof descriptor.value !== 'function') continue;
-        methods[key] = functionSource(descriptor.value, `${this.constructor.name}.${key}()`);
-      }
-    }
-    const fields: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(this)) {
-      if (!cloneable(value)) {
-        throw new TaskError(
-          `Cannot start ${this.#name}: field \`this.${key}\` of ${this.constructor.name} cannot be sent to the thread (${describe(value)}). ` +
-            'Fields are copied by structured clone; keep only data in them.',
-        );
-      }
-      fields[key] = value;
-    }
-    return { kind: 'subclass', methods, fields, className: this.constructor.name };
+    return subclassSpec(this, this.#name, LIBRARY_PROTOTYPE);
   }
 
   /** Turns a clone failure of the start message into a TaskError naming the argument. */
