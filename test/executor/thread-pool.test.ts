@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ThreadPoolExecutor, type ExceptHookInfo } from 'threadkit';
+import { Future, ThreadPoolExecutor, currentThread, sleepSync, type ExceptHookInfo } from 'threadkit';
 import { nested, probe as probeTs } from '../fixtures/pool-tasks.ts';
 import { probe, sleeper } from '../support/pool-targets.ts';
 import { executorContract } from './contract.ts';
@@ -54,22 +54,28 @@ describe('ThreadPoolExecutor - worker threads only', () => {
     await pool.shutdown();
   });
 
-  test('replacement - a worker terminated mid-sleepSync is replaced by one that loads TypeScript tasks with the same resourceLimits', T, async () => {
-    const pool = tracked(new ThreadPoolExecutor({ maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 64 } }));
+  test('replacement - a worker terminated mid-sleepSync is replaced by one with the TypeScript loader, the same execArgv and resourceLimits', T, async () => {
+    const pool = tracked(new ThreadPoolExecutor({ maxWorkers: 1, resourceLimits: { maxOldGenerationSizeMb: 48 } }));
+    const environment = async () => {
+      const v8 = await import('node:v8');
+      return { execArgv: process.execArgv, heapLimit: v8.getHeapStatistics().heap_size_limit, ident: currentThread().ident };
+    };
+    const before = await pool.submit(environment);
     const flag = newFlag();
+    // Ignores its cancel: sleepSync returns false at once, and it goes back to sleep.
     const stubborn = pool.submit((f: Int32Array) => {
       Atomics.store(f, 0, 1);
       Atomics.notify(f, 0);
-      for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000);
+      for (;;) sleepSync(10_000);
     }, flag);
     await waitFlag(flag);
-    const first = stubborn.state;
-    assert.equal(first, 'running');
     assert.deepEqual(await stubborn.stop({ graceMs: 50 }), { status: 'terminated' });
-    const after = await pool.submit(probeTs, { n: 1 });
-    assert.equal(after.n, 1, 'the TypeScript task module loaded in the replacement');
-    const limit = await pool.submit(() => (process as unknown as { resourceUsage?: unknown }) && (globalThis as { v8?: unknown }) && 1);
-    assert.equal(limit, 1);
+    const after = await pool.submit(environment);
+    assert.notEqual(after.ident, before.ident, 'a new worker');
+    assert.deepEqual(after.execArgv, before.execArgv);
+    assert.equal(after.heapLimit, before.heapLimit);
+    assert.ok(before.heapLimit < 200 * 1024 * 1024, `the worker's heap is limited (${before.heapLimit} bytes)`);
+    assert.equal((await pool.submit(probeTs, { n: 1 })).n, 1, 'the TypeScript task module loads in the replacement');
     const oom = pool.submit(() => {
       const hog: unknown[] = [];
       for (;;) hog.push(new Array(100_000).fill(Math.random()));
@@ -79,6 +85,45 @@ describe('ThreadPoolExecutor - worker threads only', () => {
     });
     assert.equal((await pool.submit(probe, { n: 2 })).n, 2, 'the pool goes on after an out-of-memory task');
     await pool.shutdown();
+  });
+
+  test('storm - random submits, cancels and stops (seeded): every future settles exactly once and the counts add up', { timeout: 60_000 }, async () => {
+    const seed = Number(process.env.STORM_SEED ?? Date.now() % 100_000);
+    let state = seed;
+    const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const pool = tracked(new ThreadPoolExecutor({ maxWorkers: 2, graceMs: 20 }));
+    const futures: Array<Future<unknown>> = [];
+    const settledTimes = new Map<Future<unknown>, number>();
+    try {
+      for (let i = 0; i < 300; i += 1) {
+        const r = random();
+        if (r < 0.5 || futures.length === 0) {
+          const ms = Math.floor(random() * 3);
+          const f = pool.submit((n: number) => sleepSync(n), ms);
+          futures.push(f);
+          f.then(
+            () => settledTimes.set(f, (settledTimes.get(f) ?? 0) + 1),
+            () => settledTimes.set(f, (settledTimes.get(f) ?? 0) + 1),
+          );
+        } else {
+          const f = futures[Math.floor(random() * futures.length)]!;
+          if (r < 0.8) f.cancel(i);
+          else void f.stop({ graceMs: Math.floor(random() * 5) });
+        }
+        if (random() < 0.1) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.allSettled(futures);
+      await pool.shutdown();
+      for (const f of futures) {
+        assert.equal(f.done(), true);
+        assert.equal(settledTimes.get(f), 1, `${f.name} settled ${settledTimes.get(f)} times`);
+      }
+      const { completed, failed, cancelled, terminated } = pool.stats;
+      assert.equal(completed + failed + cancelled + terminated, futures.length);
+      assert.equal(failed, 0);
+    } catch (error) {
+      throw new Error(`storm failed with STORM_SEED=${seed}: ${(error as Error).message}`, { cause: error });
+    }
   });
 
   test('cancel - a cancel of a task that arrives after it returned does not reach the next task (per-task flag)', T, async () => {
