@@ -112,7 +112,14 @@ export abstract class Executor implements AsyncDisposable {
   get stats(): ExecutorStats {
     let busy = 0;
     for (const slot of this.#slots) if (slot.state === 'busy') busy += 1;
-    return { workers: this.#slots.size, idle: this.#idle.length, busy, queued: this.#queued, ...this.#counts };
+    return { workers: this.#slots.size, idle: this.#idle.length, busy, queued: this.#waiting(), ...this.#counts };
+  }
+
+  /** Tasks that have not begun: queued, and posted ahead to a busy worker. */
+  #waiting(): number {
+    let waiting = this.#queued;
+    for (const slot of this.#slots) if (slot.next !== undefined) waiting += 1;
+    return waiting;
   }
 
   /**
@@ -172,6 +179,7 @@ export abstract class Executor implements AsyncDisposable {
     this.#shutdownDone ??= new Promise((resolve) => (this.#markShutDown = resolve));
     if (options.cancelFutures === true) {
       for (let job = this.#dequeue(); job !== undefined; job = this.#dequeue()) this.#end(job, { status: 'cancelled', reason: undefined });
+      for (const slot of [...this.#slots]) if (slot.next !== undefined) this.#cancelJob(slot.next, undefined);
     }
     this.#updateRefs();
     this.#checkShutdown();
@@ -187,7 +195,10 @@ export abstract class Executor implements AsyncDisposable {
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     if (options.graceMs !== undefined) validateMs(options.graceMs, 'graceMs', false);
     const done = this.shutdown({ cancelFutures: true });
-    for (const slot of this.#slots) if (slot.job !== undefined) this.#stopJob(slot.job, options.graceMs, undefined);
+    for (const slot of [...this.#slots]) {
+      if (slot.next !== undefined) this.#stopJob(slot.next, options.graceMs, undefined);
+      if (slot.job !== undefined) this.#stopJob(slot.job, options.graceMs, undefined);
+    }
     await done;
   }
 
@@ -212,8 +223,8 @@ export abstract class Executor implements AsyncDisposable {
     const { signal, name } = options;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`Expected \`signal\` to be an AbortSignal, ${got(signal)}`);
     if (name !== undefined && (typeof name !== 'string' || name === '')) throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(name)}`);
-    if (this.#queued >= this.#maxQueued && this.#idle.length === 0) {
-      throw new RangeError(`${this.#name} already has ${this.#queued} tasks queued, its \`maxQueued\`; wait for some to end, or raise maxQueued.`);
+    if (this.#maxQueued !== Infinity && this.#idle.length === 0 && this.#waiting() >= this.#maxQueued) {
+      throw new RangeError(`${this.#name} already has ${this.#waiting()} tasks queued, its \`maxQueued\`; wait for some to end, or raise maxQueued.`);
     }
     const id = (this.#nextTask += 1);
     const taskName = name ?? `${this.#name} task ${id}`;
@@ -304,24 +315,50 @@ export abstract class Executor implements AsyncDisposable {
     }
   }
 
-  /** Gives queued tasks to idle workers, and starts workers for what is still queued. */
+  /**
+   * Gives queued tasks to idle workers, then (thread workers) one more to each busy worker that
+   * has none waiting, so it begins without a round trip; starts workers for what is still queued.
+   */
   #dispatch(): void {
     while (this.#queued > 0 && this.#idle.length > 0) {
       const slot = this.#idle.pop()!;
       const job = this.#dequeue()!;
+      clearTimeout(slot.idleTimer);
+      slot.move('busy');
+      slot.job = job;
       this.#give(slot, job);
+    }
+    // Not while a worker is starting: it takes what is queued.
+    if (this.#queued > 0 && this.#slots.size >= this.#maxWorkers && this.#starting === 0) {
+      for (const slot of this.#slots) {
+        if (this.#queued === 0) break;
+        // One offer at a time in the NEXT slot: only once the current task has been claimed (it began).
+        if (slot.state !== 'busy' || slot.job?.began !== true || slot.next !== undefined || slot.transport.handover === undefined) continue;
+        if (slot.terminating) continue;
+        if (slot.tasks + 2 > this.#maxTasksPerWorker) continue;
+        const job = this.#dequeue()!;
+        slot.next = job;
+        this.#give(slot, job);
+      }
     }
     if (this.#broken !== undefined) return;
     while (this.#queued > this.#starting && this.#slots.size < this.#maxWorkers) this.#spawn();
   }
 
   #give(slot: WorkerSlot, job: Job): void {
-    clearTimeout(slot.idleTimer);
-    slot.move('busy');
-    slot.job = job;
     job.slot = slot;
     this.#running += 1;
+    slot.transport.handover?.offer(job.id);
     slot.transport.post(job.encoded);
+  }
+
+  /** A task handed to a worker that had not begun goes back to the front of the queue (its worker died). */
+  #requeue(job: Job): void {
+    job.slot = undefined;
+    job.dequeued = false;
+    this.#running -= 1;
+    this.#queue.splice(this.#head, 0, job);
+    this.#queued += 1;
   }
 
   // --- workers -------------------------------------------------------------------------------
@@ -364,6 +401,7 @@ export abstract class Executor implements AsyncDisposable {
         job.began = true;
         job.writer.begin();
         if (job.cancel !== undefined) job.writer.cancelling();
+        if (this.#queued > 0) this.#dispatch();
         return;
       }
       case 'completed':
@@ -395,16 +433,17 @@ export abstract class Executor implements AsyncDisposable {
         : message.kind === 'failed'
           ? { status: 'failed', error: rebuildThrown(message.error) }
           : { status: 'cancelled', reason: job.cancel?.reason };
-    slot.job = undefined;
+    slot.job = slot.next;
+    slot.next = undefined;
     slot.tasks += 1;
     this.#running -= 1;
     this.#end(job, outcome);
     if (message.retire !== undefined) {
-      slot.move('retiring'); // it exits by itself
+      slot.move('retiring'); // it exits by itself; its next task, if any, goes back to the queue then
     } else if (slot.tasks >= this.#maxTasksPerWorker) {
       slot.move('retiring');
       slot.terminate();
-    } else {
+    } else if (slot.job === undefined) {
       this.#idleNow(slot);
     }
     this.#dispatch();
@@ -413,6 +452,7 @@ export abstract class Executor implements AsyncDisposable {
   }
 
   #idleNow(slot: WorkerSlot): void {
+    if (this.#queued === 0 && this.#steal(slot)) return;
     slot.move('idle');
     this.#idle.push(slot);
     if (this.#shutdown && this.#queued === 0) return this.#checkShutdown();
@@ -424,6 +464,26 @@ export abstract class Executor implements AsyncDisposable {
       slot.idleTimer.unref();
     }
     this.#dispatch();
+  }
+
+  /**
+   * A worker with nothing to do takes a task posted ahead to a busy one that has not claimed it
+   * (withdrawn in one compare-exchange), so no task waits behind a long one while a worker idles.
+   */
+  #steal(slot: WorkerSlot): boolean {
+    for (const other of this.#slots) {
+      const job = other.next;
+      if (other === slot || job === undefined || other.transport.handover?.withdraw(job.id) !== true) continue;
+      other.next = undefined;
+      this.#running -= 1;
+      clearTimeout(slot.idleTimer);
+      if (slot.state === 'starting') slot.move('idle');
+      if (slot.state === 'idle') slot.move('busy');
+      slot.job = job;
+      this.#give(slot, job);
+      return true;
+    }
+    return false;
   }
 
   /** Ends an idle or starting worker the pool no longer needs. */
@@ -449,9 +509,15 @@ export abstract class Executor implements AsyncDisposable {
         // Already gone.
       }
     }
+    // A task posted ahead that the dead worker never claimed runs elsewhere.
+    const next = slot.next;
+    slot.next = undefined;
+    if (next !== undefined && slot.transport.handover?.withdraw(next.id) === true) this.#requeue(next);
     const job = slot.job;
-    if (job !== undefined) {
-      slot.job = undefined;
+    slot.job = undefined;
+    if (job !== undefined && !job.began && slot.transport.handover?.withdraw(job.id) === true) {
+      this.#requeue(job);
+    } else if (job !== undefined) {
       this.#running -= 1;
       this.#end(
         job,
@@ -493,10 +559,26 @@ export abstract class Executor implements AsyncDisposable {
       return;
     }
     if (job.cancel !== undefined || job.slot === undefined) return;
-    // On its worker: through its flag. One handed over whose target has not begun yet never begins.
+    const slot = job.slot;
     job.cancel = { reason };
+    if (!job.began && slot.transport.handover?.withdraw(job.id) === true) {
+      // Handed to a thread worker but not claimed: it never begins, and ends now.
+      if (slot.next === job) slot.next = undefined;
+      else if (slot.job === job) {
+        slot.job = slot.next;
+        slot.next = undefined;
+        if (slot.job === undefined && slot.state === 'busy') this.#idleNow(slot);
+      }
+      this.#running -= 1;
+      this.#end(job, { status: 'cancelled', reason });
+      this.#dispatch();
+      this.#updateRefs();
+      this.#checkShutdown();
+      return;
+    }
+    // On its worker: through its flag (a child's target that has not begun never begins).
     if (job.began) job.writer.cancelling();
-    job.slot.transport.cancel(job.id, reason);
+    slot.transport.cancel(job.id, reason);
   }
 
   #stopJob(job: Job, graceMs: number | undefined, reason: unknown): void {

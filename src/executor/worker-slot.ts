@@ -14,7 +14,8 @@ import type { Job } from './job.js';
  * idle     -> busy      the pool gave it a task
  * idle     -> retiring  idle timeout, maxTasksPerWorker reached, shutdown: the pool terminates it
  * idle     -> gone      it died while idle (replaced silently when work needs it)
- * busy     -> idle      its task's ending arrived
+ * (busy stays busy when its task's ending arrives and its next task, posted ahead, takes over)
+ * busy     -> idle      its task's ending arrived, no next task
  * busy     -> retiring  its task's ending says it leaves (the task left a handle open), or
  *                       maxTasksPerWorker was reached
  * busy     -> gone      it crashed or was terminated under the task (the task fails or ends terminated)
@@ -40,6 +41,8 @@ export class WorkerSlot {
   transport!: PoolTransport;
   /** The task it runs (busy), or the one it ran when it is retiring after it. */
   job: Job | undefined;
+  /** A thread worker's next task, posted while `job` runs so that it begins without a round trip. */
+  next: Job | undefined;
   /** Tasks it has ended. */
   tasks = 0;
   /** The code its task gave to process.exit(), for the crash diagnosis. */

@@ -12,6 +12,9 @@
  * |          |                                     | `sleep()`/`cancelSignal()` watch it|                      |
  * | `REASON` | the owner, right after it has       | the thread, before it reads the    | 0 none, else the id  |
  * |          | posted the cancel reason message    | reason from its port               | whose reason is sent |
+ * | `NEXT`   | the owner offers a task (`offer`)   | both: the worker claims it before  | 0 none, else the id  |
+ * |          | and may withdraw it (`withdraw`);   | it begins, the owner withdraws it  | of the task offered  |
+ * |          | the worker claims it (`claim`)      | to cancel it before it begins      | and not yet claimed  |
  *
  * The owner stores the task's id in `CANCEL` and `Atomics.notify`s it first, so the thread wakes
  * without waiting for the message; then it posts the reason (if any) and stores the id in
@@ -21,7 +24,14 @@
  */
 export const CANCEL = 0;
 export const REASON = 1;
-const SLOTS = 2;
+/**
+ * A pool worker thread's handover: the owner stores a task's id here before it posts the task;
+ * whoever of the worker (`claim`, just before the target begins) and the owner (`withdraw`, a
+ * cancel) moves it from that id to 0 first wins, in one compare-exchange. So a cancel of a task
+ * that has not begun ends it at once, and its target never begins. One task is offered at a time.
+ */
+export const NEXT = 2;
+const SLOTS = 3;
 
 /** A fresh flag, not cancelled. */
 export function createFlag(): Int32Array {
@@ -53,6 +63,21 @@ export function awaitReason(flag: Int32Array, id: number): void {
 /** Whether task `id` is cancelled: a single shared-memory load and a compare. */
 export function isRaised(flag: Int32Array, id: number): boolean {
   return Atomics.load(flag, CANCEL) === id;
+}
+
+/** The owner offers task `id` to the worker (before posting it). */
+export function offer(flag: Int32Array, id: number): void {
+  Atomics.store(flag, NEXT, id);
+}
+
+/** The owner takes back task `id`; true when the worker had not claimed it (it will never begin). */
+export function withdraw(flag: Int32Array, id: number): boolean {
+  return Atomics.compareExchange(flag, NEXT, id, 0) === id;
+}
+
+/** The worker claims task `id` before it begins; false when the owner withdrew it first. */
+export function claim(flag: Int32Array, id: number): boolean {
+  return Atomics.compareExchange(flag, NEXT, id, 0) === id;
 }
 
 /** Wakes the thread's own pending waits on the flag without cancelling anything (a task ended). */

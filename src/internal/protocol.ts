@@ -33,8 +33,10 @@ export type ToThread =
   /**
    * A pool worker: run this task (one at a time: the next comes after its ending). With `each`,
    * `args[0]` is a chunk of items: the target is called on each and the ending's value is the array of results.
+   * With `offered`, the worker claims it in the flag's NEXT slot before it begins, and skips it
+   * without a word when the owner withdrew it (cancel-flag.ts).
    */
-  | { kind: 'task'; id: number; target: TargetSpec; args: unknown[]; each?: boolean }
+  | { kind: 'task'; id: number; target: TargetSpec; args: unknown[]; each?: boolean; offered?: boolean }
   /** The reason of task `id`'s cancel; the cancel flag was raised before it was posted. */
   | { kind: 'cancel'; id: number; reason: unknown }
   /** Parent -> child process, the answer to `ready`: run the target (`go: true`) or not, it was cancelled. */

@@ -2,7 +2,7 @@
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { TaskError, describe } from '../errors.js';
-import { isRaised, wakeWaiters } from './cancel-flag.js';
+import { claim, isRaised, wakeWaiters } from './cancel-flag.js';
 import { NO_TASK, endTask, newTaskContext, setContext, type ThreadContext } from './context.js';
 import { THREAD_TASK, assertNever, type Ending, type FromThread, type TargetSpec, type ThreadInfo, type ToThread } from './protocol.js';
 import { cachedTarget, ending, importTarget, type Importer } from './run-target.js';
@@ -178,6 +178,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   const next = async (): Promise<void> => {
     busy = true;
     for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
+      // Withdrawn by the owner (cancelled before it began): it never begins, and the owner knows.
+      if (task.offered === true && !claim(options.flag, task.id)) continue;
       options.holdOpen(false);
       const end = await runTask(options, context, task.id, task.target, task.args, undefined, task.each === true);
       drainInbox();

@@ -467,8 +467,9 @@ export function executorContract(backend: PoolBackend): void {
         const queued = p.submit(add, 1, 1);
         await running(cooperative, a);
         await running(stubborn, b);
-        await p.stop({ graceMs: 100 });
-        assert.equal((cooperative.outcome as { value: { cancelled: boolean } }).value.cancelled, true);
+        // Generous: a cooperative task in a child process of a loaded machine must make it in time.
+        await p.stop({ graceMs: 1000 });
+        assert.equal((cooperative.outcome as { value?: { cancelled: boolean } }).value?.cancelled, true, show(cooperative.outcome));
         assert.deepEqual(stubborn.outcome, { status: 'terminated' });
         assert.equal(queued.outcome?.status, 'cancelled');
         assert.equal(p.stats.workers, 0);

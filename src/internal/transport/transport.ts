@@ -77,6 +77,11 @@ export interface PoolTransport {
   terminate(): void;
   ref(): void;
   unref(): void;
+  /**
+   * Where the worker shares memory with the owner (threads): the handover of cancel-flag.ts.
+   * `offer` before posting an `offered` task; `withdraw` is true when it had not begun.
+   */
+  readonly handover?: { offer(id: number): void; withdraw(id: number): boolean };
 }
 
 /** A `task` message as a backend sends it: the message itself (threads), or its serialized bytes (children). */

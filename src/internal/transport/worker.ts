@@ -3,7 +3,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
-import { createFlag, raiseFlag, reasonPosted } from '../cancel-flag.js';
+import { createFlag, offer, raiseFlag, reasonPosted, withdraw } from '../cancel-flag.js';
 import { THREAD_TASK, type FromThread, type ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
 import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
@@ -55,6 +55,8 @@ export function encodeWorkerTask(message: Extract<ToThread, { kind: 'task' }>): 
   for (const arg of message.args) {
     if (!cloneable(arg)) structuredClone(arg);
   }
+  // Handed over through the flag's NEXT slot, so a cancel before it begins is certain (cancel-flag.ts).
+  message.offered = true;
   return message as unknown as EncodedTask;
 }
 
@@ -92,7 +94,7 @@ function launchWorker(
     // Creation failed (e.g. too many open files): report it as an exit, asynchronously like any other.
     port1.close();
     setImmediate(() => hooks.exit({ exitCode: null, signal: null, error }));
-    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {} };
+    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {}, handover: { offer() {}, withdraw: () => true } };
   }
 
   let lastError: unknown;
@@ -129,5 +131,6 @@ function launchWorker(
     ref: () => worker.ref(),
     unref: () => worker.unref(),
     post: (message) => port1.postMessage(message),
+    handover: { offer: (id) => offer(flag, id), withdraw: (id) => withdraw(flag, id) },
   };
 }
