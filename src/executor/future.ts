@@ -125,8 +125,9 @@ export class Future<R = unknown> implements PromiseLike<R> {
 
   /**
    * Cooperative. A queued task is removed from the queue and ends 'cancelled' at once (its target
-   * never runs; `done()` is true on the next line); one already handed to a worker, whose target has
-   * not begun, ends 'cancelled' as soon as the worker sees its flag (its target never begins). A
+   * never runs; `done()` is true on the next line), also one posted ahead to a busy worker thread;
+   * one already sent to a child process, whose target has not begun, ends 'cancelled' as soon as the
+   * child sees its flag (its target never begins). A
    * running task gets its cancel flag raised: in
    * it, cancelled() turns true, sleeps return false, cancelSignal() aborts; the worker stays and
    * takes the next task once this one returns. Idempotent; no effect once ended. Returns nothing.
