@@ -541,7 +541,15 @@ export abstract class Executor implements AsyncDisposable {
       { cause },
     );
     for (let job = this.#dequeue(); job !== undefined; job = this.#dequeue()) this.#end(job, { status: 'failed', error: this.#broken });
-    for (const other of this.#slots) if (other.state === 'starting' || other.state === 'idle') this.#retire(other);
+    for (const other of [...this.#slots]) {
+      const next = other.next;
+      if (next !== undefined && other.transport.handover?.withdraw(next.id) === true) {
+        other.next = undefined;
+        this.#running -= 1;
+        this.#end(next, { status: 'failed', error: this.#broken });
+      }
+      if (other.state === 'starting' || other.state === 'idle') this.#retire(other);
+    }
   }
 
   // --- cancel, stop, signals --------------------------------------------------------------------
@@ -655,11 +663,21 @@ Object.defineProperty(Executor.prototype, Symbol.toStringTag, { value: 'Executor
 /** A pool or a future cannot travel to a worker: it would arrive as an empty object and deadlock or fail obscurely. */
 function refuseExecutors(args: unknown[], taskName: string): void {
   args.forEach((arg, index) => {
-    if (arg instanceof Executor || arg instanceof Future) {
+    // At the top level and one level down in arrays and plain objects (a deeper one is not looked for).
+    const inside = Array.isArray(arg) ? arg : isPlainObject(arg) ? Object.values(arg) : [];
+    const found = [arg, ...inside].find((value) => value instanceof Executor || value instanceof Future);
+    if (found !== undefined) {
+      const what = found instanceof Future ? 'a Future' : `a ${(found as object).constructor.name}`;
       throw new TaskError(
-        `Cannot start ${taskName}: args[${index}] is a ${arg instanceof Future ? 'Future' : arg.constructor.name}, which cannot be sent to a worker. ` +
+        `Cannot start ${taskName}: args[${index}] is or holds ${what}, which cannot be sent to a worker. ` +
           'A task cannot use the pool it runs in: create a pool inside the task, or return what should be submitted next and submit it here.',
       );
     }
   });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }

@@ -188,6 +188,7 @@ export function executorContract(backend: PoolBackend): void {
           assert.match(error.message, /args\[0\].*cannot be sent to a worker.*create a pool inside the task/s);
           return true;
         });
+        assert.throws(() => p.submit((x: unknown) => x, { pool: p }), TaskError);
         const untyped = p.submit.bind(p) as (target: unknown) => unknown;
         assert.throws(() => untyped(Math.max), TaskError);
         assert.throws(() => untyped(42), TypeError);
