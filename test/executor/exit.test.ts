@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { ProcessPoolExecutor, ThreadPoolExecutor, stopAll } from 'threadkit';
 import { runFixture } from '../support/child.ts';
+import { withExcepthook } from '../support/excepthook.ts';
 import { newFlag, waitFlag } from '../support/flag.ts';
 import { guardPools, T, tracked } from '../support/guard.ts';
 import { sleeper } from '../support/pool-targets.ts';
@@ -70,6 +71,35 @@ describe('executors - exit semantics and cleanup', () => {
     await pool.stop({ graceMs: 50 });
     assert.deepEqual(stubborn.outcome, { status: 'terminated' });
     for (const pid of pids) await gone(pid, 3000);
+  });
+
+  test('idle death - a worker that dies while idle is replaced silently; the next task runs', T, async () => {
+    const reports: unknown[] = [];
+    const pool = tracked(new ProcessPoolExecutor({ maxWorkers: 1, minWorkers: 1 }));
+    await withExcepthook((info) => reports.push(info), async () => {
+      const pid = await pool.submit(() => process.pid);
+      process.kill(pid, 'SIGKILL');
+      await gone(pid, 3000);
+      const next = await pool.submit(() => process.pid);
+      assert.notEqual(next, pid);
+    });
+    assert.deepEqual(reports, [], 'nothing is reported');
+    assert.equal(pool.stats.failed, 0);
+    await pool.shutdown();
+  });
+
+  test('idleTimeoutMs - an idle worker above minWorkers ends after it; minWorkers stay', T, async () => {
+    const pool = tracked(new ThreadPoolExecutor({ maxWorkers: 3, minWorkers: 1, idleTimeoutMs: 50 }));
+    const flags = [newFlag(), newFlag(), newFlag()];
+    const tasks = flags.map((flag) => pool.submit(sleeper, flag, 10_000));
+    for (const flag of flags) await waitFlag(flag);
+    assert.equal(pool.stats.workers, 3);
+    for (const task of tasks) task.cancel();
+    await Promise.all(tasks);
+    const deadline = Date.now() + 5000;
+    while (pool.stats.workers > 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(pool.stats.workers, 1, 'the workers above minWorkers ended');
+    await pool.shutdown();
   });
 
   test('leaks - a pool that was shut down leaves no handle, timer or listener behind', T, async () => {
