@@ -14,6 +14,7 @@ import type { ArgsOf, ResultOf } from '../internal/lifecycle.js';
 import { targetSpec, type Target } from '../task.js';
 import { Future, writer } from './future.js';
 import type { Job } from './job.js';
+import { JobQueue } from './queue.js';
 import { mapTasks, type MapOptions } from './map.js';
 import { validateOptions, type ExecutorOptions } from './options.js';
 import { WorkerSlot } from './worker-slot.js';
@@ -68,10 +69,8 @@ export abstract class Executor implements AsyncDisposable {
   readonly #slots = new Set<WorkerSlot>();
   /** Idle workers, the most recently used last (taken first: it is the warmest). */
   readonly #idle: WorkerSlot[] = [];
-  /** Queued jobs in order; cancelled ones are skipped (`dequeued`), so the array has a head index. */
-  #queue: Job[] = [];
-  #head = 0;
-  #queued = 0;
+  /** Tasks waiting for a worker, in order (queue.ts). */
+  readonly #queue = new JobQueue();
   #running = 0;
   #starting = 0;
   #nextTask = 0;
@@ -117,7 +116,7 @@ export abstract class Executor implements AsyncDisposable {
 
   /** Tasks that have not begun: queued, and posted ahead to a busy worker. */
   #waiting(): number {
-    let waiting = this.#queued;
+    let waiting = this.#queue.size;
     for (const slot of this.#slots) if (slot.next !== undefined) waiting += 1;
     return waiting;
   }
@@ -178,7 +177,7 @@ export abstract class Executor implements AsyncDisposable {
     this.#shutdown = true;
     this.#shutdownDone ??= new Promise((resolve) => (this.#markShutDown = resolve));
     if (options.cancelFutures === true) {
-      for (let job = this.#dequeue(); job !== undefined; job = this.#dequeue()) this.#end(job, { status: 'cancelled', reason: undefined });
+      for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) this.#end(job, { status: 'cancelled', reason: undefined });
       for (const slot of [...this.#slots]) if (slot.next !== undefined) this.#cancelJob(slot.next, undefined);
     }
     this.#updateRefs();
@@ -267,7 +266,6 @@ export abstract class Executor implements AsyncDisposable {
     }
     if (signal !== undefined) this.#watchSignal(job, signal);
     this.#queue.push(job);
-    this.#queued += 1;
     this.#dispatch();
     this.#updateRefs();
     return future;
@@ -288,61 +286,36 @@ export abstract class Executor implements AsyncDisposable {
     return targetSpec(target, owner);
   }
 
-  // --- the queue -----------------------------------------------------------------------------
-
-  #dequeue(): Job | undefined {
-    while (this.#head < this.#queue.length) {
-      const job = this.#queue[this.#head]!;
-      this.#queue[this.#head] = undefined as unknown as Job;
-      this.#head += 1;
-      if (job.dequeued) continue;
-      job.dequeued = true;
-      this.#queued -= 1;
-      this.#compact();
-      return job;
-    }
-    this.#compact();
-    return undefined;
-  }
-
-  #compact(): void {
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-  }
+  // --- dispatch --------------------------------------------------------------------------------
 
   /**
    * Gives queued tasks to idle workers, then (thread workers) one more to each busy worker that
    * has none waiting, so it begins without a round trip; starts workers for what is still queued.
    */
   #dispatch(): void {
-    while (this.#queued > 0 && this.#idle.length > 0) {
+    while (this.#queue.size > 0 && this.#idle.length > 0) {
       const slot = this.#idle.pop()!;
-      const job = this.#dequeue()!;
+      const job = this.#queue.shift()!;
       clearTimeout(slot.idleTimer);
       slot.move('busy');
       slot.job = job;
       this.#give(slot, job);
     }
     // Not while a worker is starting: it takes what is queued.
-    if (this.#queued > 0 && this.#slots.size >= this.#maxWorkers && this.#starting === 0) {
+    if (this.#queue.size > 0 && this.#slots.size >= this.#maxWorkers && this.#starting === 0) {
       for (const slot of this.#slots) {
-        if (this.#queued === 0) break;
+        if (this.#queue.size === 0) break;
         // One offer at a time in the NEXT slot: only once the current task has been claimed (it began).
         if (slot.state !== 'busy' || slot.job?.began !== true || slot.next !== undefined || slot.transport.handover === undefined) continue;
         if (slot.terminating) continue;
         if (slot.tasks + 2 > this.#maxTasksPerWorker) continue;
-        const job = this.#dequeue()!;
+        const job = this.#queue.shift()!;
         slot.next = job;
         this.#give(slot, job);
       }
     }
     if (this.#broken !== undefined) return;
-    while (this.#queued > this.#starting && this.#slots.size < this.#maxWorkers) this.#spawn();
+    while (this.#queue.size > this.#starting && this.#slots.size < this.#maxWorkers) this.#spawn();
   }
 
   #give(slot: WorkerSlot, job: Job): void {
@@ -355,10 +328,8 @@ export abstract class Executor implements AsyncDisposable {
   /** A task handed to a worker that had not begun goes back to the front of the queue (its worker died). */
   #requeue(job: Job): void {
     job.slot = undefined;
-    job.dequeued = false;
     this.#running -= 1;
-    this.#queue.splice(this.#head, 0, job);
-    this.#queued += 1;
+    this.#queue.unshift(job);
   }
 
   // --- workers -------------------------------------------------------------------------------
@@ -401,7 +372,7 @@ export abstract class Executor implements AsyncDisposable {
         job.began = true;
         job.writer.begin();
         if (job.cancel !== undefined) job.writer.cancelling();
-        if (this.#queued > 0) this.#dispatch();
+        if (this.#queue.size > 0) this.#dispatch();
         return;
       }
       case 'completed':
@@ -452,10 +423,10 @@ export abstract class Executor implements AsyncDisposable {
   }
 
   #idleNow(slot: WorkerSlot): void {
-    if (this.#queued === 0 && this.#steal(slot)) return;
+    if (this.#queue.size === 0 && this.#steal(slot)) return;
     slot.move('idle');
     this.#idle.push(slot);
-    if (this.#shutdown && this.#queued === 0) return this.#checkShutdown();
+    if (this.#shutdown && this.#queue.size === 0) return this.#checkShutdown();
     if (this.#slots.size > this.#minWorkers && Number.isFinite(this.#idleTimeoutMs)) {
       slot.idleTimer = setTimeout(() => {
         if (slot.state !== 'idle' || this.#slots.size <= this.#minWorkers) return;
@@ -540,7 +511,7 @@ export abstract class Executor implements AsyncDisposable {
         'Its pending and later tasks fail; fix the initializer (or what stops a worker from starting) and create a new pool.',
       { cause },
     );
-    for (let job = this.#dequeue(); job !== undefined; job = this.#dequeue()) this.#end(job, { status: 'failed', error: this.#broken });
+    for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) this.#end(job, { status: 'failed', error: this.#broken });
     for (const other of [...this.#slots]) {
       const next = other.next;
       if (next !== undefined && other.transport.handover?.withdraw(next.id) === true) {
@@ -558,8 +529,7 @@ export abstract class Executor implements AsyncDisposable {
     if (job.future.done()) return;
     if (!job.dequeued) {
       // Still queued: it never runs, and ends now.
-      job.dequeued = true;
-      this.#queued -= 1;
+      this.#queue.remove(job);
       job.cancel = { reason };
       this.#end(job, { status: 'cancelled', reason });
       this.#updateRefs();
@@ -638,7 +608,7 @@ export abstract class Executor implements AsyncDisposable {
 
   /** The workers hold the program open only while there is work, or a shutdown waits for them. */
   #updateRefs(): void {
-    const hold = this.#queued > 0 || this.#running > 0 || (this.#shutdownDone !== undefined && this.#slots.size > 0);
+    const hold = this.#queue.size > 0 || this.#running > 0 || (this.#shutdownDone !== undefined && this.#slots.size > 0);
     if (hold === this.#reffed) return;
     this.#reffed = hold;
     for (const slot of this.#slots) {
@@ -648,7 +618,7 @@ export abstract class Executor implements AsyncDisposable {
   }
 
   #checkShutdown(): void {
-    if (!this.#shutdown || this.#queued > 0 || this.#running > 0) return;
+    if (!this.#shutdown || this.#queue.size > 0 || this.#running > 0) return;
     for (const slot of [...this.#slots]) if (slot.state === 'idle' || slot.state === 'starting') this.#retire(slot);
     if (this.#slots.size === 0) {
       pools.delete(this);

@@ -319,8 +319,17 @@ export function executorContract(backend: PoolBackend): void {
         deadline.abort('too late');
         assert.equal((await cooperative).cancelled, true);
         const spinFlag = newFlag();
-        const spinner = p.run(signalThenSpin, [spinFlag], { signal: AbortSignal.timeout(300) });
+        const late = new AbortController();
+        const spinner = p.run(signalThenSpin, [spinFlag], { signal: late.signal });
+        await running(spinner, spinFlag);
+        late.abort();
         await assert.rejects(spinner.result(), TerminatedError);
+        // A deadline given as AbortSignal.timeout() works the same way.
+        const timedFlag = newFlag();
+        const timed = p.run(sleeper, [timedFlag, 10_000], { signal: AbortSignal.timeout(1) });
+        const outcome = await timed.stop();
+        const sleptFully = outcome.status === 'completed' && !outcome.value.cancelled;
+        assert.ok(!sleptFully, `the deadline stopped the 10 s sleep: ${show(outcome)}`);
         const controller = new AbortController();
         controller.abort('before');
         const never = p.run(add, [1, 1], { signal: controller.signal });
@@ -563,9 +572,10 @@ export function executorContract(backend: PoolBackend): void {
         const flag = newFlag();
         const slow = p.submit(sleeper, flag, 10_000);
         const quick = p.submit(add, 2, 2);
+        await quick;
         const seen: unknown[] = [];
         await assert.rejects(async () => {
-          for await (const f of asCompleted<Future<unknown>>([slow, done, quick, done], 2000)) {
+          for await (const f of asCompleted<Future<unknown>>([slow, done, quick, done], 300)) {
             assert.ok(f instanceof Future, `expected a Future, got ${show(f)}`);
             seen.push(f);
           }
