@@ -250,6 +250,10 @@ export abstract class Executor implements AsyncDisposable {
     const future = new Future<unknown>(taskName, {
       cancel: (reason) => this.#cancelJob(job, reason),
       stop: (graceMs) => this.#stopJob(job, graceMs, undefined),
+      refresh: () => {
+        // A thread worker claims a task in shared memory just before its target begins.
+        if (!job.began && job.slot?.transport.handover?.claimed(job.id) === true) this.#began(job);
+      },
     });
     (job as { future: Future<unknown> }).future = future;
     (job as { writer: unknown }).writer = writer(future);
@@ -368,10 +372,8 @@ export abstract class Executor implements AsyncDisposable {
         return;
       case 'running': {
         const job = slot.job;
-        if (job?.id !== message.id || job.began) return;
-        job.began = true;
-        job.writer.begin();
-        if (job.cancel !== undefined) job.writer.cancelling();
+        if (job?.id !== message.id) return;
+        if (!job.began) this.#began(job);
         if (this.#queue.size > 0) this.#dispatch();
         return;
       }
@@ -392,6 +394,13 @@ export abstract class Executor implements AsyncDisposable {
       default:
         assertNever(message);
     }
+  }
+
+  /** The job's target has begun: its future is running (cancelling, when cancel() came first). */
+  #began(job: Job): void {
+    job.began = true;
+    job.writer.begin();
+    if (job.cancel !== undefined) job.writer.cancelling();
   }
 
   #onEnding(slot: WorkerSlot, message: Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>): void {

@@ -32,6 +32,8 @@ const LEGAL: Record<FutureState, readonly FutureState[]> = {
 export interface FutureControl {
   cancel(reason: unknown): void;
   stop(graceMs: number | undefined): void;
+  /** Brings `state` up to date where the pool can see more than its messages have said (shared memory). */
+  refresh(): void;
 }
 
 /** The pool's side of a Future: the only writers of its state. @internal */
@@ -74,6 +76,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
 
   /** 'pending' | 'running' | 'cancelling' | 'ended'; see the transition table above. */
   get state(): FutureState {
+    if (this.#state === 'pending') this.#control.refresh();
     return this.#state;
   }
 
@@ -89,7 +92,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
 
   /** True while the task's target runs on a worker (also while it is being cancelled). */
   running(): boolean {
-    return this.#state === 'running' || this.#state === 'cancelling';
+    const state = this.state;
+    return state === 'running' || state === 'cancelling';
   }
 
   /** True when the task ended cancelled (outcome status 'cancelled'). */

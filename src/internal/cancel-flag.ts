@@ -75,6 +75,11 @@ export function withdraw(flag: Int32Array, id: number): boolean {
   return Atomics.compareExchange(flag, NEXT, id, 0) === id;
 }
 
+/** Whether offered task `id` has been claimed (or withdrawn): one load, no change. */
+export function isClaimed(flag: Int32Array, id: number): boolean {
+  return Atomics.load(flag, NEXT) !== id;
+}
+
 /** The worker claims task `id` before it begins; false when the owner withdrew it first. */
 export function claim(flag: Int32Array, id: number): boolean {
   return Atomics.compareExchange(flag, NEXT, id, 0) === id;

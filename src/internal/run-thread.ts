@@ -63,12 +63,13 @@ async function runTask(
   args: unknown[],
   mayBegin?: () => Promise<boolean>,
   each = false,
-): Promise<Ending> {
+  claimIt?: () => boolean,
+): Promise<Ending | undefined> {
   const { info, flag, importer, send } = side;
   context.task = newTaskContext(id);
-  return new Promise<Ending>((resolve) => {
+  return new Promise<Ending | undefined>((resolve) => {
     // The first ending wins, at once: after it, running is cleared, so a late error changes nothing.
-    const finish = (end: Ending): void => {
+    const finish = (end: Ending | undefined): void => {
       if (running !== self) return;
       running = undefined;
       resolve(end);
@@ -82,6 +83,8 @@ async function runTask(
       } catch (error) {
         return finish(ending(error, flag, id, target, info));
       }
+      // Handed over through the flag (a pool worker thread): withdrawn by the owner, it never begins and says nothing.
+      if (claimIt !== undefined && !claimIt()) return finish(undefined);
       if (isRaised(flag, id) || !((await mayBegin?.()) ?? true)) return finish({ kind: 'cancelled', id });
       send({ kind: 'running', id });
       try {
@@ -138,7 +141,7 @@ export async function runThread(options: RunOptions): Promise<void> {
   interceptExit(options);
   process.on('uncaughtException', (error) => running?.fail(error));
   const end = await runTask(options, context, THREAD_TASK, options.target, options.args, options.mayBegin?.bind(options));
-  sendEnding(options, end, () => exit(0));
+  sendEnding(options, end!, () => exit(0));
 }
 
 /**
@@ -162,7 +165,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   if (options.initializer !== undefined) {
     options.holdOpen(false);
     const { target, args } = options.initializer;
-    const end = await runTask(options, context, INITIALIZER, target, args);
+    const end = (await runTask(options, context, INITIALIZER, target, args))!;
     if (end.kind !== 'completed') {
       const error = end.kind === 'failed' ? end.error : serializeThrown(new Error('the initializer gave up: it was cancelled'));
       options.send({ kind: 'init-failed', error }, () => exit(1));
@@ -178,11 +181,15 @@ export async function serve(options: ServeOptions): Promise<void> {
   const next = async (): Promise<void> => {
     busy = true;
     for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
-      // Withdrawn by the owner (cancelled before it began): it never begins, and the owner knows.
-      if (task.offered === true && !claim(options.flag, task.id)) continue;
       options.holdOpen(false);
-      const end = await runTask(options, context, task.id, task.target, task.args, undefined, task.each === true);
+      const offered = task.offered === true ? claim.bind(undefined, options.flag, task.id) : undefined;
+      const end = await runTask(options, context, task.id, task.target, task.args, undefined, task.each === true, offered);
       drainInbox();
+      if (end === undefined) {
+        // Withdrawn by the owner (cancelled before it began): it never began, and the owner knows.
+        options.holdOpen(true);
+        continue;
+      }
       const left = leftBehind(baseline, activeResources());
       if (left !== undefined) {
         sendEnding(options, { ...end, retire: `task ${task.id} left ${left} running` }, () => exit(0));

@@ -81,7 +81,7 @@ export interface PoolTransport {
    * Where the worker shares memory with the owner (threads): the handover of cancel-flag.ts.
    * `offer` before posting an `offered` task; `withdraw` is true when it had not begun.
    */
-  readonly handover?: { offer(id: number): void; withdraw(id: number): boolean };
+  readonly handover?: { offer(id: number): void; withdraw(id: number): boolean; claimed(id: number): boolean };
 }
 
 /** A `task` message as a backend sends it: the message itself (threads), or its serialized bytes (children). */

@@ -3,7 +3,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
-import { createFlag, offer, raiseFlag, reasonPosted, withdraw } from '../cancel-flag.js';
+import { createFlag, isClaimed, offer, raiseFlag, reasonPosted, withdraw } from '../cancel-flag.js';
 import { THREAD_TASK, type FromThread, type ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
 import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
@@ -94,7 +94,7 @@ function launchWorker(
     // Creation failed (e.g. too many open files): report it as an exit, asynchronously like any other.
     port1.close();
     setImmediate(() => hooks.exit({ exitCode: null, signal: null, error }));
-    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {}, handover: { offer() {}, withdraw: () => true } };
+    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {}, handover: { offer() {}, withdraw: () => true, claimed: () => false } };
   }
 
   let lastError: unknown;
@@ -131,6 +131,6 @@ function launchWorker(
     ref: () => worker.ref(),
     unref: () => worker.unref(),
     post: (message) => port1.postMessage(message),
-    handover: { offer: (id) => offer(flag, id), withdraw: (id) => withdraw(flag, id) },
+    handover: { offer: (id) => offer(flag, id), withdraw: (id) => withdraw(flag, id), claimed: (id) => isClaimed(flag, id) },
   };
 }
