@@ -141,7 +141,7 @@ export abstract class Executor implements AsyncDisposable {
    * @throws as submit() does; TypeError for options that are not what they should be.
    */
   run<T extends Target>(target: T, args?: ArgsOf<T>, options: RunOptions = {}): Future<ResultOf<T>> {
-    return this.#submit(target, args ?? ([] as unknown as ArgsOf<T>), options, false) as Future<ResultOf<T>>;
+    return this.#submit(target, args ?? ([]), options, false) as Future<ResultOf<T>>;
   }
 
   /**
@@ -157,7 +157,7 @@ export abstract class Executor implements AsyncDisposable {
     this.#refuseAfterShutdown('map');
     this.#spec(target, `the target of ${this.#name}.map()`);
     return mapTasks(
-      (items, each) => this.#submit(target, items as ArgsOf<T>, {}, each) as Future<unknown>,
+      (items, each) => this.#submit(target, items, {}, each),
       iterable,
       options,
       2 * this.#maxWorkers,
@@ -502,7 +502,12 @@ export abstract class Executor implements AsyncDisposable {
     if (next !== undefined && slot.transport.handover?.withdraw(next.id) === true) this.#requeue(next);
     const job = slot.job;
     slot.job = undefined;
-    if (job !== undefined && !job.began && slot.transport.handover?.withdraw(job.id) === true) {
+    // A thread worker hands over through the flag: withdrawn, the task never began. A child process
+    // sends 'running' before the target begins and all its messages arrive before its exit: a task
+    // whose 'running' never came never began (once: a task whose loading kills its worker fails).
+    const neverBegan = job !== undefined && !job.began && (slot.transport.handover === undefined ? job.requeued !== true : slot.transport.handover.withdraw(job.id));
+    if (job !== undefined && neverBegan) {
+      if (slot.transport.handover === undefined) job.requeued = true;
       this.#requeue(job);
     } else if (job !== undefined) {
       this.#running -= 1;
@@ -650,7 +655,7 @@ Object.defineProperty(Executor.prototype, Symbol.toStringTag, { value: 'Executor
 function refuseExecutors(args: unknown[], taskName: string): void {
   args.forEach((arg, index) => {
     // At the top level and one level down in arrays and plain objects (a deeper one is not looked for).
-    const inside = Array.isArray(arg) ? arg : isPlainObject(arg) ? Object.values(arg) : [];
+    const inside: unknown[] = Array.isArray(arg) ? (arg as unknown[]) : isPlainObject(arg) ? Object.values(arg) : [];
     const found = [arg, ...inside].find((value) => value instanceof Executor || value instanceof Future);
     if (found !== undefined) {
       const what = found instanceof Future ? 'a Future' : `a ${(found as object).constructor.name}`;
@@ -664,6 +669,6 @@ function refuseExecutors(args: unknown[], taskName: string): void {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }

@@ -16,6 +16,8 @@ export interface Job {
   dequeued: boolean;
   /** Its target has begun (the worker said `running`). */
   began: boolean;
+  /** It went back to the queue once because its worker died before the target began (at most once: a task that kills its worker while it loads fails). */
+  requeued?: boolean;
   /** cancel() was called: the reason it gets, as the outcome's reason. */
   cancel: { reason: unknown } | undefined;
   /** stop()'s grace period, after which its worker is terminated. */

@@ -78,10 +78,10 @@ export function asCompleted<F extends Future<unknown>>(futures: Iterable<F>, tim
       left -= 1;
       return { value: ready.shift()!, done: false };
     },
-    async return(): Promise<IteratorResult<F>> {
+    return(): Promise<IteratorResult<F>> {
       finished = true;
       wake?.();
-      return { value: undefined, done: true };
+      return Promise.resolve({ value: undefined, done: true });
     },
   };
   return iterator;

@@ -19,7 +19,7 @@ interface Side {
   readonly port: MessagePort;
   readonly importer: Importer;
   /** Sends a message to the owner; throws when it cannot be cloned. Calls `then` once it is on its way. */
-  send(message: FromThread, then?: () => void): void;
+  readonly send: (message: FromThread, then?: () => void) => void;
   /** Tells the owner, synchronously, that the target of task `id` called process.exit(code). */
   exitCalled(id: number, code: number): void;
 }
@@ -93,9 +93,11 @@ async function runTask(
       // Handed over through the flag (a pool worker thread): withdrawn by the owner, it never begins and says nothing.
       if (claimIt !== undefined && !claimIt()) return finish(undefined);
       if (isRaised(flag, id) || !((await mayBegin?.()) ?? true)) return finish({ kind: 'cancelled', id });
-      send({ kind: 'running', id });
+      // Once 'running' is on its way (written to the pipe, for a child), the owner knows the target may
+      // have begun: a worker that dies before then never began it, so its pool may run it elsewhere.
+      await new Promise<void>((resolve) => send({ kind: 'running', id }, resolve));
       try {
-        const value = each ? callEach(fn!, args[0] as unknown[]) : fn(...args);
+        const value = each ? callEach(fn, args[0] as unknown[]) : fn(...args);
         // A target that returned synchronously has its result now, before any microtask it queued.
         finish({ kind: 'completed', id, value: isThenable(value) ? await value : value });
       } catch (error) {

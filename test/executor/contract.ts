@@ -84,10 +84,10 @@ export function executorContract(backend: PoolBackend): void {
         ];
         for (const [option, options, Err] of bad) {
           assert.throws(
-            () => new Ctor(options as never),
+            () => new Ctor(options),
             (error: unknown) => {
               assert.ok(error instanceof Err, `${option}: expected ${Err.name}, got ${show(error)}`);
-              assert.match((error as Error).message, new RegExp(option));
+              assert.match((error).message, new RegExp(option));
               return true;
             },
           );
@@ -255,7 +255,7 @@ export function executorContract(backend: PoolBackend): void {
         const p = pool({ maxWorkers: 1 });
         for (const target of [awaitSignal, asyncSleeper]) {
           const flag = newFlag();
-          const f = p.submit(target as typeof asyncSleeper, flag, 10_000);
+          const f = p.submit(target, flag, 10_000);
           await running(f, flag);
           f.cancel('stop');
           const outcome = await f.stop();
@@ -540,13 +540,13 @@ export function executorContract(backend: PoolBackend): void {
         const stats = p.stats;
         assert.ok(stats.cancelled >= 1 || stats.completed <= 2, show(stats));
         await assert.rejects(async () => {
-          for await (const _ of p.map(parse, ['1', 'two', '3'])) {
+          for await (const _result of p.map(parse, ['1', 'two', '3'])) {
             // consume
           }
         }, /not a number: two/);
         // A task still sleeping when the loop is left gets its cancel; the loop does not wait for it.
         const started = performance.now();
-        for await (const _ of p.map((ms: number) => sleepSync(ms), [0, 10_000, 10_000])) break;
+        for await (const _result of p.map((ms: number) => sleepSync(ms), [0, 10_000, 10_000])) break;
         assert.ok(performance.now() - started < 5000);
         await p.shutdown();
         assert.ok(performance.now() - started < 5000, 'the sleeping task was cancelled, not awaited for 10 s');

@@ -20,7 +20,7 @@ export async function awaitSignal(f: Int32Array): Promise<never> {
   const signal = cancelSignal();
   Atomics.store(f, 0, 1);
   Atomics.notify(f, 0);
-  await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+  await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
   throw new Error('unreachable');
 }
 

@@ -120,12 +120,12 @@ interface SpawnedChild {
   readonly ident: number | null;
   readonly exitCode: number | null;
   readonly signalCode: NodeJS.Signals | null;
-  cancel(id: number, reason: unknown): void;
-  post(message: ToThread | Buffer): void;
-  terminate(): void;
-  kill(): void;
-  ref(): void;
-  unref(): void;
+  readonly cancel: (id: number, reason: unknown) => void;
+  readonly post: (message: ToThread | Buffer) => void;
+  readonly terminate: () => void;
+  readonly kill: () => void;
+  readonly ref: () => void;
+  readonly unref: () => void;
 }
 
 /** The child process, its control socket and its exit; `answer` takes the messages the transport itself answers. */
