@@ -13,7 +13,7 @@ export { stopAll, stopOnSignals, type StopOnSignalsOptions } from './shutdown.js
 export { ThreadPoolExecutor } from './executor/thread-pool.js';
 export { ProcessPoolExecutor } from './executor/process-pool.js';
 export { Future, type FutureState } from './executor/future.js';
-export { asCompleted, wait, type ReturnWhen, type WaitOptions } from './executor/wait.js';
+export { asCompleted, wait, type Completed, type ReturnWhen, type WaitOptions } from './executor/wait.js';
 export type { Executor, ExecutorOptions, ExecutorStats, RunOptions, ShutdownOptions } from './executor/executor.js';
 export type { MapOptions } from './executor/map.js';
 export {

@@ -28,6 +28,14 @@ function distinct(futures: Iterable<Future<unknown>>, what: string): Future<unkn
 }
 
 /**
+ * A future as asCompleted() yields it: the Future object itself, typed without its `then`, since
+ * TypeScript types a `for await` variable as the awaited value of a thenable (it would say the
+ * future's result). Everything else of the Future is there (`outcome`, `result()`, `done()`, ...),
+ * and `===` with the future given still holds.
+ */
+export type Completed<F> = Omit<F, 'then'>;
+
+/**
  * Yields each distinct future once, as it ends: the ended ones first (in the order given), then
  * the others in the order they end. It yields the Future objects themselves, not their values
  * (an async generator would unwrap them: a Future is a thenable). When `timeoutMs` passes before
@@ -37,7 +45,7 @@ function distinct(futures: Iterable<Future<unknown>>, what: string): Future<unkn
  * @example
  * for await (const f of asCompleted(futures)) console.log(f.outcome);
  */
-export function asCompleted<F extends Future<unknown>>(futures: Iterable<F>, timeoutMs?: number): AsyncIterableIterator<F> {
+export function asCompleted<F extends Future<unknown>>(futures: Iterable<F>, timeoutMs?: number): AsyncIterableIterator<Completed<F>> {
   validateTimeout(timeoutMs, 'timeoutMs');
   const all = distinct(futures, 'asCompleted()') as F[];
   const ready: F[] = all.filter((f) => f.done());

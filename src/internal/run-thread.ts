@@ -238,10 +238,17 @@ export async function serve(options: ServeOptions): Promise<void> {
   options.send({ kind: 'serving' });
 }
 
-/** What keeps this thread's event loop alive now, counted by kind (process.getActiveResourcesInfo()). */
+/**
+ * Requests in flight (a file being closed after an import, a write, a DNS lookup): they end by
+ * themselves, so a task that leaves one does not dirty its worker. Handles (timers, sockets,
+ * servers, child processes) are what keeps a loop alive for good.
+ */
+const TRANSIENT = /Req(Callback|Promise|Wrap)?$|^(WriteWrap|ShutdownWrap)$/;
+
+/** What keeps this thread's event loop alive for good now, counted by kind (process.getActiveResourcesInfo()). */
 function activeResources(): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  for (const kind of process.getActiveResourcesInfo()) if (!TRANSIENT.test(kind)) counts.set(kind, (counts.get(kind) ?? 0) + 1);
   return counts;
 }
 
