@@ -66,6 +66,7 @@ async function runTask(
   mayBegin?: () => Promise<boolean>,
   each = false,
   claimIt?: () => boolean,
+  onCall?: () => void,
 ): Promise<Ending | undefined> {
   const { info, flag, importer, send } = side;
   context.task = newTaskContext(id);
@@ -97,6 +98,7 @@ async function runTask(
       // have begun: a worker that dies before then never began it, so its pool may run it elsewhere.
       await new Promise<void>((resolve) => send({ kind: 'running', id }, resolve));
       try {
+        onCall?.();
         const value = each ? callEach(fn, args[0] as unknown[]) : fn(...args);
         // A target that returned synchronously has its result now, before any microtask it queued.
         finish({ kind: 'completed', id, value: isThenable(value) ? await value : value });
@@ -181,8 +183,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       return;
     }
   }
-  options.holdOpen(false);
-  const baseline = activeResources();
+  // A task is judged by what it opened: what was there right before its call is the worker's own,
+  // also what loading the task opened (a module's own state, the tsx loader's connection).
   options.holdOpen(true);
 
   const queue: Array<Extract<ToThread, { kind: 'task' }>> = [];
@@ -192,14 +194,18 @@ export async function serve(options: ServeOptions): Promise<void> {
     for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
       options.holdOpen(false);
       const offered = task.offered === true ? claim.bind(undefined, options.flag, task.id) : undefined;
-      const end = await runTask(options, context, task.id, task.target, task.args, undefined, task.each === true, offered);
+      let before: Map<string, number> | undefined;
+      const end = await runTask(options, context, task.id, task.target, task.args, undefined, task.each === true, offered, () => {
+        before = activeResources();
+      });
       drainInbox();
       if (end === undefined) {
         // Withdrawn by the owner (cancelled before it began): it never began, and the owner knows.
         options.holdOpen(true);
         continue;
       }
-      const left = leftBehind(baseline, activeResources());
+      // A task whose target was never called (it failed to load, or was cancelled first) left nothing of its own.
+      const left = before === undefined ? undefined : leftBehind(before, activeResources());
       if (left !== undefined) {
         sendEnding(options, { ...end, retire: `task ${task.id} left ${left} running` }, () => exit(0));
         return;
@@ -243,7 +249,7 @@ export async function serve(options: ServeOptions): Promise<void> {
  * themselves, so a task that leaves one does not dirty its worker. Handles (timers, sockets,
  * servers, child processes) are what keeps a loop alive for good.
  */
-const TRANSIENT = /Req(Callback|Promise|Wrap)?$|^(WriteWrap|ShutdownWrap)$/;
+const TRANSIENT = /Req(Callback|Promise|Wrap)?$|^(WriteWrap|ShutdownWrap|ConnectWrap)$/;
 
 /** What keeps this thread's event loop alive for good now, counted by kind (process.getActiveResourcesInfo()). */
 function activeResources(): Map<string, number> {
