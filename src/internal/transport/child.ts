@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import { serialize } from 'node:v8';
 import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
+import { SERVE_FD } from '../../shared/remote-protocol.js';
 import { getContext } from '../context.js';
 import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
 import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
@@ -63,10 +64,17 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     // stdin is not shared (as in Python's multiprocessing): a child must not compete for the program's input.
     // Detached: the child leads its own process group, so signals reach its own children too, and
     // the terminal's Ctrl-C (sent to the foreground group) reaches only this program, which decides.
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'], serialization: 'advanced', detached: GROUPS },
+    // fd 5: the served-objects socket, for a Process given shared objects (src/shared/remote-protocol.ts).
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe', ...(spec.served === undefined ? [] : ['pipe' as const])],
+      serialization: 'advanced',
+      detached: GROUPS,
+    },
   );
   installExitHook();
   const control = child.stdio[CONTROL_FD] as Socket | null;
+  const served = (child.stdio as unknown as Array<Socket | null | undefined>)[SERVE_FD];
+  if (served) spec.served?.attach(served);
 
   let exitCode: number | null = null;
   let signalCode: NodeJS.Signals | null = null;
@@ -95,7 +103,11 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
       notices = notices.slice(end + 1);
       if (word === 'exit') hooks.message({ kind: 'exit-called', code: Number(code) });
       // The child is exiting and its watcher blocks in a read of this socket: end it (entry/watcher.ts).
-      else if (word === 'bye') control.end();
+      else if (word === 'bye') {
+        control.end();
+        // Its served-objects reader blocks in a read too (src/shared/remote.ts).
+        served?.end();
+      }
     }
   });
   control?.on('error', () => {});
@@ -110,6 +122,7 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   });
   // 'close' comes after 'exit' and after every IPC message and notice has been read.
   child.once('close', () => {
+    spec.served?.close();
     const outOfMemory = spec.resourceLimits?.maxOldGenerationSizeMb !== undefined && (signalCode === 'SIGABRT' || exitCode === 134);
     hooks.exit({
       exitCode,
@@ -147,6 +160,7 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
       child.ref();
       (child.channel as { ref?: () => void } | undefined)?.ref?.();
       control?.ref();
+      served?.ref();
     },
     unref: () => unref(child),
   };
@@ -216,6 +230,7 @@ function unref(child: ChildProcess): void {
   child.unref();
   (child.channel as { unref?: () => void } | undefined)?.unref?.();
   (child.stdio[CONTROL_FD] as Socket | null)?.unref();
+  (child.stdio as unknown as Array<Socket | null | undefined>)[SERVE_FD]?.unref();
 }
 
 function installExitHook(): void {
