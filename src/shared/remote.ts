@@ -21,7 +21,7 @@ import { writeFully } from '../internal/output.js';
 import { rebuildThrown } from '../internal/serialize.js';
 import { WAKE, home, slot, table, view } from '../internal/wake-table.js';
 import { checkpoint, whenCancelled } from '../runtime.js';
-import { KIND, LOCK_OPS, SHARE, held, type Held, type Kind, type Shareable } from './brand.js';
+import { KIND, LOCK_OPS, SHARE, held, isShared, type Held, type Kind, type Shareable } from './brand.js';
 import { timedOut } from './lock.js';
 import { SERVE_FD, frame, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
 import { timeoutOf } from './wait.js';
@@ -336,13 +336,13 @@ class RemoteQueue<T = unknown> extends Remote {
     return this.callNow('full') as boolean;
   }
   putSync(item: T, timeoutMs?: number): void {
-    this.callWaitSync('put', item, timeoutOf(timeoutMs));
+    this.callWaitSync('put', refuseShared(item), timeoutOf(timeoutMs));
   }
   async put(item: T, timeoutMs?: number): Promise<void> {
-    await this.callWait('put', item, timeoutOf(timeoutMs));
+    await this.callWait('put', refuseShared(item), timeoutOf(timeoutMs));
   }
   putNowait(item: T): void {
-    this.callNow('putNowait', item);
+    this.callNow('putNowait', refuseShared(item));
   }
   getSync(timeoutMs?: number): T {
     return this.callWaitSync('get', timeoutOf(timeoutMs)) as T;
@@ -375,6 +375,30 @@ class RemoteQueue<T = unknown> extends Remote {
       }
     }
   }
+}
+
+/**
+ * `item`, unless it holds a shared object (a proxy would cross as an empty object): the Queue's own refusal.
+ * @throws {TaskError} naming where the shared object is.
+ */
+function refuseShared<T>(item: T): T {
+  const where = sharedIn(item, 'the item', new Set());
+  if (where !== undefined) {
+    throw new TaskError(`Cannot put ${where} in a Queue: items are copied by structured clone and may not hold shared objects. Pass those in \`args\` instead.`);
+  }
+  return item;
+}
+
+function sharedIn(value: unknown, path: string, seen: Set<object>): string | undefined {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
+  seen.add(value);
+  if (isShared(value)) return `${path} (a shared ${value[KIND]})`;
+  const members = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : ArrayBuffer.isView(value) ? [] : Object.values(value);
+  for (const member of members) {
+    const found = sharedIn(member, `${path} (a member)`, seen);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** The proxy of served object `marker` of kind `kind`. */
