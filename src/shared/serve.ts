@@ -29,6 +29,7 @@ export class ServedObjects {
   readonly #objects = new Map<number, Shareable>();
   readonly #ids = new Map<Shareable, number>();
   readonly #pending = new Map<number, AbortController>();
+  readonly #settled = new Map<number, Promise<unknown>>();
   /** The RLock owner the child acts as: negative, and unique in this process (wake-table.ts NEXT_ID). */
   readonly #owner = -(Atomics.add(table(), NEXT_ID, 1) + 1);
   #socket: Socket | undefined;
@@ -73,17 +74,24 @@ export class ServedObjects {
     socket.on('error', () => {});
   }
 
-  /** The child is gone: aborts its pending calls (their replies go nowhere) and drops the objects. Idempotent. */
-  close(): void {
-    if (this.#closed) return;
+  /**
+   * The child is gone: aborts its pending calls (their replies go nowhere) and drops the objects.
+   * Returns undefined when nothing was pending, else a promise that resolves once every aborted
+   * wait has ended (and given its wake-table block back). Idempotent.
+   */
+  close(): Promise<void> | undefined {
+    if (this.#closed) return undefined;
     this.#closed = true;
     live.delete(this);
+    const ended = this.#pending.size === 0 ? undefined : Promise.allSettled(this.#settled.values()).then(() => {});
     for (const controller of this.#pending.values()) controller.abort();
     this.#pending.clear();
+    this.#settled.clear();
     this.#objects.clear();
     this.#ids.clear();
     this.#socket?.destroy();
     this.#socket = undefined;
+    return ended;
   }
 
   /** The parent's end of the socket, for the transport's ref/unref and its end at the child's exit. */
@@ -127,16 +135,24 @@ export class ServedObjects {
       return;
     }
     this.#pending.set(id, controller);
-    result.then(
-      (value: unknown) => {
-        this.#pending.delete(id);
-        this.#reply({ kind: 'reply', id, ok: true, value });
-      },
-      (error: unknown) => {
-        this.#pending.delete(id);
-        this.#fail(id, error);
-      },
+    this.#settled.set(
+      id,
+      result.then(
+        (value: unknown) => {
+          this.#forget(id);
+          this.#reply({ kind: 'reply', id, ok: true, value });
+        },
+        (error: unknown) => {
+          this.#forget(id);
+          this.#fail(id, error);
+        },
+      ),
     );
+  }
+
+  #forget(id: number): void {
+    this.#pending.delete(id);
+    this.#settled.delete(id);
   }
 
   #fail(id: number, error: unknown): void {

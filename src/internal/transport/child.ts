@@ -122,7 +122,12 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   });
   // 'close' comes after 'exit' and after every IPC message and notice has been read.
   child.once('close', () => {
-    spec.served?.close();
+    // The waits its parent served for it end first (they were aborted), so nothing of it is left when it has ended.
+    const served = spec.served?.close();
+    if (served === undefined) closed();
+    else void served.then(closed);
+  });
+  const closed = () => {
     const outOfMemory = spec.resourceLimits?.maxOldGenerationSizeMb !== undefined && (signalCode === 'SIGABRT' || exitCode === 134);
     hooks.exit({
       exitCode,
@@ -131,7 +136,7 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
         ? Object.assign(new Error('V8 aborted the child: its heap ran out of memory'), { code: 'ERR_WORKER_OUT_OF_MEMORY' })
         : spawnError,
     });
-  });
+  };
   if (child.connected) child.send(startBytes);
   if (spec.daemon) unref(child);
 
