@@ -15,7 +15,7 @@ import { TaskError, describe } from '../errors.js';
 import { assertNever } from '../internal/protocol.js';
 import { serializeThrown } from '../internal/serialize.js';
 import { NEXT_ID, table } from '../internal/wake-table.js';
-import { KIND, type Shareable } from './brand.js';
+import { KIND, LOCK_OPS, SHARE, type LockOps, type Shareable } from './brand.js';
 import { FrameReader, SERVED_METHODS, frame, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
 import { runInScope, type ServeScope } from './scope.js';
 
@@ -140,14 +140,29 @@ export class ServedObjects {
       result.then(
         (value: unknown) => {
           this.#forget(id);
+          this.#leftWaiting(object, method, scope);
           this.#reply({ kind: 'reply', id, ok: true, value });
         },
         (error: unknown) => {
           this.#forget(id);
+          this.#leftWaiting(object, method, scope);
           this.#fail(id, error);
         },
       ),
     );
+  }
+
+  /**
+   * A Condition wait re-takes the lock for the child as it ends. When the child is gone by then, it
+   * died inside the wait, where a thread holds no lock: the lock is given back, not left held.
+   */
+  #leftWaiting(object: Shareable, method: string, scope: ServeScope): void {
+    if (!this.#closed || object[KIND] !== 'Condition' || method !== 'wait') return;
+    const { lock } = object[SHARE]() as { lock: { [LOCK_OPS](): LockOps } };
+    runInScope(scope, () => {
+      const ops = lock[LOCK_OPS]();
+      if (ops.owned()) ops.releaseSave();
+    });
   }
 
   #forget(id: number): void {

@@ -198,6 +198,25 @@ describe('shared objects in a Process', () => {
     assert.equal(await p.result(), 'ERR_CANCELLED');
   });
 
+  test('Condition - a child terminated inside waitSync() leaves the lock free, as a thread would', T, async () => {
+    const cond = new Condition(new Lock());
+    const waiting = new Event();
+    const p = new Process({
+      target: (c: Condition, w: Event) => {
+        c.acquireSync();
+        w.set();
+        c.waitSync();
+      },
+      args: [cond, waiting],
+    }).start();
+    assert.equal(await waiting.wait(10_000), true);
+    assert.equal(await cond.acquire(10_000), true); // the child waits now, the lock released
+    cond.release();
+    await p.terminate();
+    assert.equal(await cond.acquire(0), true, 'the lock the wait re-took for the gone child was given back');
+    cond.release();
+  });
+
   test('Queue - a producer Thread and a consumer Process share one queue', T, async () => {
     const queue = new Queue<number | null>({ maxSize: 4 });
     const producer = new Thread({
