@@ -30,8 +30,8 @@ export class ServedObjects {
   readonly #ids = new Map<Shareable, number>();
   readonly #pending = new Map<number, AbortController>();
   readonly #settled = new Map<number, Promise<unknown>>();
-  /** The RLock owner the child acts as: negative, and unique in this process (wake-table.ts NEXT_ID). */
-  readonly #owner = -(Atomics.add(table(), NEXT_ID, 1) + 1);
+  /** The RLock owner the child acts as: negative, and unique in this process (wake-table.ts NEXT_ID); taken by the first add(). */
+  #owner = 0;
   #socket: Socket | undefined;
   #closed = false;
 
@@ -47,6 +47,7 @@ export class ServedObjects {
   /** Serves `object` (once, however often it is added); returns what its marker carries. */
   add(object: Shareable): RemoteMarker {
     let id = this.#ids.get(object);
+    if (this.#owner === 0) this.#owner = -(Atomics.add(table(), NEXT_ID, 1) + 1);
     if (id === undefined) {
       id = this.#objects.size + 1;
       this.#ids.set(object, id);
