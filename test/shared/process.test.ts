@@ -29,7 +29,8 @@ function random(seed: number): () => number {
 }
 
 describe('shared objects in a Process', () => {
-  const blocked: Array<[string, (ready: Event, object: never) => unknown, () => unknown]> = [
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const blocked: Array<[string, (ready: Event, object: any) => unknown, () => unknown]> = [
     [
       'queue.getSync()',
       (ready: Event, queue: Queue) => {
@@ -247,7 +248,7 @@ describe('shared objects in a Process', () => {
         own.acquireSync();
         let refused = '';
         try {
-          new ChildThread({ target: () => 0, args: [l] }).start();
+          new ChildThread({ target: (_l: unknown) => 0, args: [l] }).start();
         } catch (error) {
           refused = (error as Error).name;
         }
