@@ -5,8 +5,9 @@
 // the object's code: who the caller is (an RLock's owner is the child, not the parent's main
 // thread) and the child's cancel (an abort of that one request). An AsyncLocalStorage carries
 // both; it is created by the first served request, so a program that serves no Process pays
-// nothing. Two hooks read it: wait.ts (a served async wait ends with CancelledError when its
-// request is aborted, and keeps nothing alive) and lock.ts (an RLock's owner).
+// nothing, and it is disabled again when the last served Process has ended (pauseScopes). Two
+// hooks read it: wait.ts (a served async wait ends with CancelledError when its request is
+// aborted, and keeps nothing alive) and lock.ts (an RLock's owner).
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -28,4 +29,9 @@ export function currentScope(): ServeScope | undefined {
 export function runInScope<T>(scope: ServeScope, fn: () => T): T {
   storage ??= new AsyncLocalStorage<ServeScope>();
   return storage.run(scope, fn);
+}
+
+/** No Process is served any more: turn the storage off (its async-hook cost with it) until the next runInScope. */
+export function pauseScopes(): void {
+  storage?.disable();
 }

@@ -17,7 +17,7 @@ import { serializeThrown } from '../internal/serialize.js';
 import { NEXT_ID, table } from '../internal/wake-table.js';
 import { KIND, LOCK_OPS, SHARE, type LockOps, type Shareable } from './brand.js';
 import { FrameReader, SERVED_METHODS, frame, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
-import { runInScope, type ServeScope } from './scope.js';
+import { pauseScopes, runInScope, type ServeScope } from './scope.js';
 
 /** Every table serving a running child, for the leak checks of the tests (globalThis, one set per process). */
 const LIVE_KEY = Symbol.for('threadkit.shared.served.v1');
@@ -92,6 +92,10 @@ export class ServedObjects {
     this.#ids.clear();
     this.#socket?.destroy();
     this.#socket = undefined;
+    if (live.size === 0) {
+      if (ended === undefined) pauseScopes();
+      else void ended.then(() => live.size === 0 && pauseScopes());
+    }
     return ended;
   }
 

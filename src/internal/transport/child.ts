@@ -123,9 +123,9 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   // 'close' comes after 'exit' and after every IPC message and notice has been read.
   child.once('close', () => {
     // The waits its parent served for it end first (they were aborted), so nothing of it is left when it has ended.
-    const served = spec.served?.close();
-    if (served === undefined) closed();
-    else void served.then(closed);
+    const waitsEnded = spec.served?.close();
+    if (waitsEnded === undefined) closed();
+    else void waitsEnded.then(closed);
   });
   const closed = () => {
     const outOfMemory = spec.resourceLimits?.maxOldGenerationSizeMb !== undefined && (signalCode === 'SIGABRT' || exitCode === 134);
