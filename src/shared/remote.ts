@@ -33,17 +33,8 @@ const { wake, port } = workerData;
 const bytes = Buffer.allocUnsafe(65536);
 const pause = new Int32Array(new SharedArrayBuffer(4));
 let pending = Buffer.alloc(0);
-for (;;) {
-  let read;
-  try {
-    read = readSync(${SERVE_FD}, bytes);
-  } catch (error) {
-    if (error.code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
-    if (error.code === 'EAGAIN' || error.code === 'EINTR') continue;
-    break;
-  }
-  if (read === 0) break;
-  pending = pending.length === 0 ? Buffer.from(bytes.subarray(0, read)) : Buffer.concat([pending, bytes.subarray(0, read)]);
+function take(chunk) {
+  pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, chunk]);
   while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32LE(0)) {
     const size = pending.readUInt32LE(0);
     const body = new Uint8Array(pending.subarray(4, 4 + size));
@@ -53,7 +44,30 @@ for (;;) {
     Atomics.notify(wake, ${WAKE});
   }
 }
-port.close();
+/** Reads fd ${SERVE_FD} until it closes; false when this thread cannot read it at all (Deno: EBADF). */
+function readBlocking() {
+  for (let first = true; ; first = false) {
+    let read;
+    try {
+      read = readSync(${SERVE_FD}, bytes);
+    } catch (error) {
+      if (first && error.code === 'EBADF') return false;
+      if (error.code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
+      if (error.code === 'EAGAIN' || error.code === 'EINTR') continue;
+      break;
+    }
+    if (read === 0) break;
+    take(bytes.subarray(0, read));
+  }
+  port.close();
+  return true;
+}
+if (!readBlocking()) {
+  const socket = new (require('node:net').Socket)({ fd: ${SERVE_FD}, readable: true, writable: false });
+  socket.on('data', take);
+  socket.on('end', () => port.close());
+  socket.on('error', () => port.close());
+}
 `;
 
 type Reply = FromServer;

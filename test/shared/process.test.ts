@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CancelledError, Condition, Event, Lock, Process, Queue, RLock, Thread, ThreadStateError, TaskError } from 'threadkit';
+import { Barrier, BrokenBarrierError, CancelledError, Condition, Event, Lock, Process, Queue, RLock, Thread, ThreadStateError, TaskError } from 'threadkit';
 import { guardThreads, T } from '../support/guard.ts';
 
 guardThreads();
@@ -216,6 +216,26 @@ describe('shared objects in a Process', () => {
     await p.terminate();
     assert.equal(await cond.acquire(0), true, 'the lock the wait re-took for the gone child was given back');
     cond.release();
+  });
+
+  test('Barrier - a party in a Process that is cancelled while waiting breaks it for the others', T, async () => {
+    const barrier = new Barrier(3);
+    const arrived = new Event();
+    const p = new Process({
+      target: async (b: Barrier, a: Event) => {
+        const waiting = b.wait();
+        a.set(); // served after the wait's arrival: calls are served in order
+        return waiting;
+      },
+      args: [barrier, arrived],
+    }).start();
+    const mine = assert.rejects(barrier.wait(10_000), BrokenBarrierError);
+    assert.equal(await arrived.wait(10_000), true);
+    assert.equal(barrier.nWaiting, 2);
+    p.cancel();
+    await assert.rejects(p.result(), CancelledError);
+    await mine;
+    assert.equal(barrier.broken, true);
   });
 
   test('Queue - a producer Thread and a consumer Process share one queue', T, async () => {
