@@ -13,7 +13,6 @@
 // replies with receiveMessageOnPort when it blocks, and from the port's 'message' event when it
 // does not. The reader ends when the parent closes its end (at this process's exit, on its 'bye').
 
-import { deserialize } from 'node:v8';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { CancelledError, QueueShutDownError, TaskError, describe } from '../errors.js';
 import { callerCancelled } from '../internal/context.js';
@@ -23,7 +22,7 @@ import { WAKE, home, slot, table, view } from '../internal/wake-table.js';
 import { checkpoint, whenCancelled } from '../runtime.js';
 import { KIND, LOCK_OPS, SHARE, held, isShared, type Held, type Kind, type Shareable } from './brand.js';
 import { timedOut } from './lock.js';
-import { SERVE_FD, frame, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
+import { SERVE_FD, frame, parseBody, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
 import { timeoutOf } from './wait.js';
 
 const READER = `'use strict';
@@ -106,7 +105,7 @@ class Client {
   }
 
   #deliver(body: Uint8Array): void {
-    const reply = deserialize(body) as Reply;
+    const reply = parseBody<Reply>(body);
     const resolve = this.#waiting.get(reply.id);
     if (resolve === undefined) this.#replies.set(reply.id, reply);
     else {
@@ -168,6 +167,12 @@ function settle(reply: Reply, waits: boolean): unknown {
   throw error;
 }
 
+/** A wait's timeout as call arguments: none for Infinity (the method's default; JSON has no Infinity). */
+function ms(timeoutMs: number | undefined): number[] {
+  const value = timeoutOf(timeoutMs);
+  return value === Infinity ? [] : [value];
+}
+
 /** What every proxy shares: its id, and calls in both forms. */
 abstract class Remote implements Shareable {
   abstract readonly [KIND]: Kind;
@@ -214,10 +219,10 @@ class RemoteEvent extends Remote {
     this.callNow('clear');
   }
   waitSync(timeoutMs?: number): boolean {
-    return this.callWaitSync('wait', timeoutOf(timeoutMs)) as boolean;
+    return this.callWaitSync('wait', ...ms(timeoutMs)) as boolean;
   }
   async wait(timeoutMs?: number): Promise<boolean> {
-    return (await this.callWait('wait', timeoutOf(timeoutMs))) as boolean;
+    return (await this.callWait('wait', ...ms(timeoutMs))) as boolean;
   }
 }
 
@@ -232,10 +237,10 @@ class RemoteLockLike extends Remote {
     return this.#kind;
   }
   acquireSync(timeoutMs?: number): boolean {
-    return this.callWaitSync('acquire', timeoutOf(timeoutMs)) as boolean;
+    return this.callWaitSync('acquire', ...ms(timeoutMs)) as boolean;
   }
   async acquire(timeoutMs?: number): Promise<boolean> {
-    return (await this.callWait('acquire', timeoutOf(timeoutMs))) as boolean;
+    return (await this.callWait('acquire', ...ms(timeoutMs))) as boolean;
   }
   release(...n: number[]): void {
     this.callNow('release', ...n);
@@ -264,10 +269,10 @@ class RemoteCondition extends RemoteLockLike {
     return 'Condition';
   }
   waitSync(timeoutMs?: number): boolean {
-    return this.callWaitSync('wait', timeoutOf(timeoutMs)) as boolean;
+    return this.callWaitSync('wait', ...ms(timeoutMs)) as boolean;
   }
   async wait(timeoutMs?: number): Promise<boolean> {
-    return (await this.callWait('wait', timeoutOf(timeoutMs))) as boolean;
+    return (await this.callWait('wait', ...ms(timeoutMs))) as boolean;
   }
   waitForSync<R>(predicate: () => R, timeoutMs?: number): R {
     const deadline = performance.now() + timeoutOf(timeoutMs);
@@ -316,10 +321,10 @@ class RemoteBarrier extends Remote {
     return this.callNow('broken') as boolean;
   }
   waitSync(timeoutMs?: number): number {
-    return this.callWaitSync('wait', timeoutOf(timeoutMs)) as number;
+    return this.callWaitSync('wait', ...ms(timeoutMs)) as number;
   }
   async wait(timeoutMs?: number): Promise<number> {
-    return (await this.callWait('wait', timeoutOf(timeoutMs))) as number;
+    return (await this.callWait('wait', ...ms(timeoutMs))) as number;
   }
   reset(): void {
     this.callNow('reset');
@@ -350,19 +355,19 @@ class RemoteQueue<T = unknown> extends Remote {
     return this.callNow('full') as boolean;
   }
   putSync(item: T, timeoutMs?: number): void {
-    this.callWaitSync('put', refuseShared(item), timeoutOf(timeoutMs));
+    this.callWaitSync('put', refuseShared(item), ...ms(timeoutMs));
   }
   async put(item: T, timeoutMs?: number): Promise<void> {
-    await this.callWait('put', refuseShared(item), timeoutOf(timeoutMs));
+    await this.callWait('put', refuseShared(item), ...ms(timeoutMs));
   }
   putNowait(item: T): void {
     this.callNow('putNowait', refuseShared(item));
   }
   getSync(timeoutMs?: number): T {
-    return this.callWaitSync('get', timeoutOf(timeoutMs)) as T;
+    return this.callWaitSync('get', ...ms(timeoutMs)) as T;
   }
   async get(timeoutMs?: number): Promise<T> {
-    return (await this.callWait('get', timeoutOf(timeoutMs))) as T;
+    return (await this.callWait('get', ...ms(timeoutMs))) as T;
   }
   getNowait(): T {
     return this.callNow('getNowait') as T;
@@ -371,10 +376,10 @@ class RemoteQueue<T = unknown> extends Remote {
     this.callNow('taskDone');
   }
   joinSync(timeoutMs?: number): void {
-    this.callWaitSync('join', timeoutOf(timeoutMs));
+    this.callWaitSync('join', ...ms(timeoutMs));
   }
   async join(timeoutMs?: number): Promise<void> {
-    await this.callWait('join', timeoutOf(timeoutMs));
+    await this.callWait('join', ...ms(timeoutMs));
   }
   shutdown(options: { immediate?: boolean } = {}): void {
     this.callNow('shutdown', options);

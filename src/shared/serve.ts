@@ -10,13 +10,12 @@
 // as for a terminated thread).
 
 import type { Socket } from 'node:net';
-import { deserialize } from 'node:v8';
 import { TaskError, describe } from '../errors.js';
 import { assertNever } from '../internal/protocol.js';
 import { serializeThrown } from '../internal/serialize.js';
 import { NEXT_ID, table } from '../internal/wake-table.js';
 import { KIND, LOCK_OPS, SHARE, type LockOps, type Shareable } from './brand.js';
-import { FrameReader, SERVED_METHODS, frame, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
+import { FrameReader, SERVED_METHODS, frame, parseBody, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
 import { pauseScopes, runInScope, type ServeScope } from './scope.js';
 
 /** Every table serving a running child, for the leak checks of the tests (globalThis, one set per process). */
@@ -70,7 +69,7 @@ export class ServedObjects {
     live.add(this);
     const reader = new FrameReader();
     socket.on('data', (chunk: Buffer) => {
-      for (const body of reader.push(chunk)) this.#handle(deserialize(body) as ToServer);
+      for (const body of reader.push(chunk)) this.#handle(parseBody<ToServer>(body));
     });
     socket.on('error', () => {});
   }
