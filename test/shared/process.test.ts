@@ -82,17 +82,24 @@ describe('shared objects in a Process', () => {
     });
   }
 
-  test('cancel() - a child consuming a queue loses no item, whenever the cancel comes (seeded)', T, async () => {
+  test('cancel() - a child consuming a queue with random timeouts loses no item, whenever the cancel comes (seeded)', T, async () => {
     const seed = Number(process.env.SEED ?? Date.now() % 1e9);
     const next = random(seed);
     for (let round = 0; round < 6; round += 1) {
       const queue = new Queue<number>();
       const out = new Queue<number>();
+      const timeouts = Array.from({ length: 8 }, () => (next() < 0.5 ? Infinity : Math.floor(next() * 3)));
       const p = new Process({
-        target: (q: Queue<number>, o: Queue<number>) => {
-          for (;;) o.putNowait(q.getSync());
+        target: (q: Queue<number>, o: Queue<number>, ms: number[]) => {
+          for (let i = 0; ; i += 1) {
+            try {
+              o.putNowait(q.getSync(ms[i % ms.length]));
+            } catch (error) {
+              if ((error as { code?: string }).code !== 'ERR_TIMEOUT') throw error;
+            }
+          }
         },
-        args: [queue, out],
+        args: [queue, out, timeouts],
       }).start();
       const items = 1 + Math.floor(next() * 30);
       const cancelAt = Math.floor(next() * items);
