@@ -26,8 +26,8 @@ export default tseslint.config(
         { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
-      // A parameter named _x is unused on purpose: it gives a target its arity (test/contract/lifecycle.ts).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // A parameter named _x is unused on purpose: it gives a target its arity (test/contract/lifecycle.ts); a loop variable _x only drives the loop.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
   {

@@ -1,23 +1,25 @@
 // Seed 3: a daemon thread runs forever in the background and does not hold the program open.
-import { Thread, sleep, sleepSync } from 'threadkit';
+import { Event, Thread, sleep, sleepSync } from 'threadkit';
 
 // A plain function target: it sees its args, JavaScript's globals and threadkit's in-thread
-// functions (sleepSync here) by their own names.
+// functions (sleepSync here) by their own names. `started` is an Event it sets once it has begun.
+const started = new Event();
 const heartbeat = new Thread({
   name: 'heartbeat',
   daemon: true, // Python: Thread(target=..., daemon=True)
-  target: (periodMs: number) => {
+  target: (periodMs: number, started: Event) => {
+    started.set();
     for (let beat = 1; ; beat += 1) {
       console.log(`heartbeat ${beat}`);
       sleepSync(periodMs);
     }
   },
-  args: [150],
+  args: [150, started],
 });
 heartbeat.start();
 
-// Wait until the heartbeat has begun (threadkit's sleep() works on the main thread too).
-while (heartbeat.state === 'starting') await sleep(10);
+// Wait until the heartbeat has begun: the same Event object, set in the thread, seen here.
+await started.wait();
 console.log('main: working for a moment while the heartbeat runs');
 await sleep(500);
 console.log(`main: done; heartbeat.isAlive()=${heartbeat.isAlive()}, daemon=${heartbeat.daemon}`);

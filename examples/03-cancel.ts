@@ -1,14 +1,15 @@
 // Seed 4: the countdown told to stop. cancel() wakes the sleeping thread at once; no polling period.
-import { Thread, sleep } from 'threadkit';
+import { Event, Thread } from 'threadkit';
 import { countdown } from './tasks/countdown.ts';
 
 const periodMs = 2000; // the seed sleeps 5 s; 2 s keeps the demo short and makes the point
-const t = new Thread({ name: 'countdown', target: countdown, args: [10, periodMs] });
+const begun = new Event();
+const t = new Thread({ name: 'countdown', target: countdown, args: [10, periodMs, begun] });
 t.start();
 
-// Wait until the countdown has begun (state 'running'), then let it count for half a second:
+// Wait until the countdown has begun (it sets the Event), then let it count for half a second:
 // it prints T-minus 10, then sleeps in sleepSync(2000).
-while (t.state === 'starting') await sleep(10);
+await begun.wait();
 console.log(`join(500) -> ${await t.join(500)} (still counting)`);
 
 // Python: c.terminate() sets a flag the loop sees after its sleep ends; t.join() waits that long.

@@ -1,7 +1,7 @@
 // Seed 5: a thread blocked on a socket stops in milliseconds, no timeout loop; then forced stops.
 import net from 'node:net';
 import { once } from 'node:events';
-import { Thread, checkpoint, sleep } from 'threadkit';
+import { Event, Thread, checkpoint } from 'threadkit';
 import { readOnce } from './tasks/read-socket.ts';
 
 // A server on 127.0.0.1 that accepts a connection and never sends anything.
@@ -24,32 +24,31 @@ console.log(`cancel() -> reader ended '${reader.outcome?.status}' in ${(performa
 peer.destroy();
 server.close();
 
-/** Waits until `thread` has begun its target (state 'running'). */
-async function running(thread: Thread): Promise<void> {
-  while (thread.state === 'starting') await sleep(5);
-}
-
 // stop({ graceMs }) = cancel, wait up to graceMs, then terminate.
 // A loop that checks for cancellation ends by itself within the grace period ...
-const polite = new Thread({ name: 'polite', target: () => { for (;;) checkpoint(); } });
+// Each target sets an Event first, so the main side knows it has begun (recipe 12.2).
+let begun = new Event();
+const polite = new Thread({ name: 'polite', target: (begun: Event) => { begun.set(); for (;;) checkpoint(); }, args: [begun] });
 polite.start();
-await running(polite);
+await begun.wait();
 started = performance.now();
 let outcome = await polite.stop({ graceMs: 1000 });
 console.log(`stop({ graceMs: 1000 }) on a loop calling checkpoint() -> '${outcome.status}' in ${(performance.now() - started).toFixed(1)} ms`);
 
 // ... one that never checks is terminated when the grace period is over.
-const stuck = new Thread({ name: 'stuck', target: () => { for (;;) { /* never checks */ } } });
+begun = new Event();
+const stuck = new Thread({ name: 'stuck', target: (begun: Event) => { begun.set(); for (;;) { /* never checks */ } }, args: [begun] });
 stuck.start();
-await running(stuck);
+await begun.wait();
 started = performance.now();
 outcome = await stuck.stop({ graceMs: 200 });
 console.log(`stop({ graceMs: 200 }) on for (;;) {} -> '${outcome.status}' in ${(performance.now() - started).toFixed(1)} ms`);
 
 // terminate() does not ask: it stops the thread now, no more of its code runs.
-const stuckAgain = new Thread({ name: 'stuck-again', target: () => { for (;;) { /* never checks */ } } });
+begun = new Event();
+const stuckAgain = new Thread({ name: 'stuck-again', target: (begun: Event) => { begun.set(); for (;;) { /* never checks */ } }, args: [begun] });
 stuckAgain.start();
-await running(stuckAgain);
+await begun.wait();
 started = performance.now();
 outcome = await stuckAgain.terminate();
 console.log(`terminate() on for (;;) {} -> '${outcome.status}' in ${(performance.now() - started).toFixed(1)} ms`);

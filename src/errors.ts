@@ -10,7 +10,7 @@ abstract class ThreadkitError extends Error {
  * `start()` twice, `join()` before `start()`, setting `daemon` after start.
  */
 export class ThreadStateError extends ThreadkitError {
-  readonly code = 'ERR_THREAD_STATE';
+  readonly code: string = 'ERR_THREAD_STATE';
   override name = 'ThreadStateError';
 }
 
@@ -83,6 +83,15 @@ export class QueueShutDownError extends ThreadkitError {
 export class BrokenBarrierError extends ThreadkitError {
   readonly code = 'ERR_BROKEN_BARRIER';
   override name = 'BrokenBarrierError';
+}
+
+/**
+ * An executor was shut down: `submit()`, `run()` and `map()` after `shutdown()` or `stop()`.
+ * A ThreadStateError, as using a thread in the wrong state is.
+ */
+export class ExecutorShutDownError extends ThreadStateError {
+  override readonly code: string = 'ERR_EXECUTOR_SHUT_DOWN';
+  override name = 'ExecutorShutDownError';
 }
 
 /** A short, readable rendering of any value for error messages. */

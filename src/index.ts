@@ -10,6 +10,12 @@ export { task, type Target, type ModuleRef } from './task.js';
 export { cancelled, checkpoint, sleepSync, sleep, cancelSignal, currentThread, type ThreadInfo } from './runtime.js';
 export { mainThread, enumerate, activeCount } from './introspect.js';
 export { stopAll, stopOnSignals, type StopOnSignalsOptions } from './shutdown.js';
+export { ThreadPoolExecutor } from './executor/thread-pool.js';
+export { ProcessPoolExecutor } from './executor/process-pool.js';
+export { Future, type FutureState } from './executor/future.js';
+export { asCompleted, wait, type Completed, type ReturnWhen, type WaitOptions } from './executor/wait.js';
+export type { Executor, ExecutorOptions, ExecutorStats, RunOptions, ShutdownOptions } from './executor/executor.js';
+export type { MapOptions } from './executor/map.js';
 export {
   ThreadStateError,
   CancelledError,
@@ -21,6 +27,7 @@ export {
   QueueFullError,
   QueueShutDownError,
   BrokenBarrierError,
+  ExecutorShutDownError,
 } from './errors.js';
 export { Event, Lock, RLock, Semaphore, BoundedSemaphore, Condition, Barrier, Queue, type QueueOptions, type Held } from './shared/index.js';
 export type { ThreadOptions, ThreadState, Outcome, StopOptions, ResourceLimits, ArgsOf, ResultOf } from './internal/lifecycle.js';

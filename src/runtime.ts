@@ -1,12 +1,13 @@
 // What a task sees inside its thread: cancelled, checkpoint, sleepSync, sleep, cancelSignal, currentThread.
 //
 // Every function also works in a thread threadkit did not start (the main thread), where nothing
-// ever cancels, so the same task code runs inline, in a Thread or in a Process.
+// ever cancels, so the same task code runs inline, in a Thread or in a Process. In a pool worker
+// they refer to the task running now (context.ts gives each task its own context).
 
 import { isMainThread, threadId } from 'node:worker_threads';
 import { CancelledError } from './errors.js';
 import { CANCEL, isRaised } from './internal/cancel-flag.js';
-import { cancelReason, getContext, type ThreadContext } from './internal/context.js';
+import { NO_TASK, cancelReason, getContext, newTaskContext, type TaskContext, type ThreadContext } from './internal/context.js';
 import type { ThreadInfo } from './internal/protocol.js';
 import { mainThread } from './introspect.js';
 import { validateMs } from './internal/validate.js';
@@ -23,16 +24,21 @@ const idle = new Int32Array(new SharedArrayBuffer(4));
 /** Never aborted: what `cancelSignal()` returns outside a threadkit thread. */
 const never = new AbortController().signal;
 
+/** Outside a threadkit thread: a flag nobody raises, and no task (an id no cancel names). */
+const outside = { flag: idle, task: newTaskContext(NO_TASK) };
+
 /**
- * Whether `cancel()` was called for the calling thread: a single shared-memory load,
- * cheap enough for every loop iteration. Always false outside a threadkit thread.
+ * Whether `cancel()` was called for the calling thread (in a pool worker: for the running task):
+ * a single shared-memory load and a compare, cheap enough for every loop iteration. Always false
+ * outside a threadkit thread.
  */
 export function cancelled(): boolean {
-  return Atomics.load((flag ??= getContext()?.flag ?? idle), CANCEL) !== 0;
+  const context = (thread ??= getContext() ?? outside);
+  return Atomics.load(context.flag, CANCEL) === context.task.id;
 }
 
-/** The calling thread's flag, looked up once (the context is set before the target runs). */
-let flag: Int32Array | undefined;
+/** The calling thread's context, looked up once (it is set before the first target runs; tasks change only its `task`). */
+let thread: Pick<ThreadContext, 'flag' | 'task'> | undefined;
 
 /**
  * Throws `CancelledError` (with the reason given to `cancel()`) when the calling thread
@@ -41,7 +47,7 @@ let flag: Int32Array | undefined;
  */
 export function checkpoint(): void {
   const context = getContext();
-  if (context !== undefined && isRaised(context.flag)) throw new CancelledError(cancelReason(context));
+  if (context !== undefined && isRaised(context.flag, context.task.id)) throw new CancelledError(cancelReason(context));
 }
 
 /**
@@ -54,12 +60,15 @@ export function sleepSync(ms: number): boolean {
   validateMs(ms, 'ms', true);
   const context = getContext();
   const flag = context?.flag ?? idle;
+  const id = context?.task.id ?? NO_TASK;
   const deadline = performance.now() + ms;
   for (;;) {
-    if (Atomics.load(flag, CANCEL) !== 0) return false;
+    const value = Atomics.load(flag, CANCEL);
+    if (value === id) return false;
     const left = deadline - performance.now();
     if (left <= 0) return true;
-    Atomics.wait(flag, CANCEL, 0, left);
+    // Woken by any change of the slot: a cancel of this task is the only one the owner makes now.
+    Atomics.wait(flag, CANCEL, value, left);
   }
 }
 
@@ -72,7 +81,7 @@ export function sleep(ms: number): Promise<boolean> {
   validateMs(ms, 'ms', false);
   const context = getContext();
   if (context === undefined) return new Promise((resolve) => setTimeout(resolve, ms, true));
-  if (isRaised(context.flag)) return Promise.resolve(false);
+  if (isRaised(context.flag, context.task.id)) return Promise.resolve(false);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       stopWatching();
@@ -95,21 +104,25 @@ export function sleep(ms: number): Promise<boolean> {
 export function cancelSignal(): AbortSignal {
   const context = getContext();
   if (context === undefined) return never;
-  if (context.controller === undefined) {
+  const task = context.task;
+  if (task.controller === undefined) {
     const controller = new AbortController();
-    context.controller = controller;
+    task.controller = controller;
     const abort = () => controller.abort(new CancelledError(cancelReason(context)));
-    if (isRaised(context.flag)) abort();
-    else {
-      // Keep the thread alive until the cancel comes: a pending Atomics.waitAsync does not.
+    if (isRaised(context.flag, task.id)) abort();
+    else if (task.live) {
+      // Keep the thread alive until the cancel comes (a pending Atomics.waitAsync does not), or the task ends.
       const keepAlive = setInterval(() => {}, 2 ** 30);
+      const stop = () => clearInterval(keepAlive);
+      task.cleanups.add(stop);
       onCancel(context, () => {
-        clearInterval(keepAlive);
+        stop();
+        task.cleanups.delete(stop);
         abort();
       });
     }
   }
-  return context.controller.signal;
+  return task.controller.signal;
 }
 
 /** `{ name, ident, daemon, isMain }` of the calling thread. */
@@ -118,36 +131,47 @@ export function currentThread(): ThreadInfo {
 }
 
 /**
- * Calls `callback` once when the calling thread is cancelled (never outside a threadkit thread);
- * returns a function that forgets it. For the async waits of shared objects.
+ * Calls `callback` once when the calling thread's current task is cancelled (never outside a
+ * threadkit thread); returns a function that forgets it. For the async waits of shared objects.
  * @internal
  */
 export function whenCancelled(callback: () => void): () => void {
   const context = getContext();
   if (context === undefined) return () => {};
-  if (isRaised(context.flag)) {
+  if (isRaised(context.flag, context.task.id)) {
     queueMicrotask(callback);
     return () => {};
   }
   return onCancel(context, callback);
 }
 
-// One Atomics.waitAsync per thread, shared by every sleep() and the signal.
-const waiters = new Set<() => void>();
-let watching = false;
-
-/** Calls `callback` once when the thread is cancelled; returns a function that forgets it. */
+/**
+ * Calls `callback` once when the current task is cancelled; returns a function that forgets it.
+ * One Atomics.waitAsync per task, shared by every sleep() and the signal of that task, armed
+ * with the slot's value at that moment; a task that ends forgets its waiters (and the entry wakes
+ * the pending wait, so none outlives its task).
+ */
 function onCancel(context: ThreadContext, callback: () => void): () => void {
-  waiters.add(callback);
-  if (!watching) {
-    watching = true;
-    const wait = Atomics.waitAsync(context.flag, CANCEL, 0);
-    const fire = () => {
-      for (const waiter of [...waiters]) waiter();
-      waiters.clear();
-    };
-    if (wait.async) void wait.value.then(fire);
-    else queueMicrotask(fire);
+  const task = context.task;
+  task.waiters.add(callback);
+  if (!task.watching) {
+    task.watching = true;
+    arm(context.flag, task);
   }
-  return () => waiters.delete(callback);
+  return () => task.waiters.delete(callback);
+}
+
+function arm(flag: Int32Array, task: TaskContext): void {
+  const value = Atomics.load(flag, CANCEL);
+  const fire = () => {
+    if (!task.live) return;
+    if (!isRaised(flag, task.id)) return arm(flag, task);
+    const waiters = [...task.waiters];
+    task.waiters.clear();
+    for (const waiter of waiters) waiter();
+  };
+  if (value === task.id) return queueMicrotask(fire);
+  const wait = Atomics.waitAsync(flag, CANCEL, value);
+  if (wait.async) void wait.value.then(fire);
+  else queueMicrotask(fire);
 }

@@ -1,20 +1,24 @@
 // Shutting a program down: stop every live thread, on demand or on SIGINT/SIGTERM.
 
 import { constants } from 'node:os';
-import { live } from './internal/live.js';
+import { live, pools } from './internal/live.js';
 import type { Outcome, StopOptions } from './internal/lifecycle.js';
 import { validateStopOptions } from './internal/validate.js';
 import { got } from './errors.js';
 
 /**
  * Stops every live Thread and Process started from this thread at once: cancel(), wait up to
- * `graceMs` (default 1000) for each to end, then terminate() the rest. Resolves with their outcomes.
+ * `graceMs` (default 1000) for each to end, then terminate() the rest. Stops every executor that
+ * was not shut down the same way (`pool.stop(options)`). Resolves with the threads' outcomes.
  * @throws {TypeError} (rejects) when `options` is not an object or has an unknown key.
  * @throws {RangeError} (rejects) when `graceMs` is not a finite number >= 0.
  */
 export async function stopAll(options?: StopOptions): Promise<Outcome[]> {
   const checked = validateStopOptions(options, 'stopAll()');
-  return Promise.all([...live].map((thread) => thread.stop(checked) as Promise<Outcome>));
+  const stopping = [...pools].map((pool) => pool.stop(checked));
+  const outcomes = await Promise.all([...live].map((thread) => thread.stop(checked) as Promise<Outcome>));
+  await Promise.all(stopping);
+  return outcomes;
 }
 
 /** Options of stopOnSignals(). */

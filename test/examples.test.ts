@@ -146,6 +146,17 @@ describe('examples', () => {
     assert.match(r.stdout, /\[excepthook\] scaler failed: .*factor/, 'the error names the outside variable');
     assert.doesNotMatch(r.stderr, /Exception in thread scaler/, 'the replaced hook, not the default, reports it');
   });
+
+  test('09-pool - a cancelled countdown gives its worker to the next task at once; the other goes on', async () => {
+    const r = await run('examples/09-pool.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, ['A and B run on the two workers; C waits', '"queued":1', 'cancel() A; is C still pending? true', 'C: T-minus 3']);
+    assertInOrder(r.stdout, ['B: T-minus 4', 'B: T-minus 1']);
+    assert.match(r.stdout, /A stopped at T-minus [1-9] on launch_\d \(ident \d+\), outcome completed/);
+    assert.match(r.stdout, /same worker as A: true; live workers: 2, terminated tasks: 0/);
+    assert.ok(numberIn(r.stdout, /C began ([\d.]+) ms after cancel\(\)/) < 1000, 'the next task starts well within a sleep period');
+    assert.doesNotMatch(r.stdout, /A: T-minus 1\n/);
+  });
 });
 
 describe('examples - shared objects', () => {

@@ -45,6 +45,11 @@ const PRELUDE: Record<string, string> = {
   once: "import { once } from 'node:events';",
   countdown: 'declare const countdown: (n: number, periodMs?: number) => void;',
   logger: 'declare const logger: { error(...values: unknown[]): void };',
+  resize: 'declare const resize: (image: Uint8Array, width: number) => Uint8Array;',
+  image: 'declare const image: Uint8Array;',
+  images: 'declare const images: Uint8Array[];',
+  save: 'declare const save: (image: Uint8Array) => void;',
+  g: "declare const g: import('threadkit').Future<Uint8Array>;",
 };
 
 type Mode = 'default' | 'run' | 'no-run' | 'skip';

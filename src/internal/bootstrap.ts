@@ -86,22 +86,32 @@ export function bootstrapSource(dataExpression: string): string {
     }
   };
   const tsx = ${TSX_LOADER.toString()};
-  for (const spec of boot.preloads) {
-    const url = /^[./]/.test(spec) ? new URL(spec, base).href : spec;
-    if (tsx.test(spec)) {
-      // A worker does not run the parent's --import preloads, and tsx does not register itself
-      // there: register it through its API. A child process ran them already (same execArgv).
-      if (boot.typescript && !require('node:worker_threads').isMainThread) {
-        const api = /^tsx/.test(spec) ? 'tsx/esm/api' : new URL('./esm/api/index.mjs', url).href;
-        (await load(api)).register();
-      }
-      continue;
+  // A child process that needs TypeScript ran tsx already (same execArgv); a worker never does.
+  let tsxReady = boot.typescript && require('node:worker_threads').isMainThread;
+  // A worker does not run the parent's --import preloads, and tsx does not register itself
+  // there: register it through its API, at start when the target is TypeScript, or when a pool
+  // worker first imports a TypeScript module (see the importer below).
+  const registerTsx = async () => {
+    if (tsxReady) return;
+    tsxReady = true;
+    for (const spec of boot.preloads) {
+      if (!tsx.test(spec)) continue;
+      const url = /^[./]/.test(spec) ? new URL(spec, base).href : spec;
+      const api = /^tsx/.test(spec) ? 'tsx/esm/api' : new URL('./esm/api/index.mjs', url).href;
+      (await load(api)).register();
     }
-    await load(url);
+  };
+  for (const spec of boot.preloads) {
+    if (tsx.test(spec)) continue;
+    await load(/^[./]/.test(spec) ? new URL(spec, base).href : spec);
   }
+  if (boot.typescript) await registerTsx();
   // The built entries are bundled CommonJS (scripts/bundle-entries.mjs): require() skips the ES module loader.
   const entry = /\\.cjs$/.test(boot.entry) ? require(fileURLToPath(boot.entry)) : await import(boot.entry);
-  await entry.main(boot, load);
+  await entry.main(boot, async (specifier) => {
+    if (${TS.toString()}.test(specifier.split('?')[0])) await registerTsx();
+    return load(specifier);
+  });
 })();
 `;
 }

@@ -1,28 +1,42 @@
-// The shared-memory cancellation flag of a thread, and its slot layout.
+// The shared-memory cancellation flag of a thread (or pool worker), and its slot layout.
 
-import { WAKE, alloc, blockOf, free, view } from './wake-table.js';
+import { NEXT, WAKE, alloc, blockOf, free, view } from './wake-table.js';
 
 /**
  * Slot layout of the flag's `Int32Array`: a view of the thread's block in the process-wide wake
- * table (wake-table.ts, which lays out the block's other slots):
+ * table (wake-table.ts, which lays out the block's other slots). A thread is given the view
+ * itself, so its byteOffset survives postMessage.
  *
- * | index    | written by                          | read by                            | values          |
- * |----------|-------------------------------------|------------------------------------|-----------------|
- * | `CANCEL` | the owner (`cancel()`; for a        | the thread: `cancelled()`;         | 0 running,      |
- * |          | Process, the child's watcher thread | `sleepSync()` waits on it;         | 1 cancelled     |
- * |          | on a control-socket cancel)         | `sleep()`/`cancelSignal()` watch it|                 |
- * | `REASON` | the owner, right after it has       | the thread, before it reads the    | 0 not yet,      |
- * |          | posted the cancel reason message    | reason from its port               | 1 posted        |
- * | `WAKE`   | raiseFlag (and shared objects'      | a thread blocked in a shared       | a counter       |
- * |          | wakers, see wake-table.ts)          | object's wait                      |                 |
+ * | index    | written by                          | read by                            | values               |
+ * |----------|-------------------------------------|------------------------------------|----------------------|
+ * | `CANCEL` | the owner (`cancel()`; for a        | the thread: `cancelled()` compares | 0 none, else the id  |
+ * |          | Process, the child's watcher thread | it with the running task's id;     | of the last task     |
+ * |          | on a control-socket cancel)         | `sleepSync()` waits on it;         | cancelled            |
+ * |          |                                     | `sleep()`/`cancelSignal()` watch it|                      |
+ * | `REASON` | the owner, right after it has       | the thread, before it reads the    | 0 none, else the id  |
+ * |          | posted the cancel reason message    | reason from its port               | whose reason is sent |
+ * | `WAKE`   | raiseFlag (and shared objects'      | a thread blocked in a shared       | a counter            |
+ * |          | wakers, see wake-table.ts)          | object's wait                      |                      |
+ * | `NEXT`   | the owner offers a task (`offer`)   | both: the worker claims it before  | 0 none, else the id  |
+ * |          | and may withdraw it (`withdraw`);   | it begins, the owner withdraws it  | of the task offered  |
+ * |          | the worker claims it (`claim`)      | to cancel it before it begins      | and not yet claimed  |
  *
- * The owner stores 1 in `CANCEL` and `Atomics.notify`s it first, then bumps `WAKE` (so a thread
- * blocked in any shared object's wait wakes too), without waiting for the message; then it posts
- * the reason (if any) and raises and notifies `REASON`. Neither goes back to 0.
+ * The owner stores the task's id in `CANCEL` and `Atomics.notify`s it first, then bumps `WAKE` (so
+ * a thread blocked in any shared object's wait wakes too), without waiting for the message; then
+ * it posts the reason (if any) and stores the id in `REASON` and notifies it. A Thread's one task
+ * has id 1 (`THREAD_TASK`); a pool worker's tasks have increasing ids, so a cancel of task N that
+ * lands after the worker moved on to task N+1 has no effect on it. The owner only cancels the task
+ * it last gave the worker.
+ *
+ * `NEXT` is a pool worker thread's handover: the owner stores a task's id there before it posts
+ * the task; whoever of the worker (`claim`, just before the target begins) and the owner
+ * (`withdraw`, a cancel) moves it from that id to 0 first wins, in one compare-exchange. So a
+ * cancel of a task that has not begun ends it at once, and its target never begins. One task is
+ * offered at a time.
  */
 export const CANCEL = 0;
 export const REASON = 1;
-export { WAKE };
+export { NEXT, WAKE };
 
 /** A fresh flag, not cancelled: a block of the wake table. Give it back with `freeFlag` once the thread is gone. */
 export function createFlag(): Int32Array {
@@ -34,27 +48,58 @@ export function freeFlag(flag: Int32Array): void {
   free(blockOf(flag));
 }
 
-/** Sets the flag and wakes every waiter, also one blocked in a shared object's wait. Idempotent. */
-export function raiseFlag(flag: Int32Array): void {
-  if (Atomics.exchange(flag, CANCEL, 1) === 0) {
+/** Raises the flag for task `id` and wakes every waiter, also one blocked in a shared object's wait. Idempotent. */
+export function raiseFlag(flag: Int32Array, id: number): void {
+  if (Atomics.exchange(flag, CANCEL, id) !== id) {
     Atomics.notify(flag, CANCEL);
     Atomics.add(flag, WAKE, 1);
     Atomics.notify(flag, WAKE);
   }
 }
 
-/** Says the reason message has been posted (after `raiseFlag`, so the thread is already awake). */
-export function reasonPosted(flag: Int32Array): void {
-  Atomics.store(flag, REASON, 1);
+/** Says the reason message of task `id` has been posted (after `raiseFlag`, so the thread is already awake). */
+export function reasonPosted(flag: Int32Array, id: number): void {
+  Atomics.store(flag, REASON, id);
   Atomics.notify(flag, REASON);
 }
 
-/** Waits until the owner has posted the cancel reason (bounded: 1 s), which follows the flag at once. */
-export function awaitReason(flag: Int32Array): void {
-  Atomics.wait(flag, REASON, 0, 1000);
+/** Waits until the owner has posted the cancel reason of task `id` (bounded: 1 s), which follows the flag at once. */
+export function awaitReason(flag: Int32Array, id: number): void {
+  const deadline = performance.now() + 1000;
+  for (;;) {
+    const posted = Atomics.load(flag, REASON);
+    const left = deadline - performance.now();
+    if (posted === id || left <= 0) return;
+    Atomics.wait(flag, REASON, posted, left);
+  }
 }
 
-/** Whether the flag is set: a single shared-memory load. */
-export function isRaised(flag: Int32Array): boolean {
-  return Atomics.load(flag, CANCEL) !== 0;
+/** Whether task `id` is cancelled: a single shared-memory load and a compare. */
+export function isRaised(flag: Int32Array, id: number): boolean {
+  return Atomics.load(flag, CANCEL) === id;
+}
+
+/** The owner offers task `id` to the worker (before posting it). */
+export function offer(flag: Int32Array, id: number): void {
+  Atomics.store(flag, NEXT, id);
+}
+
+/** The owner takes back task `id`; true when the worker had not claimed it (it will never begin). */
+export function withdraw(flag: Int32Array, id: number): boolean {
+  return Atomics.compareExchange(flag, NEXT, id, 0) === id;
+}
+
+/** Whether offered task `id` has been claimed (or withdrawn): one load, no change. */
+export function isClaimed(flag: Int32Array, id: number): boolean {
+  return Atomics.load(flag, NEXT) !== id;
+}
+
+/** The worker claims task `id` before it begins; false when the owner withdrew it first. */
+export function claim(flag: Int32Array, id: number): boolean {
+  return Atomics.compareExchange(flag, NEXT, id, 0) === id;
+}
+
+/** Wakes the thread's own pending waits on the flag without cancelling anything (a task ended). */
+export function wakeWaiters(flag: Int32Array): void {
+  Atomics.notify(flag, CANCEL);
 }

@@ -8,6 +8,8 @@ export interface ExceptHookInfo {
   readonly thread: { readonly name: string };
   /** The target's error (rebuilt on this side), or the ThreadCrashedError that ended it. */
   readonly error: unknown;
+  /** For a pool task: its Future (`thread` is then the worker's `currentThread()` info). */
+  readonly future?: unknown;
 }
 
 /** A hook may return a promise: one that rejects is reported like a hook that throws. */

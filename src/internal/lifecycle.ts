@@ -1,20 +1,24 @@
 // The lifecycle shared by Thread and Process: states, start, join, result, cancel, terminate, stop.
 
-import { CancelledError, TaskError, TerminatedError, ThreadCrashedError, ThreadStateError, TimeoutError, describe, got } from '../errors.js';
-import { functionSource, targetSpec, type Target } from '../task.js';
+import { TaskError, ThreadStateError, TimeoutError, got, type ThreadCrashedError } from '../errors.js';
+import { targetSpec, type Target } from '../task.js';
 import { getExcepthook, report, setExcepthook, type ExceptHook } from './excepthook.js';
 import { live } from './live.js';
 import { writeOutput } from './output.js';
+import { subclassSpec } from './subclass-spec.js';
+import { crashError } from './crash.js';
+import { validateLimits } from './options.js';
 import { assertNever, type FromThread, type TargetSpec } from './protocol.js';
+import { Settlement, unwrap, type Outcome } from './settlement.js';
 import { cloneable, rebuildThrown } from './serialize.js';
 import { transition, type ThreadState } from './state.js';
 import type { ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
-import { cloneFailure, typeName, unsendableError } from './unsendable.js';
+import { cloneFailure, unsendable } from './unsendable.js';
 import { validateStopOptions, validateTimeout } from './validate.js';
 import { ServedObjects } from '../shared/serve.js';
 import { encodeArgs, encodeFields } from '../shared/transfer.js';
 
-export type { ThreadState, ResourceLimits };
+export type { ThreadState, ResourceLimits, Outcome };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
@@ -38,13 +42,6 @@ export interface ThreadOptions<T extends Target = Target> {
   resourceLimits?: ResourceLimits;
 }
 
-/** How a thread ended; undefined while it is alive. */
-export type Outcome<R = unknown> =
-  | { readonly status: 'completed'; readonly value: R }
-  | { readonly status: 'failed'; readonly error: unknown }
-  | { readonly status: 'cancelled'; readonly reason: unknown }
-  | { readonly status: 'terminated' };
-
 /** Options of `stop()`. */
 export interface StopOptions {
   /** How long to wait after cancel() before terminate(). Default 1000. */
@@ -52,7 +49,6 @@ export interface StopOptions {
 }
 
 const OPTION_KEYS = new Set(['target', 'args', 'name', 'daemon', 'resourceLimits']);
-const LIMIT_KEYS = new Set(['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb']);
 /** Marks the library's own prototypes, where a subclass's methods stop. */
 export const LIBRARY_PROTOTYPE = Symbol('threadkit.libraryPrototype');
 
@@ -79,7 +75,8 @@ export abstract class Lifecycle<T extends Target = Target> {
   #name: string;
   #daemon: boolean;
   #state: ThreadState = 'new';
-  #outcome: Outcome<ResultOf<T>> | undefined;
+  /** The outcome, settled once (settlement.ts); `#end` is its only caller. */
+  #settlement = new Settlement<ResultOf<T>>();
   #target: T | undefined;
   #spec: TargetSpec | undefined;
   #args: unknown[];
@@ -91,8 +88,6 @@ export abstract class Lifecycle<T extends Target = Target> {
   #exitCalled: number | undefined;
   #cancel: { reason: unknown } | undefined;
   #terminating = false;
-  #ended: Promise<void>;
-  #markEnded!: () => void;
   #waiters = 0;
   /** Child processes the thread started and that are still running (a terminated worker does not end them); -pid: its group. */
   #children = new Set<number>();
@@ -124,7 +119,6 @@ export abstract class Lifecycle<T extends Target = Target> {
     const overridden = (Object.getPrototypeOf(this) as { run: unknown }).run !== Lifecycle.prototype.run;
     if (!overridden) this.#spec = targetSpec(opts.target, this.#name);
     this.#target = opts.target;
-    this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
   }
 
   /** The thread's name, for messages and `currentThread()`; settable. */
@@ -163,7 +157,7 @@ export abstract class Lifecycle<T extends Target = Target> {
 
   /** How the thread ended; undefined while it has not. */
   get outcome(): Outcome<ResultOf<T>> | undefined {
-    return this.#outcome;
+    return this.#settlement.outcome;
   }
 
   /** True from start() until the thread has ended. */
@@ -253,16 +247,9 @@ export abstract class Lifecycle<T extends Target = Target> {
     if (this.#state === 'ended') return true;
     this.#waiters += 1;
     if (this.#waiters === 1 && this.#daemon) this.#transport?.ref();
-    let timer: NodeJS.Timeout | undefined;
     try {
-      if (timeoutMs === undefined) {
-        await this.#ended;
-        return true;
-      }
-      const timedOut = new Promise<false>((resolve) => (timer = setTimeout(resolve, timeoutMs, false)));
-      return await Promise.race([this.#ended.then(() => true as const), timedOut]);
+      return await this.#settlement.join(timeoutMs);
     } finally {
-      clearTimeout(timer);
       this.#waiters -= 1;
       if (this.#waiters === 0 && this.#daemon && this.isAlive()) this.#transport?.unref();
     }
@@ -280,17 +267,7 @@ export abstract class Lifecycle<T extends Target = Target> {
     if (!(await this.join(timeoutMs))) {
       throw new TimeoutError(`${this.#name} was still running after ${timeoutMs} ms; it goes on. Call result() again to keep waiting.`);
     }
-    const outcome = this.#outcome!;
-    switch (outcome.status) {
-      case 'completed':
-        return outcome.value;
-      case 'failed':
-        throw outcome.error;
-      case 'cancelled':
-        throw new CancelledError(outcome.reason, `${this.#name} was cancelled`);
-      case 'terminated':
-        throw new TerminatedError(`${this.#name} was terminated`);
-    }
+    return unwrap(this.#settlement.outcome!, this.#name);
   }
 
   /**
@@ -320,16 +297,15 @@ export abstract class Lifecycle<T extends Target = Target> {
   protected async forceStop(stop: (transport: Transport) => void): Promise<Outcome<ResultOf<T>>> {
     if (this.#state === 'new') {
       this.#state = transition('new', 'ended');
-      this.#outcome = { status: 'terminated' };
-      this.#markEnded();
-      return this.#outcome;
+      this.#settlement.settle({ status: 'terminated' });
+      return this.#settlement.outcome!;
     }
     if (this.#state !== 'ended' && this.#transport !== undefined) {
       this.#terminating = true;
       stop(this.#transport);
     }
-    await this.#ended;
-    return this.#outcome!;
+    await this.#settlement.ended;
+    return this.#settlement.outcome!;
   }
 
   /**
@@ -344,7 +320,7 @@ export abstract class Lifecycle<T extends Target = Target> {
     if (this.#state === 'new') return this.terminate();
     this.cancel();
     if (this.isAlive() && !(await this.join(graceMs))) return this.terminate();
-    return this.#outcome!;
+    return this.#settlement.outcome!;
   }
 
   /** 'Thread' or 'Process', for messages. */
@@ -365,6 +341,9 @@ export abstract class Lifecycle<T extends Target = Target> {
         return;
       case 'ready':
         return; // the backend answers it
+      case 'serving':
+      case 'init-failed':
+        return; // pool workers only
       case 'completed':
         this.#settle({ status: 'completed', value: message.value as ResultOf<T> });
         return;
@@ -407,73 +386,25 @@ export abstract class Lifecycle<T extends Target = Target> {
   #end(outcome: Outcome<ResultOf<T>>): void {
     if (this.#state === 'ended') return;
     this.#state = transition(this.#state, 'ended');
-    this.#outcome = outcome;
+    this.#settlement.settle(outcome);
     live.delete(this);
     if (outcome.status === 'failed') report({ thread: this, error: outcome.error });
-    this.#markEnded();
   }
 
-  /** Why a thread that reported no ending is gone. Exit codes alone are not trusted. */
+  /** Why a thread that reported no ending is gone (crash.ts). */
   protected crashError(exit: ExitInfo): ThreadCrashedError {
-    const name = this.#name;
-    const cause = exit.error === undefined ? {} : { cause: exit.error };
-    const code = (exit.error as { code?: unknown } | undefined)?.code;
-    if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      return new ThreadCrashedError(`${name} ran out of memory under its resourceLimits and was stopped.`, cause);
-    }
-    if (this.#exitCalled !== undefined) {
-      return new ThreadCrashedError(`${name} called process.exit(${this.#exitCalled}) before its target returned.`, cause);
-    }
-    if (exit.signal !== null) {
-      return new ThreadCrashedError(`${name} was killed by signal ${exit.signal} before its target returned.`, cause);
-    }
-    if (exit.error !== undefined) {
-      return new ThreadCrashedError(`${name} died before its target returned: ${describe(exit.error)}`, cause);
-    }
-    if (this.#state === 'running' || this.#state === 'cancelling') {
-      return new ThreadCrashedError(
-        `${name} ended before its target's promise settled: the thread's event loop ran empty, so the promise could ` +
-          'never settle (exit code ' +
-          `${exit.exitCode}). Await the work the target starts, or keep the thread alive with a timer or cancelSignal().`,
-        cause,
-      );
-    }
-    return new ThreadCrashedError(`${name} exited before its target began (exit code ${exit.exitCode}).`, cause);
+    return crashError(this.#name, exit, { exitCalled: this.#exitCalled, began: this.#state === 'running' || this.#state === 'cancelling' });
   }
 
-  /** Subclass run(): the methods from the subclass up to the library's class, and the data fields. */
+  /** Subclass run(): its methods and data fields (subclass-spec.ts). */
   #subclassSpec(): TargetSpec {
-    const methods: Record<string, string> = {};
-    for (let proto = Object.getPrototypeOf(this) as object | null; proto !== null && !Object.hasOwn(proto, LIBRARY_PROTOTYPE); proto = Object.getPrototypeOf(proto) as object | null) {
-      for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
-        if (key === 'constructor' || key in methods || typeof descriptor.value !== 'function') continue;
-        methods[key] = functionSource(descriptor.value as AnyFunction, `${this.constructor.name}.${key}()`);
-      }
-    }
-    const fields: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(this)) {
-      if (!cloneable(value)) {
-        throw new TaskError(
-          `Cannot start ${this.#name}: field \`this.${key}\` of ${this.constructor.name} cannot be sent to the thread (${describe(value)}). ` +
-            'Fields are copied by structured clone; keep only data in them.',
-        );
-      }
-      fields[key] = value;
-    }
-    return { kind: 'subclass', methods, fields, className: this.constructor.name };
+    return subclassSpec(this, this.#name, LIBRARY_PROTOTYPE);
   }
 
   /** Turns a clone failure of the start message into a TaskError naming the argument. */
   #unsendable(error: unknown, target: TargetSpec): unknown {
-    if (!(error instanceof Error) || error.name !== 'DataCloneError') return error;
-    const index = this.#args.findIndex((arg) => !this.sendable(arg));
-    const what =
-      index >= 0
-        ? `args[${index}] (${typeName(this.#args[index])})`
-        : target.kind === 'subclass'
-          ? 'a field of the subclass'
-          : 'its arguments';
-    return unsendableError(this.#name, this.kind, what, error);
+    const fallback = target.kind === 'subclass' ? 'a field of the subclass' : 'its arguments';
+    return unsendable(error, this.#args, (value) => this.sendable(value), this.#name, this.kind.toLowerCase(), fallback);
   }
 
   /** Whether one value can travel to this backend. */
@@ -483,19 +414,3 @@ export abstract class Lifecycle<T extends Target = Target> {
 }
 
 Object.defineProperty(Lifecycle.prototype, LIBRARY_PROTOTYPE, { value: true });
-
-function validateLimits(limits: unknown): ResourceLimits | undefined {
-  if (limits === undefined) return undefined;
-  if (typeof limits !== 'object' || limits === null) {
-    throw new TypeError(`Expected \`resourceLimits\` to be an object, ${got(limits)}`);
-  }
-  for (const [key, value] of Object.entries(limits)) {
-    if (!LIMIT_KEYS.has(key)) {
-      throw new TypeError(`Unknown resourceLimits key \`${key}\`; expected one of: ${[...LIMIT_KEYS].join(', ')}`);
-    }
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new RangeError(`Expected \`resourceLimits.${key}\` to be a finite number > 0, ${got(value)}`);
-    }
-  }
-  return { ...(limits as ResourceLimits) };
-}

@@ -7,3 +7,11 @@ export interface LiveThread {
 }
 
 export const live = new Set<LiveThread>();
+
+/** What stopAll() stops besides threads: the executors not yet shut down (workers gone). */
+export interface LivePool {
+  readonly name: string;
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+export const pools = new Set<LivePool>();

@@ -1,4 +1,4 @@
-// Messages between the owning side and a thread: one discriminated union each way.
+// Messages between the owning side and a thread: one discriminated union each way, tasks named by id.
 
 /** How the thread finds its target. */
 export type TargetSpec =
@@ -19,10 +19,26 @@ export interface ThreadInfo {
   readonly isMain: boolean;
 }
 
-/** Owner -> thread. The first message is always `start`; `cancel` may follow. */
+/**
+ * Task ids: a Thread or Process runs one task, `THREAD_TASK`; a pool worker runs tasks 1, 2, 3, ...
+ * as its owner numbers them (ids are unique per worker, never 0: 0 means "no task" in the cancel flag).
+ */
+export const THREAD_TASK = 1;
+
+/** Owner -> thread. A Thread's first message is `start`, a pool worker's `serve`; `cancel` may follow. */
 export type ToThread =
   | { kind: 'start'; target: TargetSpec; args: unknown[]; info: Omit<ThreadInfo, 'ident'> & { ident?: number } }
-  | { kind: 'cancel'; reason: unknown }
+  /** A pool worker: who it is, and the initializer to run once before its first task. */
+  | { kind: 'serve'; info: Omit<ThreadInfo, 'ident'> & { ident?: number }; initializer: { target: TargetSpec; args: unknown[] } | undefined }
+  /**
+   * A pool worker: run this task (one at a time: the next comes after its ending). With `each`,
+   * `args[0]` is a chunk of items: the target is called on each and the ending's value is the array of results.
+   * With `offered`, the worker claims it in the flag's NEXT slot before it begins, and skips it
+   * without a word when the owner withdrew it (cancel-flag.ts).
+   */
+  | { kind: 'task'; id: number; target: TargetSpec; args: unknown[]; each?: boolean; offered?: boolean }
+  /** The reason of task `id`'s cancel; the cancel flag was raised before it was posted. */
+  | { kind: 'cancel'; id: number; reason: unknown }
   /** Parent -> child process, the answer to `ready`: run the target (`go: true`) or not, it was cancelled. */
   | { kind: 'begin'; go: boolean };
 
@@ -41,30 +57,51 @@ export type SerializedThrown =
     }
   | { kind: 'value'; value: unknown };
 
+/** Why a pool worker leaves after a task instead of taking the next one. */
+export type RetireReason = string | undefined;
+
 /** Thread -> owner. */
 export type FromThread =
-  /** The target is about to run. */
-  | { kind: 'running' }
+  /** Task `id`'s target is about to run. */
+  | { kind: 'running'; id: number }
   /** Child process -> parent: the target is loaded; may it begin? (A cancel may be on its way.) */
   | { kind: 'ready' }
+  /** A pool worker is up (its initializer, if any, succeeded) and takes tasks. */
+  | { kind: 'serving' }
+  /** A pool worker's initializer failed: the pool is broken. The worker leaves. */
+  | { kind: 'init-failed'; error: SerializedThrown }
   /** Something the thread wrote to stdout or stderr. */
   | { kind: 'output'; stream: 'stdout' | 'stderr'; chunk: string | Uint8Array }
-  /** The target returned (or its promise resolved). */
-  | { kind: 'completed'; value: unknown }
+  /** The target returned (or its promise resolved). `retire`: the worker leaves after it, and why. */
+  | { kind: 'completed'; id: number; value: unknown; retire?: RetireReason }
   /** The target threw (or its promise rejected), or an error from a timer ended it. */
-  | { kind: 'failed'; error: SerializedThrown }
+  | { kind: 'failed'; id: number; error: SerializedThrown; retire?: RetireReason }
   /** The target gave up because it was cancelled. */
-  | { kind: 'cancelled' }
-  /** The target called `process.exit(code)`. */
-  | { kind: 'exit-called'; code: number }
+  | { kind: 'cancelled'; id: number; retire?: RetireReason }
+  /** The target of task `id` called `process.exit(code)`. */
+  | { kind: 'exit-called'; id: number; code: number }
   /**
    * The thread started a child process (`alive`), or it has ended: the owner kills it when the
    * thread ends first; its whole process group when `group` (it was spawned detached, as a Process is).
    */
   | { kind: 'child'; pid: number; alive: boolean; group?: boolean };
 
-/** A child process's control socket (stdio fd): parent -> child cancels, child -> parent `exit N` notices. */
+/** The three ways a task reports its end. */
+export type Ending = Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>;
+
+/** A child process's control socket (stdio fd): see `ControlFrame`. */
 export const CONTROL_FD = 4;
+
+/**
+ * Frames on a child's control socket (their bytes: control-frame.ts): parent -> child `cancel`
+ * (read by the child's watcher thread, which raises the flag), child -> parent `exit-called`
+ * (written synchronously from process.exit) and `bye` (the child is exiting: the parent closes
+ * its end, which ends the watcher's blocking read).
+ */
+export type ControlFrame =
+  | { kind: 'cancel'; id: number; reason: unknown }
+  | { kind: 'exit-called'; id: number; code: number }
+  | { kind: 'bye' };
 
 /** Compile-time exhaustiveness for `switch (msg.kind)`. */
 export function assertNever(value: never): never {

@@ -4,11 +4,10 @@ import { CancelledError, TaskError, describe } from '../errors.js';
 import * as runtime from '../runtime.js';
 import { lookupTask } from '../task.js';
 import { isRaised } from './cancel-flag.js';
-import type { FromThread, TargetSpec, ThreadInfo } from './protocol.js';
+import type { Ending, TargetSpec, ThreadInfo } from './protocol.js';
 import { serializeThrown } from './serialize.js';
 
 export type Importer = (specifier: string) => Promise<Record<string, unknown>>;
-type Ending = Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>;
 
 /** The names a plain function sees besides its arguments and the globals. */
 const IN_THREAD: Record<string, unknown> = {
@@ -22,6 +21,19 @@ const IN_THREAD: Record<string, unknown> = {
   __name: (fn: object, value: string) => Object.defineProperty(fn, 'name', { value, configurable: true }),
 };
 
+/** A target ready to call with its arguments. */
+type Callable = (...args: unknown[]) => unknown;
+
+/** Plain functions compiled in this thread, by source text: a pool worker compiles each once. */
+const compiled = new Map<string, Callable>();
+/** task() functions found in this thread, by module and key. */
+const found = new Map<string, Callable>();
+/** How many plain-function sources this thread has compiled (for tests of the cache). */
+export function compiledCount(): number {
+  return compiledTotal;
+}
+let compiledTotal = 0;
+
 /** Imports or rebuilds the target as a zero-argument call. */
 export async function loadTarget(
   target: TargetSpec,
@@ -29,43 +41,28 @@ export async function loadTarget(
   info: ThreadInfo,
   importer: Importer,
 ): Promise<() => unknown> {
+  const cached = cachedTarget(target, info);
+  const fn = cached ?? (await importTarget(target, info, importer));
+  return function runTarget() {
+    return fn(...args);
+  };
+}
+
+/** The target when it needs no import (a plain function, compiled at most once; a task() already found), else undefined. */
+export function cachedTarget(target: TargetSpec, info: ThreadInfo): Callable | undefined {
   switch (target.kind) {
-    case 'task': {
-      await importModule(target.module, `task \`${target.name}\``, info, importer);
-      const fn = lookupTask(target.module, target.key);
-      if (fn === undefined) {
-        throw new TaskError(
-          `Module ${target.module} did not declare task \`${target.name}\` when ${info.name} imported it. ` +
-            'Call task(import.meta.url, fn) at the top level of the module, not inside a function or a condition.',
-        );
-      }
-      return function runTask() {
-        return fn(...args);
-      };
-    }
-    case 'module': {
-      const namespace = await importModule(target.module, `export \`${target.name}\``, info, importer);
-      if (!(target.name in namespace)) {
-        throw new TaskError(
-          `Module ${target.module} has no export \`${target.name}\` (${info.name}). ` +
-            `Its exports are: ${Object.keys(namespace).join(', ') || 'none'}.`,
-        );
-      }
-      const fn = namespace[target.name];
-      if (typeof fn !== 'function') {
-        throw new TaskError(`Export \`${target.name}\` of module ${target.module} is not a function (${typeof fn}).`);
-      }
-      return function runExport() {
-        return (fn as (...a: unknown[]) => unknown)(...args);
-      };
-    }
+    case 'task':
+      return found.get(`${target.key}\0${target.module}`);
+    case 'module':
+      return undefined;
     case 'source': {
-      const fn = evaluate(target.source, `The target function of ${info.name}`, `${info.name}/${target.name || 'target'}`) as (
-        ...a: unknown[]
-      ) => unknown;
-      return function runFunction() {
-        return fn(...args);
-      };
+      let fn = compiled.get(target.source);
+      if (fn === undefined) {
+        fn = evaluate(target.source, `The target function of ${info.name}`, `${info.name}/${target.name || 'target'}`) as Callable;
+        compiledTotal += 1;
+        compiled.set(target.source, fn);
+      }
+      return fn;
     }
     case 'subclass': {
       const prototype: Record<string, unknown> = {};
@@ -82,6 +79,41 @@ export async function loadTarget(
         return (self.run as () => unknown)();
       };
     }
+  }
+}
+
+/** Imports the module of a task() function or a module reference and finds the function. */
+export async function importTarget(target: TargetSpec, info: ThreadInfo, importer: Importer): Promise<Callable> {
+  switch (target.kind) {
+    case 'task': {
+      await importModule(target.module, `task \`${target.name}\``, info, importer);
+      const fn = lookupTask(target.module, target.key);
+      if (fn === undefined) {
+        throw new TaskError(
+          `Module ${target.module} did not declare task \`${target.name}\` when ${info.name} imported it. ` +
+            'Call task(import.meta.url, fn) at the top level of the module, not inside a function or a condition.',
+        );
+      }
+      found.set(`${target.key}\0${target.module}`, fn);
+      return fn;
+    }
+    case 'module': {
+      const namespace = await importModule(target.module, `export \`${target.name}\``, info, importer);
+      if (!(target.name in namespace)) {
+        throw new TaskError(
+          `Module ${target.module} has no export \`${target.name}\` (${info.name}). ` +
+            `Its exports are: ${Object.keys(namespace).join(', ') || 'none'}.`,
+        );
+      }
+      const fn = namespace[target.name];
+      if (typeof fn !== 'function') {
+        throw new TaskError(`Export \`${target.name}\` of module ${target.module} is not a function (${typeof fn}).`);
+      }
+      return fn as Callable;
+    }
+    case 'source':
+    case 'subclass':
+      return cachedTarget(target, info)!;
   }
 }
 
@@ -134,10 +166,10 @@ export function explainOutsideVariable(error: unknown, target: TargetSpec, info:
   );
 }
 
-/** How a thrown value ends the thread: cancelled when it is the thread's own cancellation, failed otherwise. */
-export function ending(thrown: unknown, flag: Int32Array, target: TargetSpec, info: ThreadInfo): Ending {
-  if (isRaised(flag) && isCancellation(thrown)) return { kind: 'cancelled' };
-  return { kind: 'failed', error: serializeThrown(explainOutsideVariable(thrown, target, info)) };
+/** How a thrown value ends task `id`: cancelled when it is the task's own cancellation, failed otherwise. */
+export function ending(thrown: unknown, flag: Int32Array, id: number, target: TargetSpec, info: ThreadInfo): Ending {
+  if (isRaised(flag, id) && isCancellation(thrown)) return { kind: 'cancelled', id };
+  return { kind: 'failed', id, error: serializeThrown(explainOutsideVariable(thrown, target, info)) };
 }
 
 function isCancellation(thrown: unknown): boolean {

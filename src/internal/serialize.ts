@@ -10,6 +10,7 @@ import {
   TerminatedError,
   ThreadCrashedError,
   ThreadStateError,
+  ExecutorShutDownError,
   TimeoutError,
 } from '../errors.js';
 import type { SerializedThrown } from './protocol.js';
@@ -25,6 +26,7 @@ const BUILTINS: Record<string, ErrorClass> = {
   EvalError,
   URIError,
   ThreadStateError,
+  ExecutorShutDownError,
   CancelledError,
   TerminatedError,
   ThreadCrashedError,

@@ -31,19 +31,31 @@ export function unsendableError(name: string, kind: string, what: string, error:
       { cause },
     );
   }
-  if (kind === 'Process' && /SharedArrayBuffer/.test(error.message)) {
+  if (where === 'process' && /SharedArrayBuffer/.test(error.message)) {
     return new TaskError(
       `Cannot start ${name}: ${what} cannot be sent to the process: shared memory cannot cross processes. ` +
         'Use a Thread to share it, or pass a copy (an ArrayBuffer or a typed array) to the Process.',
       { cause },
     );
   }
-  const shared = kind === 'Thread' ? ' (and SharedArrayBuffers, which are shared)' : '';
+  const shared = where === 'thread' ? ' (and SharedArrayBuffers, which are shared)' : '';
   return new TaskError(
     `Cannot start ${name}: ${what} cannot be sent to the ${where}: ${detail} ` +
       `Arguments travel by structured clone: pass data${shared}, not functions, symbols or sockets.`,
     { cause },
   );
+}
+
+/**
+ * The TaskError for a start or task message that could not be sent, naming the first of `args`
+ * that cannot travel (`fallback` when none alone fails); any error other than a clone failure is
+ * returned as it is. `kind` is 'Thread', 'Process', 'thread' or 'process'.
+ */
+export function unsendable(error: unknown, args: unknown[], sendable: (value: unknown) => boolean, who: string, kind: string, fallback: string): unknown {
+  if (!(error instanceof Error) || error.name !== 'DataCloneError') return error;
+  const index = args.findIndex((arg) => !sendable(arg));
+  const what = index >= 0 ? `args[${index}] (${typeName(args[index])})` : fallback;
+  return unsendableError(who, kind, what, error);
 }
 
 /** `a function f`, `a symbol`, `an object` (plain), `a Map`, `an Item`; the type of a primitive. */

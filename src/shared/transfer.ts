@@ -75,8 +75,8 @@ function findShared(value: unknown, path: string, seen = new Set<object>()): { p
 }
 
 /**
- * How the objects travel: `true` (a Thread) as their memory, a ServedObjects (a Process) as ids
- * of objects its parent serves, `false` not at all.
+ * How the objects travel: `true` (a Thread, a thread pool) as their memory, a ServedObjects (a
+ * Process) as ids of objects its parent serves, `false` (a process pool, for now) not at all.
  */
 export type Sharing = boolean | ServedObjects;
 
@@ -102,7 +102,10 @@ export function encodeFields(fields: Record<string, unknown>, shares: Sharing, w
 }
 
 function refuse(found: { path: string; object: Shareable }, who: string): never {
-  throw new TaskError(`Cannot start ${who}: ${found.path} is a shared object (${found.object[KIND]}), which it cannot be given. Pass plain data.`);
+  throw new TaskError(
+    `Cannot start ${who}: ${found.path} is a shared object (${found.object[KIND]}), and a process pool's tasks cannot be given ` +
+      'shared objects yet (a Process can: its parent serves them). Use a ThreadPoolExecutor or a Process, or pass plain data.',
+  );
 }
 
 function encode(value: unknown, done: Map<object, unknown>, shares: true | ServedObjects): unknown {

@@ -636,7 +636,8 @@ async function finish(m: Model, real: Real): Promise<void> {
   if (real.backend.sharesMemory && (outcome?.status === 'completed' || outcome?.status === 'failed') && Atomics.load(real.ran, 0) !== 1) {
     problem(real, `${outcome.status} although the target ran ${Atomics.load(real.ran, 0)} times`);
   }
-  const reports = real.reports.filter((info) => info.thread === (subject as unknown));
+  // The subject may be an adapter around the thread (a test backend, a pool Future): match the Thread by its unique name too.
+  const reports = real.reports.filter((info) => info.thread === (subject as unknown) || info.thread.name === subject.name);
   const expected = outcome?.status === 'failed' ? 1 : 0;
   if (reports.length !== expected) problem(real, `excepthook called ${reports.length} times for outcome ${show(outcome)}`);
   if (expected === 1 && outcome?.status === 'failed' && reports[0]?.error !== outcome.error) problem(real, 'excepthook got another error than the outcome');

@@ -24,3 +24,33 @@ export function guardThreads(): void {
     assert.fail(`activeCount() was ${leftovers.length} after the test, expected 0; terminated leftovers: ${names}`);
   });
 }
+
+/** A pool of either backend, as the guard sees it. */
+interface GuardedPool {
+  readonly name: string;
+  readonly stats: { readonly workers: number; readonly queued: number };
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+const pools = new Set<GuardedPool>();
+
+/** Registers `pool` with guardPools(): it must have no live worker and no queued task after its test. */
+export function tracked<P extends GuardedPool>(pool: P): P {
+  pools.add(pool);
+  return pool;
+}
+
+/**
+ * Registers an afterEach that fails a test which left a tracked pool with live workers or queued
+ * tasks (after stopping it, so one failure does not cascade), and checks threads as guardThreads().
+ */
+export function guardPools(): void {
+  guardThreads();
+  afterEach(async () => {
+    const leftovers = [...pools].filter((pool) => pool.stats.workers > 0 || pool.stats.queued > 0);
+    const names = leftovers.map((pool) => `${pool.name} (${pool.stats.workers} workers, ${pool.stats.queued} queued)`).join(', ');
+    pools.clear();
+    await Promise.all(leftovers.map((pool) => pool.stop({ graceMs: 0 })));
+    assert.equal(leftovers.length, 0, `pools left with live workers after the test, now stopped: ${names}`);
+  });
+}

@@ -9,9 +9,10 @@ import { writeSync } from 'node:fs';
 import { deserialize } from 'node:v8';
 import { MessageChannel } from 'node:worker_threads';
 import { createFlag } from '../cancel-flag.js';
+import { encodeFrame } from '../control-frame.js';
 import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
 import type { Importer } from '../run-target.js';
-import { runThread } from '../run-thread.js';
+import { runThread, serve } from '../run-thread.js';
 import { interceptOutput, writeFully } from '../output.js';
 import { startWatcher } from './watcher.js';
 
@@ -37,14 +38,9 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
   const next = () => new Promise<ToThread>((resolve) => process.once('message', resolve));
   // Written to the inherited descriptors at once: nothing is lost when the child exits or is terminated.
   interceptOutput((stream, chunk) => writeFully(stream === 'stdout' ? 1 : 2, chunk));
-  // The start message comes serialized once by the parent (which checked it could be sent).
-  const first = deserialize((await next()) as unknown as Uint8Array) as ToThread;
-  if (first.kind !== 'start') throw new Error('threadkit internal error: the child got no start message');
-
-  await runThread({
-    info: { ...first.info, ident: process.pid, isMain: false },
-    target: first.target,
-    args: first.args,
+  // The start message (and a pool's tasks) come serialized once by the parent (which checked they could be sent).
+  const first = decode(await next());
+  const side = {
     flag,
     port: port2,
     importer,
@@ -52,6 +48,31 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
       if (!process.connected) return then?.();
       process.send!(message, undefined, {}, () => then?.());
     },
+    exitCalled(id: number, code: number) {
+      try {
+        writeSync(CONTROL_FD, encodeFrame({ kind: 'exit-called', id, code }));
+      } catch {
+        // The parent is gone.
+      }
+    },
+  };
+  if (first.kind === 'serve') {
+    await serve({
+      ...side,
+      info: { ...first.info, ident: process.pid, isMain: false },
+      initializer: first.initializer,
+      listen: (handler) => process.on('message', (message) => handler(decode(message))),
+      holdOpen: (yes) => (yes ? process.channel?.ref() : process.channel?.unref()),
+    });
+    return;
+  }
+  if (first.kind !== 'start') throw new Error('threadkit internal error: the child got no start message');
+
+  await runThread({
+    ...side,
+    info: { ...first.info, ident: process.pid, isMain: false },
+    target: first.target,
+    args: first.args,
     // A cancel sent before the watcher runs must still stop the target from beginning: ask the parent.
     async mayBegin() {
       this.send({ kind: 'ready' });
@@ -61,12 +82,10 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
       process.channel?.unref();
       return answer.go;
     },
-    exitCalled(code) {
-      try {
-        writeSync(CONTROL_FD, `exit ${code}\n`);
-      } catch {
-        // The parent is gone.
-      }
-    },
   });
+}
+
+/** A message from the parent: serialized bytes (start, task) or a plain IPC message (begin). */
+function decode(message: unknown): ToThread {
+  return message instanceof Uint8Array ? (deserialize(message) as ToThread) : (message as ToThread);
 }

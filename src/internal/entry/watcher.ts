@@ -1,7 +1,8 @@
 // The watcher thread of a child process: takes cancels from the control socket (fd 4) while the main thread may block.
 //
-// The parent writes each cancel as a frame: 4-byte length (LE), then the reason serialized. The
-// watcher raises the cancel flag as soon as a frame begins (the target wakes without waiting for
+// The parent writes each cancel as a control frame (control-frame.ts: length, kind, task id, then
+// the reason serialized). The watcher raises the cancel flag for the frame's task as soon as its
+// header is in (the target wakes without waiting for
 // the reason; WAKE is bumped too, for a wait in a shared object), then hands the reason over a
 // MessagePort and raises REASON, as cancel-flag.ts's raiseFlag() and reasonPosted() do for a Thread. When the socket closes, the parent is gone and
 // the watcher kills this process and its process group. It runs as a plain script in its own thread: it loads no module.
@@ -15,6 +16,7 @@
 import { writeSync } from 'node:fs';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { CANCEL, REASON, WAKE } from '../cancel-flag.js';
+import { HEADER_BYTES, KIND, encodeFrame } from '../control-frame.js';
 import { CONTROL_FD } from '../protocol.js';
 
 /** Slot of the watcher's `leaving` flag: written once (0 -> 1) by the child's main thread at exit, read by the watcher. */
@@ -27,20 +29,29 @@ const { deserialize, serialize } = require('node:v8');
 const { flag, port } = workerData;
 const leaving = new Int32Array(workerData.leaving);
 let pending = Buffer.alloc(0);
+// The frame whose header has been read and whose flag is raised already.
+let raised = false;
 function take(chunk) {
   pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-  while (pending.length > 0) {
-    if (Atomics.exchange(flag, ${CANCEL}, 1) === 0) {
-      Atomics.notify(flag, ${CANCEL});
-      Atomics.add(flag, ${WAKE}, 1);
-      Atomics.notify(flag, ${WAKE});
-    }
-    if (pending.length < 4 || pending.length < 4 + pending.readUInt32LE(0)) return;
+  while (pending.length >= ${HEADER_BYTES}) {
     const size = pending.readUInt32LE(0);
-    const reason = deserialize(pending.subarray(4, 4 + size));
-    pending = pending.subarray(4 + size);
-    port.postMessage({ kind: 'cancel', reason });
-    Atomics.store(flag, ${REASON}, 1);
+    const kind = pending.readUInt8(4);
+    const id = pending.readInt32LE(5);
+    if (kind === ${KIND.cancel} && !raised) {
+      raised = true;
+      if (Atomics.exchange(flag, ${CANCEL}, id) !== id) {
+        Atomics.notify(flag, ${CANCEL});
+        Atomics.add(flag, ${WAKE}, 1);
+        Atomics.notify(flag, ${WAKE});
+      }
+    }
+    if (pending.length < ${HEADER_BYTES} + size) return;
+    const payload = pending.subarray(${HEADER_BYTES}, ${HEADER_BYTES} + size);
+    pending = pending.subarray(${HEADER_BYTES} + size);
+    raised = false;
+    if (kind !== ${KIND.cancel}) continue;
+    if (size > 0) port.postMessage({ kind: 'cancel', id, reason: deserialize(payload) });
+    Atomics.store(flag, ${REASON}, id);
     Atomics.notify(flag, ${REASON});
   }
 }
@@ -104,7 +115,7 @@ export function startWatcher(flag: Int32Array, port: MessagePort): Worker {
   process.on('exit', () => {
     Atomics.store(leaving, LEAVING, 1);
     try {
-      writeSync(CONTROL_FD, 'bye\n');
+      writeSync(CONTROL_FD, encodeFrame({ kind: 'bye' }));
     } catch {
       // The parent is gone: the read has ended already.
     }

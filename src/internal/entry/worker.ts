@@ -1,9 +1,9 @@
-// Entry point inside a worker thread: reads the start message, sends output live, runs the thread.
+// Entry point inside a worker thread: reads the first message, sends output live, runs the thread or serves a pool.
 
 import { receiveMessageOnPort, threadId, workerData } from 'node:worker_threads';
 import type { FromThread, ToThread } from '../protocol.js';
 import type { Importer } from '../run-target.js';
-import { runThread } from '../run-thread.js';
+import { runThread, serve } from '../run-thread.js';
 import { interceptOutput } from '../output.js';
 import { trackChildren } from '../child-tracking.js';
 import type { WorkerData } from '../transport/worker.js';
@@ -15,7 +15,6 @@ export const load: Importer = (specifier) => import(specifier);
 export async function main(_boot: unknown, importer: Importer): Promise<void> {
   const { port, flag } = workerData as WorkerData;
   const first = receiveMessageOnPort(port)?.message as ToThread | undefined;
-  if (first?.kind !== 'start') throw new Error('threadkit internal error: the thread got no start message');
   // postMessage is synchronous: a message is on its way (and survives terminate) once it returns.
   const send = (message: FromThread, then?: () => void) => {
     port.postMessage(message);
@@ -25,14 +24,24 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
   trackChildren((pid, alive, group) => send({ kind: 'child', pid, alive, group }));
   // Sent to the owner at once, also while the thread blocks afterwards.
   interceptOutput((stream, chunk) => send({ kind: 'output', stream, chunk }));
-  await runThread({
-    info: { ...first.info, ident: first.info.ident ?? threadId, isMain: false },
-    target: first.target,
-    args: first.args,
+  const side = {
     flag,
     port,
     importer,
     send,
-    exitCalled: (code) => send({ kind: 'exit-called', code }),
-  });
+    exitCalled: (id: number, code: number) => send({ kind: 'exit-called', id, code }),
+  };
+  if (first?.kind === 'start') {
+    await runThread({ ...side, info: { ...first.info, ident: first.info.ident ?? threadId, isMain: false }, target: first.target, args: first.args });
+  } else if (first?.kind === 'serve') {
+    await serve({
+      ...side,
+      info: { ...first.info, ident: first.info.ident ?? threadId, isMain: false },
+      initializer: first.initializer,
+      listen: (handler) => port.on('message', handler),
+      holdOpen: (yes) => (yes ? port.ref() : port.unref()),
+    });
+  } else {
+    throw new Error('threadkit internal error: the thread got no start message');
+  }
 }

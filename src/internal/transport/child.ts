@@ -8,13 +8,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { serialize } from 'node:v8';
-import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
 import { SERVE_FD } from '../../shared/remote-protocol.js';
 import { getContext } from '../context.js';
-import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
-import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
+import { encodeFrame, FrameReader } from '../control-frame.js';
+import { CONTROL_FD, THREAD_TASK, assertNever, type FromThread, type ToThread } from '../protocol.js';
 import { cloneFailure } from '../unsendable.js';
+import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
 
 const ENTRY = entryUrl('child', import.meta.url);
 /** Whether each child leads its own process group (POSIX), signalled as a whole. */
@@ -49,14 +49,97 @@ export function ipcCloneable(value: unknown): boolean {
  */
 export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransport {
   const start: ToThread = { kind: 'start', target: spec.target, args: spec.args, info: spec.info };
-  // Serialized once, before spawning: what cannot be sent starts nothing; the bytes are what the child gets.
-  let startBytes: Buffer;
+  const typescript = 'module' in spec.target && isTypeScript(spec.target.module);
+  let cancelled = false;
+  const child = spawnChild(start, typescript, spec, hooks, (message) => {
+    // The answer to `ready`: may the target begin, or was it cancelled first?
+    if (message.kind !== 'ready') return false;
+    const begin: ToThread = { kind: 'begin', go: !cancelled };
+    child.post(begin);
+    return true;
+  });
+  return {
+    ident: child.ident,
+    get exitCode() {
+      return child.exitCode;
+    },
+    get signalCode() {
+      return child.signalCode;
+    },
+    cancel(reason) {
+      cancelled = true;
+      child.cancel(THREAD_TASK, reason);
+    },
+    terminate: child.terminate,
+    kill: child.kill,
+    ref: child.ref,
+    unref: child.unref,
+  };
+}
+
+/** A started pool child: a pool worker that can also be killed at once. */
+export interface PoolChildTransport extends PoolTransport {
+  kill(): void;
+}
+
+/**
+ * Starts a pool worker in a child process: it runs the initializer, says `serving`, then takes tasks.
+ * @throws {DOMException} DataCloneError, before spawning, when the initializer's arguments cannot be sent.
+ */
+export function startPoolChild(spec: PoolLaunchSpec, hooks: TransportHooks): PoolChildTransport {
+  const serve: ToThread = { kind: 'serve', info: spec.info, initializer: spec.initializer };
+  const child = spawnChild(serve, spec.typescript, spec, hooks, () => false);
+  return {
+    ident: child.ident,
+    cancel: child.cancel,
+    terminate: child.terminate,
+    kill: child.kill,
+    ref: child.ref,
+    unref: child.unref,
+    post: (encoded) => child.post(encoded as unknown as Buffer),
+  };
+}
+
+/**
+ * A task message for a pool child, serialized once now (so submit can refuse what cannot be sent).
+ * @throws {DOMException} DataCloneError when an argument cannot be serialized.
+ */
+export function encodeChildTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask {
+  return serializeMessage(message) as unknown as EncodedTask;
+}
+
+/** A ToThread message serialized once, as the child receives it. */
+export function serializeMessage(message: ToThread): Buffer {
   try {
-    startBytes = serialize(start);
+    return serialize(message);
   } catch (error) {
     throw cloneFailure(error);
   }
-  const typescript = isTypeScript(ENTRY) || ('module' in spec.target && isTypeScript(spec.target.module));
+}
+
+interface SpawnedChild {
+  readonly ident: number | null;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  readonly cancel: (id: number, reason: unknown) => void;
+  readonly post: (message: ToThread | Buffer) => void;
+  readonly terminate: () => void;
+  readonly kill: () => void;
+  readonly ref: () => void;
+  readonly unref: () => void;
+}
+
+/** The child process, its control socket and its exit; `answer` takes the messages the transport itself answers. */
+function spawnChild(
+  first: ToThread,
+  targetIsTypeScript: boolean,
+  spec: Pick<LaunchSpec, 'daemon' | 'resourceLimits' | 'served'>,
+  hooks: TransportHooks,
+  answer: (message: FromThread) => boolean,
+): SpawnedChild {
+  // Serialized once, before spawning: what cannot be sent starts nothing; the bytes are what the child gets.
+  const startBytes = serializeMessage(first);
+  const typescript = isTypeScript(ENTRY) || targetIsTypeScript;
   const boot: BootData = { entry: ENTRY, preloads: parentPreloads(), typescript };
   const child = spawn(
     process.execPath,
@@ -80,7 +163,7 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   let signalCode: NodeJS.Signals | null = null;
   let spawnError: unknown;
   let killTimer: NodeJS.Timeout | undefined;
-  let notices = '';
+  const frames = new FrameReader();
 
   if (child.pid !== undefined) {
     running.add(child);
@@ -89,24 +172,25 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   child.on('error', (error) => {
     spawnError ??= error;
   });
-  let cancelled = false;
   child.on('message', (message: FromThread) => {
-    if (message.kind !== 'ready') return hooks.message(message);
-    const begin: ToThread = { kind: 'begin', go: !cancelled };
-    if (child.connected) child.send(begin);
+    if (!answer(message)) hooks.message(message);
   });
-  control?.setEncoding('utf8');
-  control?.on('data', (chunk: string) => {
-    notices += chunk;
-    for (let end = notices.indexOf('\n'); end >= 0; end = notices.indexOf('\n')) {
-      const [word, code] = notices.slice(0, end).split(' ');
-      notices = notices.slice(end + 1);
-      if (word === 'exit') hooks.message({ kind: 'exit-called', code: Number(code) });
-      // The child is exiting and its watcher blocks in a read of this socket: end it (entry/watcher.ts).
-      else if (word === 'bye') {
-        control.end();
-        // Its served-objects reader blocks in a read too (src/shared/remote.ts).
-        served?.end();
+  control?.on('data', (chunk: Buffer) => {
+    for (const frame of frames.push(chunk)) {
+      switch (frame.kind) {
+        case 'exit-called':
+          hooks.message({ kind: 'exit-called', id: frame.id, code: frame.code });
+          break;
+        case 'bye':
+          // The child is exiting and its watcher blocks in a read of this socket: end it (entry/watcher.ts).
+          control.end();
+          // Its served-objects reader blocks in a read too (src/shared/remote.ts).
+          served?.end();
+          break;
+        case 'cancel':
+          break; // parent -> child only
+        default:
+          assertNever(frame);
       }
     }
   });
@@ -148,9 +232,11 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     get signalCode() {
       return signalCode;
     },
-    cancel(reason) {
-      cancelled = true;
-      if (control?.writable) control.write(cancelFrame(reason));
+    cancel(id, reason) {
+      if (control?.writable) control.write(encodeFrame({ kind: 'cancel', id, reason }));
+    },
+    post(message) {
+      if (child.connected) child.send(message);
     },
     terminate() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -169,28 +255,6 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
     },
     unref: () => unref(child),
   };
-}
-
-/** A cancel on the control socket: 4-byte length (LE), then the reason serialized (a description if it cannot be). */
-function cancelFrame(reason: unknown): Buffer {
-  if (reason === undefined) return (noReason ??= frame(serialize(undefined)));
-  let body: Buffer;
-  try {
-    body = serialize(reason);
-  } catch {
-    body = serialize(describe(reason));
-  }
-  return frame(body);
-}
-
-/** The frame of a cancel without a reason, the common case: made once, off the cancel's path after the first. */
-let noReason: Buffer | undefined;
-
-function frame(body: Buffer): Buffer {
-  const bytes = Buffer.allocUnsafe(4 + body.length);
-  bytes.writeUInt32LE(body.length, 0);
-  body.copy(bytes, 4);
-  return bytes;
 }
 
 /** A Process's resourceLimits as V8 heap flags of the child (it runs the target on its main thread). */

@@ -54,3 +54,38 @@ export interface Transport {
   ref(): void;
   unref(): void;
 }
+
+/** What a pool starts a worker (thread or child) with. */
+export interface PoolLaunchSpec {
+  /** `ident` is filled in by the worker (thread id or pid). */
+  readonly info: Omit<ThreadInfo, 'ident'>;
+  readonly initializer: { readonly target: TargetSpec; readonly args: unknown[] } | undefined;
+  /** Whether the worker must register the TypeScript loader (task modules are TypeScript). */
+  readonly typescript: boolean;
+  /** Pool workers never keep the program alive by themselves: the pool refs them while they work. */
+  readonly daemon: true;
+  readonly resourceLimits: ResourceLimits | undefined;
+  readonly preloads?: readonly string[];
+}
+
+/** A started pool worker: tasks go in by id, cancels name the task. */
+export interface PoolTransport {
+  /** Thread id or pid; null when the backend could not be created. */
+  readonly ident: number | null;
+  /** Gives the worker a task message encoded by the backend's `encodeTask` (checked sendable at submit). */
+  post(encoded: EncodedTask): void;
+  /** Cooperative: raise task `id`'s cancel flag (and send the reason). */
+  cancel(id: number, reason: unknown): void;
+  /** Forced: stop the worker now. `exit` follows. */
+  terminate(): void;
+  ref(): void;
+  unref(): void;
+  /**
+   * Where the worker shares memory with the owner (threads): the handover of cancel-flag.ts.
+   * `offer` before posting an `offered` task; `withdraw` is true when it had not begun.
+   */
+  readonly handover?: { offer(id: number): void; withdraw(id: number): boolean; claimed(id: number): boolean };
+}
+
+/** A `task` message as a backend sends it: the message itself (threads), or its serialized bytes (children). */
+export type EncodedTask = { readonly brand: 'EncodedTask' };

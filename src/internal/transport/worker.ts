@@ -3,11 +3,11 @@
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
-import { createFlag, freeFlag, raiseFlag, reasonPosted } from '../cancel-flag.js';
-import type { FromThread, ToThread } from '../protocol.js';
+import { createFlag, freeFlag, isClaimed, offer, raiseFlag, reasonPosted, withdraw } from '../cancel-flag.js';
+import { THREAD_TASK, type FromThread, type ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
 import { cloneFailure } from '../unsendable.js';
-import type { LaunchSpec, Transport, TransportHooks } from './transport.js';
+import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
 
 const ENTRY = entryUrl('worker', import.meta.url);
 const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boot`);
@@ -26,10 +26,51 @@ export interface WorkerData {
  * @throws {DOMException} DataCloneError when an argument cannot be sent.
  */
 export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport {
-  const { port1, port2 } = new MessageChannel();
   const start: ToThread = { kind: 'start', target: spec.target, args: spec.args, info: spec.info };
+  const typescript = 'module' in spec.target && isTypeScript(spec.target.module);
+  const worker = launchWorker(start, typescript, spec, hooks);
+  return {
+    ident: worker.ident,
+    cancel: (reason) => worker.cancel(THREAD_TASK, reason),
+    terminate: worker.terminate,
+    ref: worker.ref,
+    unref: worker.unref,
+  };
+}
+
+/**
+ * Starts a pool worker: it runs the initializer, says `serving`, then takes `task` messages.
+ * @throws {DOMException} DataCloneError when the initializer's arguments cannot be sent.
+ */
+export function startPoolWorker(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport {
+  const serve: ToThread = { kind: 'serve', info: spec.info, initializer: spec.initializer };
+  const worker = launchWorker(serve, spec.typescript, spec, hooks);
+  return { ...worker, post: (encoded) => worker.post(encoded as unknown as ToThread) };
+}
+
+/**
+ * A task message for a pool worker thread, checked to be sendable now (so submit can refuse it).
+ * @throws {DOMException} DataCloneError when an argument cannot be cloned.
+ */
+export function encodeWorkerTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask {
+  for (const arg of message.args) {
+    if (!cloneable(arg)) structuredClone(arg);
+  }
+  // Handed over through the flag's NEXT slot, so a cancel before it begins is certain (cancel-flag.ts).
+  message.offered = true;
+  return message as unknown as EncodedTask;
+}
+
+/** One worker, its port pair and its flag; `first` is posted before the worker exists, so what cannot be cloned starts nothing. */
+function launchWorker(
+  first: ToThread,
+  typescript: boolean,
+  spec: Pick<LaunchSpec, 'daemon' | 'resourceLimits' | 'preloads'>,
+  hooks: TransportHooks,
+): Omit<PoolTransport, 'post'> & { post(message: ToThread): void } {
+  const { port1, port2 } = new MessageChannel();
   try {
-    port1.postMessage(start);
+    port1.postMessage(first);
   } catch (error) {
     port1.close();
     throw cloneFailure(error);
@@ -38,7 +79,7 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
   const boot: BootData = {
     entry: ENTRY,
     preloads: spec.preloads ?? parentPreloads(),
-    typescript: isTypeScript(ENTRY) || ('module' in spec.target && isTypeScript(spec.target.module)),
+    typescript: isTypeScript(ENTRY) || typescript,
   };
   const workerData: WorkerData = { boot, port: port2, flag };
 
@@ -55,7 +96,7 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
     port1.close();
     freeFlag(flag);
     setImmediate(() => hooks.exit({ exitCode: null, signal: null, error }));
-    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {} };
+    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {}, handover: { offer() {}, withdraw: () => true, claimed: () => false } };
   }
 
   let lastError: unknown;
@@ -79,18 +120,20 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
 
   return {
     ident: worker.threadId,
-    cancel(reason) {
-      raiseFlag(flag);
+    cancel(id, reason) {
+      raiseFlag(flag, id);
       if (reason !== undefined) {
-        const message: ToThread = { kind: 'cancel', reason: cloneable(reason) ? reason : describe(reason) };
+        const message: ToThread = { kind: 'cancel', id, reason: cloneable(reason) ? reason : describe(reason) };
         port1.postMessage(message);
       }
-      reasonPosted(flag);
+      reasonPosted(flag, id);
     },
     terminate() {
       worker.terminate().catch(() => {});
     },
     ref: () => worker.ref(),
     unref: () => worker.unref(),
+    post: (message) => port1.postMessage(message),
+    handover: { offer: (id) => offer(flag, id), withdraw: (id) => withdraw(flag, id), claimed: (id) => isClaimed(flag, id) },
   };
 }

@@ -1,0 +1,200 @@
+// Future: the pending result of one pool task, settled once, PromiseLike, cancellable and stoppable.
+
+import { report } from '../internal/excepthook.js';
+import type { ThreadInfo } from '../internal/protocol.js';
+import { Settlement, unwrap, type Outcome } from '../internal/settlement.js';
+import { validateMs, validateTimeout } from '../internal/validate.js';
+
+/**
+ * The states of a Future, with their legal transitions:
+ *
+ * ```
+ * pending    -> running     its target begins on a worker
+ * pending    -> ended       cancel()/stop() while queued, shutdown({ cancelFutures }), a broken pool;
+ *                           or, handed to a worker but not begun, cancelled there (its target never begins)
+ * running    -> cancelling  cancel() / stop() / the run() signal aborts
+ * running    -> ended       the task settled, or its worker crashed or was terminated
+ * cancelling -> ended       the task ended after its cancel
+ * ```
+ *
+ * `ended` is final.
+ */
+export type FutureState = 'pending' | 'running' | 'cancelling' | 'ended';
+
+const LEGAL: Record<FutureState, readonly FutureState[]> = {
+  pending: ['running', 'ended'],
+  running: ['cancelling', 'ended'],
+  cancelling: ['ended'],
+  ended: [],
+};
+
+/** What a Future asks of its pool. @internal */
+export interface FutureControl {
+  cancel(reason: unknown): void;
+  stop(graceMs: number | undefined): void;
+  /** Brings `state` up to date where the pool can see more than its messages have said (shared memory). */
+  refresh(): void;
+}
+
+/** The pool's side of a Future: the only writers of its state. @internal */
+export const FUTURE = Symbol('threadkit.future');
+
+/** How the pool moves a Future. @internal */
+export interface FutureWriter<R> {
+  begin(): void;
+  cancelling(): void;
+  /** Someone takes care of its error (map() rethrows it): no excepthook report. */
+  handled(): void;
+  settle(outcome: Outcome<R>, worker: ThreadInfo | undefined): void;
+  readonly settlement: Settlement<R>;
+}
+
+/**
+ * The pending result of a task submitted to a ThreadPoolExecutor or ProcessPoolExecutor.
+ *
+ * A Future is PromiseLike: `await future` resolves with the task's value or throws what `result()`
+ * throws. It settles exactly once. A failed future nobody awaited or handled by the next turn of
+ * the event loop after it failed is reported through `Thread.excepthook`, with `future` in the info.
+ */
+export class Future<R = unknown> implements PromiseLike<R> {
+  readonly #name: string;
+  readonly #control: FutureControl;
+  readonly #settlement = new Settlement<R>();
+  #state: FutureState = 'pending';
+  #handled = false;
+
+  /** @internal Futures are made by executors. */
+  constructor(name: string, control: FutureControl) {
+    this.#name = name;
+    this.#control = control;
+  }
+
+  /** The task's name (the `name` given to `run()`, or `<pool name> task N`), for messages. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** 'pending' | 'running' | 'cancelling' | 'ended'; see the transition table above. */
+  get state(): FutureState {
+    if (this.#state === 'pending') this.#control.refresh();
+    return this.#state;
+  }
+
+  /** How the task ended (the Outcome of Thread); undefined until it has. */
+  get outcome(): Outcome<R> | undefined {
+    return this.#settlement.outcome;
+  }
+
+  /** True once the task has ended, however it ended. */
+  done(): boolean {
+    return this.#state === 'ended';
+  }
+
+  /** True while the task's target runs on a worker (also while it is being cancelled). */
+  running(): boolean {
+    const state = this.state;
+    return state === 'running' || state === 'cancelling';
+  }
+
+  /** True when the task ended cancelled (outcome status 'cancelled'). */
+  cancelled(): boolean {
+    return this.#settlement.outcome?.status === 'cancelled';
+  }
+
+  /**
+   * Waits for the task and resolves with its value; rejects as Thread#result() does: the task's
+   * error rebuilt here, CancelledError, TerminatedError, ThreadCrashedError, or TimeoutError when
+   * `timeoutMs` passes first (the task goes on). Marks the future handled.
+   * @throws {RangeError} (rejects) when `timeoutMs` is not a finite number >= 0.
+   */
+  async result(timeoutMs?: number): Promise<R> {
+    this.#handled = true;
+    validateTimeout(timeoutMs, 'timeoutMs');
+    return this.#settlement.result(timeoutMs, this.#name);
+  }
+
+  /** PromiseLike: resolves with the value, or rejects as `result()` does. Marks the future handled. */
+  then<A = R, B = never>(
+    onfulfilled?: ((value: R) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    this.#handled = true;
+    return this.#settlement.ended.then(() => unwrap(this.#settlement.outcome!, this.#name)).then(onfulfilled, onrejected);
+  }
+
+  /** The same as `then(undefined, onrejected)`. Marks the future handled. */
+  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B> {
+    return this.then(undefined, onrejected);
+  }
+
+  /**
+   * Cooperative. A queued task is removed from the queue and ends 'cancelled' at once (its target
+   * never runs; `done()` is true on the next line), also one posted ahead to a busy worker thread;
+   * one already sent to a child process, whose target has not begun, ends 'cancelled' as soon as the
+   * child sees its flag (its target never begins). A
+   * running task gets its cancel flag raised: in
+   * it, cancelled() turns true, sleeps return false, cancelSignal() aborts; the worker stays and
+   * takes the next task once this one returns. Idempotent; no effect once ended. Returns nothing.
+   */
+  cancel(reason?: unknown): void {
+    if (this.#state === 'ended' || this.#state === 'cancelling') return;
+    this.#control.cancel(reason);
+  }
+
+  /**
+   * Both: cancel(), then, when the task has not ended `graceMs` later (default: the pool's
+   * graceMs), its worker is terminated and replaced (outcome 'terminated'). Resolves with the
+   * outcome. Idempotent; on an ended future it resolves with its outcome at once.
+   * @throws {RangeError} (rejects) when `graceMs` is not a finite number >= 0.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<Outcome<R>> {
+    if (options.graceMs !== undefined) validateMs(options.graceMs, 'graceMs', false);
+    if (this.#state !== 'ended') this.#control.stop(options.graceMs);
+    await this.#settlement.ended;
+    return this.#settlement.outcome!;
+  }
+
+  /** @internal The pool's writer. */
+  get [FUTURE](): FutureWriter<R> {
+    return {
+      settlement: this.#settlement,
+      begin: () => this.#move('running'),
+      handled: () => {
+        this.#handled = true;
+      },
+      cancelling: () => {
+        if (this.#state === 'running') this.#move('cancelling');
+      },
+      settle: (outcome, worker) => {
+        if (!this.#settlement.settle(outcome)) return;
+        this.#move('ended');
+        if (outcome.status === 'failed') this.#reportUnhandled(outcome.error, worker);
+      },
+    };
+  }
+
+  #move(to: FutureState): void {
+    if (!LEGAL[this.#state].includes(to)) {
+      throw new Error(`threadkit internal error: illegal future transition ${this.#state} -> ${to}`);
+    }
+    this.#state = to;
+  }
+
+  /** As Node decides about unhandled rejections: reported when nobody handled it by the next turn of the loop. */
+  #reportUnhandled(error: unknown, worker: ThreadInfo | undefined): void {
+    if (this.#handled) return;
+    setImmediate(() => {
+      if (!this.#handled) report({ thread: worker ?? { name: this.#name }, error, future: this });
+    });
+  }
+}
+
+/** The pool's writer of `future`. @internal */
+export function writer<R>(future: Future<R>): FutureWriter<R> {
+  return future[FUTURE];
+}
+
+/** Marks `future` handled without awaiting it (map() rethrows its error from the loop). @internal */
+export function settlementOf<R>(future: Future<R>): Settlement<R> {
+  return future[FUTURE].settlement;
+}

@@ -1,0 +1,27 @@
+// A task of a pool: its id, its future, the encoded message, and where it is.
+
+import type { EncodedTask } from '../internal/transport/transport.js';
+import type { FutureWriter } from './future.js';
+import type { Future } from './future.js';
+import type { WorkerSlot } from './worker-slot.js';
+
+export interface Job {
+  readonly id: number;
+  readonly future: Future<unknown>;
+  readonly writer: FutureWriter<unknown>;
+  readonly encoded: EncodedTask;
+  /** The worker running it; undefined while queued. */
+  slot: WorkerSlot | undefined;
+  /** True once it left the queue (given to a worker, or cancelled there). */
+  dequeued: boolean;
+  /** Its target has begun (the worker said `running`). */
+  began: boolean;
+  /** It went back to the queue once because its worker died before the target began (at most once: a task that kills its worker while it loads fails). */
+  requeued?: boolean;
+  /** cancel() was called: the reason it gets, as the outcome's reason. */
+  cancel: { reason: unknown } | undefined;
+  /** stop()'s grace period, after which its worker is terminated. */
+  graceTimer: NodeJS.Timeout | undefined;
+  /** The run() signal it listens to. */
+  signal: AbortSignal | undefined;
+}

@@ -1,0 +1,38 @@
+// ProcessPoolExecutor: the same executor over long-lived child processes.
+
+import type { ToThread } from '../internal/protocol.js';
+import { encodeChildTask, ipcCloneable, startPoolChild } from '../internal/transport/child.js';
+import type { EncodedTask, PoolLaunchSpec, PoolTransport, TransportHooks } from '../internal/transport/transport.js';
+import { Executor, type ExecutorOptions } from './executor.js';
+
+let counter = 0;
+
+/**
+ * A pool of child Node.js processes that run task after task on their main thread, with exactly
+ * ThreadPoolExecutor's API (as Process is to Thread). Each child has the watcher thread of a
+ * Process: a cancel reaches a task blocked in sleepSync() in one message hop, and a child dies
+ * with its parent, even when the parent is killed with SIGKILL. No child is left behind by
+ * shutdown(), stop(), a crash or the parent's death.
+ * @throws {TypeError} / {RangeError} for options that are not what they should be.
+ */
+export class ProcessPoolExecutor extends Executor {
+  constructor(options?: ExecutorOptions) {
+    super(options, 'ProcessPoolExecutor', () => `ProcessPoolExecutor-${++counter}`);
+  }
+
+  protected override get where(): string {
+    return 'process';
+  }
+
+  protected override startWorker(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport {
+    return startPoolChild(spec, hooks);
+  }
+
+  protected override encodeTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask {
+    return encodeChildTask(message);
+  }
+
+  protected override sendable(value: unknown): boolean {
+    return ipcCloneable(value);
+  }
+}

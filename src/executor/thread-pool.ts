@@ -1,0 +1,43 @@
+// ThreadPoolExecutor: Python's concurrent.futures.ThreadPoolExecutor on warm worker threads.
+
+import type { ToThread } from '../internal/protocol.js';
+import { cloneable } from '../internal/serialize.js';
+import type { EncodedTask, PoolLaunchSpec, PoolTransport, TransportHooks } from '../internal/transport/transport.js';
+import { encodeWorkerTask, startPoolWorker } from '../internal/transport/worker.js';
+import { Executor, type ExecutorOptions } from './executor.js';
+
+let counter = 0;
+
+/**
+ * A pool of worker threads that run task after task: a task starts in microseconds on a warm
+ * worker instead of paying for a new thread. A cancelled task gives its worker back as soon as it
+ * returns; only a task that ignores its cancel past `graceMs` after stop() costs its worker.
+ * An idle pool does not keep the program alive.
+ * @throws {TypeError} / {RangeError} for options that are not what they should be.
+ * @example
+ * const pool = new ThreadPoolExecutor({ maxWorkers: 4 });
+ * const f = pool.submit(resize, image, 200);
+ * console.log(await f);
+ * await pool.shutdown();
+ */
+export class ThreadPoolExecutor extends Executor {
+  constructor(options?: ExecutorOptions) {
+    super(options, 'ThreadPoolExecutor', () => `ThreadPoolExecutor-${++counter}`);
+  }
+
+  protected override get where(): string {
+    return 'thread';
+  }
+
+  protected override startWorker(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport {
+    return startPoolWorker(spec, hooks);
+  }
+
+  protected override encodeTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask {
+    return encodeWorkerTask(message);
+  }
+
+  protected override sendable(value: unknown): boolean {
+    return cloneable(value);
+  }
+}

@@ -1,0 +1,84 @@
+// One pool worker as the pool sees it: its state machine, its current task, what it knew when it died.
+
+import type { ThreadInfo } from '../internal/protocol.js';
+import type { PoolTransport } from '../internal/transport/transport.js';
+import type { Job } from './job.js';
+
+/**
+ * The states of a worker, with their legal transitions:
+ *
+ * ```
+ * starting -> idle      it said `serving` (its initializer, if any, succeeded)
+ * starting -> retiring  the pool no longer needs it (shutdown, stop) and terminates it
+ * starting -> gone      it died first, or its initializer failed (the pool is then broken)
+ * idle     -> busy      the pool gave it a task
+ * idle     -> retiring  idle timeout, maxTasksPerWorker reached, shutdown: the pool terminates it
+ * idle     -> gone      it died while idle (replaced silently when work needs it)
+ * (busy stays busy when its task's ending arrives and its next task, posted ahead, takes over)
+ * busy     -> idle      its task's ending arrived, no next task
+ * busy     -> retiring  its task's ending says it leaves (the task left a handle open), or
+ *                       maxTasksPerWorker was reached
+ * busy     -> gone      it crashed or was terminated under the task (the task fails or ends terminated)
+ * retiring -> gone      it exited
+ * ```
+ *
+ * `gone` is final. A slot never runs two tasks at once.
+ */
+export type SlotState = 'starting' | 'idle' | 'busy' | 'retiring' | 'gone';
+
+const LEGAL: Record<SlotState, readonly SlotState[]> = {
+  starting: ['idle', 'retiring', 'gone'],
+  idle: ['busy', 'retiring', 'gone'],
+  busy: ['idle', 'retiring', 'gone'],
+  retiring: ['gone'],
+  gone: [],
+};
+
+export class WorkerSlot {
+  readonly name: string;
+  #state: SlotState = 'starting';
+  /** Set once started (the transport calls back before `start` returns only asynchronously). */
+  transport!: PoolTransport;
+  /** The task it runs (busy), or the one it ran when it is retiring after it. */
+  job: Job | undefined;
+  /** A thread worker's next task, posted while `job` runs so that it begins without a round trip. */
+  next: Job | undefined;
+  /** Tasks it has ended. */
+  tasks = 0;
+  /** The code its task gave to process.exit(), for the crash diagnosis. */
+  exitCalled: number | undefined;
+  /** The pool ended it on purpose (terminate): its task ends 'terminated', not crashed. */
+  terminating = false;
+  /** Child processes its tasks started and that still run: killed when it dies. */
+  readonly children = new Set<number>();
+  idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  get state(): SlotState {
+    return this.#state;
+  }
+
+  /** Moves to `to`; throws an internal error for an illegal move (a threadkit bug). */
+  move(to: SlotState): void {
+    if (!LEGAL[this.#state].includes(to)) {
+      throw new Error(`threadkit internal error: illegal worker transition ${this.#state} -> ${to} (${this.name})`);
+    }
+    this.#state = to;
+  }
+
+  /** What `currentThread()` says inside it, for excepthook reports. */
+  get info(): ThreadInfo {
+    return { name: this.name, ident: this.transport?.ident ?? -1, daemon: true, isMain: false };
+  }
+
+  /** Ends it by force; its exit follows. Idempotent. */
+  terminate(): void {
+    if (this.terminating) return;
+    this.terminating = true;
+    clearTimeout(this.idleTimer);
+    this.transport.terminate();
+  }
+}
