@@ -30,8 +30,7 @@ export type ToServer =
 
 /** Parent -> child. */
 export type FromServer =
-  | { kind: 'reply'; id: number; ok: true; value: unknown }
-  | { kind: 'reply'; id: number; ok: false; error: SerializedThrown };
+  { kind: 'reply'; id: number; ok: true; value: unknown } | { kind: 'reply'; id: number; ok: false; error: SerializedThrown };
 
 /** What the child learns of each served object in its marker, besides its id. */
 export interface RemoteMarker {
@@ -72,7 +71,9 @@ export function frame(message: ToServer | FromServer): Buffer {
 /** The message in a frame's body (what follows its length). */
 export function parseBody<M extends ToServer | FromServer>(body: Uint8Array): M {
   const rest = body.subarray(1);
-  return (body[0] === JSON_FORMAT ? JSON.parse(Buffer.from(rest.buffer, rest.byteOffset, rest.length).toString('utf8')) : deserialize(rest)) as M;
+  return (
+    body[0] === JSON_FORMAT ? JSON.parse(Buffer.from(rest.buffer, rest.byteOffset, rest.length).toString('utf8')) : deserialize(rest)
+  ) as M;
 }
 
 function jsonSafeMessage(message: ToServer | FromServer): boolean {

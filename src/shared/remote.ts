@@ -97,9 +97,12 @@ class Client {
       bytes = frame(message);
     } catch (error) {
       const what = message.kind === 'call' ? `${message.method}()` : 'the call';
-      throw new TaskError(`Cannot send ${what} to the parent, which serves this shared object: its arguments cannot be cloned (${describe(error)}).`, {
-        cause: error,
-      });
+      throw new TaskError(
+        `Cannot send ${what} to the parent, which serves this shared object: its arguments cannot be cloned (${describe(error)}).`,
+        {
+          cause: error,
+        },
+      );
     }
     writeFully(SERVE_FD, bytes);
   }
@@ -122,7 +125,8 @@ class Client {
     let aborted = false;
     for (;;) {
       const seen = Atomics.load(t, this.#wakeAt);
-      for (let r = receiveMessageOnPort(this.#port); r !== undefined; r = receiveMessageOnPort(this.#port)) this.#deliver(r.message as Uint8Array);
+      for (let r = receiveMessageOnPort(this.#port); r !== undefined; r = receiveMessageOnPort(this.#port))
+        this.#deliver(r.message as Uint8Array);
       const reply = this.#replies.get(id);
       if (reply !== undefined) {
         this.#replies.delete(id);
@@ -257,7 +261,9 @@ class RemoteLockLike extends Remote {
     return held(() => this.release());
   }
   [LOCK_OPS](): never {
-    throw new TaskError(`A Condition cannot be created in a Process over a ${this.#kind} its parent serves; create the Condition in the parent and pass it.`);
+    throw new TaskError(
+      `A Condition cannot be created in a Process over a ${this.#kind} its parent serves; create the Condition in the parent and pass it.`,
+    );
   }
 }
 
@@ -403,7 +409,9 @@ class RemoteQueue<T = unknown> extends Remote {
 function refuseShared<T>(item: T): T {
   const where = sharedIn(item, 'the item', new Set());
   if (where !== undefined) {
-    throw new TaskError(`Cannot put ${where} in a Queue: items are copied by structured clone and may not hold shared objects. Pass those in \`args\` instead.`);
+    throw new TaskError(
+      `Cannot put ${where} in a Queue: items are copied by structured clone and may not hold shared objects. Pass those in \`args\` instead.`,
+    );
   }
   return item;
 }
@@ -412,7 +420,14 @@ function sharedIn(value: unknown, path: string, seen: Set<object>): string | und
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
   seen.add(value);
   if (isShared(value)) return `${path} (a shared ${value[KIND]})`;
-  const members = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : ArrayBuffer.isView(value) ? [] : Object.values(value);
+  const members =
+    value instanceof Map
+      ? [...value.keys(), ...value.values()]
+      : value instanceof Set
+        ? [...value]
+        : ArrayBuffer.isView(value)
+          ? []
+          : Object.values(value);
   for (const member of members) {
     const found = sharedIn(member, `${path} (a member)`, seen);
     if (found !== undefined) return found;

@@ -119,7 +119,10 @@ export class ServedObjects {
   #call(id: number, objectId: number, method: string, args: unknown[]): void {
     const object = this.#objects.get(objectId);
     if (object === undefined || !SERVED_METHODS[object[KIND]].includes(method)) {
-      this.#fail(id, new TaskError(`threadkit internal error: ${this.#who} asked for ${method}() of served object ${objectId}, which it cannot call.`));
+      this.#fail(
+        id,
+        new TaskError(`threadkit internal error: ${this.#who} asked for ${method}() of served object ${objectId}, which it cannot call.`),
+      );
       return;
     }
     const controller = new AbortController();
@@ -184,7 +187,12 @@ export class ServedObjects {
     try {
       bytes = frame(message);
     } catch (error) {
-      bytes = frame({ kind: 'reply', id: message.id, ok: false, error: serializeThrown(new TaskError(`Cannot send the result back to ${this.#who}: ${describe(error)}`)) });
+      bytes = frame({
+        kind: 'reply',
+        id: message.id,
+        ok: false,
+        error: serializeThrown(new TaskError(`Cannot send the result back to ${this.#who}: ${describe(error)}`)),
+      });
     }
     this.#socket.write(bytes);
   }

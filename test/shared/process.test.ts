@@ -2,7 +2,20 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Barrier, BrokenBarrierError, CancelledError, Condition, Event, Lock, Process, Queue, RLock, Thread, ThreadStateError, TaskError } from 'threadkit';
+import {
+  Barrier,
+  BrokenBarrierError,
+  CancelledError,
+  Condition,
+  Event,
+  Lock,
+  Process,
+  Queue,
+  RLock,
+  Thread,
+  ThreadStateError,
+  TaskError,
+} from 'threadkit';
 import { guardThreads, T } from '../support/guard.ts';
 
 guardThreads();
