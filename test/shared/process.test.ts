@@ -16,6 +16,7 @@ import {
   ThreadStateError,
   TaskError,
 } from 'threadkit';
+import { runFixture } from '../support/child.ts';
 import { guardThreads, T } from '../support/guard.ts';
 
 guardThreads();
@@ -299,6 +300,12 @@ describe('shared objects in a Process', () => {
     assert.deepEqual(await p.result(), [true, false, 'TaskError']);
     assert.equal(lock.locked(), false);
     void TaskError;
+  });
+
+  test('daemon - a daemon Process blocked in served waits does not hold the program open', T, async () => {
+    const exit = await runFixture('process-daemon-served.ts').exited();
+    assert.equal(exit.code, 0, `exit ${exit.code} ${exit.signal}\n${exit.stderr}`);
+    assert.equal(exit.stdout, 'main done\n');
   });
 
   test('nothing leaks - the server, its pending waits and their wake-table blocks go with the Process', T, async () => {
