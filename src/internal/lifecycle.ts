@@ -15,6 +15,7 @@ import { transition, type ThreadState } from './state.js';
 import type { ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
 import { cloneFailure, unsendable } from './unsendable.js';
 import { validateStopOptions, validateTimeout } from './validate.js';
+import { ServedObjects } from '../shared/serve.js';
 import { encodeArgs, encodeFields } from '../shared/transfer.js';
 
 export type { ThreadState, ResourceLimits, Outcome };
@@ -190,9 +191,11 @@ export abstract class Lifecycle<T extends Target = Target> {
       );
     }
     let target = this.#spec ?? this.#subclassSpec();
+    // A Thread shares the objects' memory; a Process's parent serves them (src/shared/serve.ts).
+    const shares = this.kind === 'Thread' ? true : new ServedObjects(this.#name);
     if (target.kind === 'subclass') {
       // A subclass's fields may hold shared objects too (this.lock = lock): the same markers as args.
-      target = { ...target, fields: encodeFields(target.fields, this.kind === 'Thread', this.#name) };
+      target = { ...target, fields: encodeFields(target.fields, shares, this.#name) };
     }
     if (this.#cancel !== undefined) {
       // Cancelled before it began: the target never runs.
@@ -203,8 +206,8 @@ export abstract class Lifecycle<T extends Target = Target> {
     }
     let args: unknown[];
     try {
-      // Shared objects travel as markers of their memory (src/shared/transfer.ts); a Process refuses them for now.
-      args = encodeArgs(this.#args, this.kind === 'Thread', this.#name);
+      // Shared objects travel as markers of their memory, or of their id for a Process (src/shared/transfer.ts).
+      args = encodeArgs(this.#args, shares, this.#name);
     } catch (error) {
       // Reading an argument threw (a getter): the same TaskError naming it as a clone failure gives.
       throw error instanceof TaskError ? error : this.#unsendable(cloneFailure(error), target);
@@ -215,6 +218,7 @@ export abstract class Lifecycle<T extends Target = Target> {
       info: { name: this.#name, daemon: this.#daemon, isMain: false },
       daemon: this.#daemon,
       resourceLimits: this.#resourceLimits,
+      served: shares !== true && shares.size > 0 ? shares : undefined,
     };
     const hooks: TransportHooks = { message: (m) => this.#onMessage(m), exit: (e) => this.#onExit(e) };
     try {

@@ -12,7 +12,8 @@
 //
 // | index       | written by                         | read by        | values                        |
 // |-------------|------------------------------------|----------------|-------------------------------|
-// | `NEXT_ID`   | any thread creating a WaitSet      | the same       | ids handed out (Atomics.add)  |
+// | `NEXT_ID`   | any thread creating a WaitSet, or  | the same       | ids handed out (Atomics.add)  |
+// |             | serving a Process (serve.ts)       |                |                               |
 // | `IN_USE`    | alloc/free (Atomics.add/sub)       | tests (leaks)  | blocks in use                 |
 //
 // Block b, at HEADER + b * BLOCK (its first two slots are cancel-flag.ts's CANCEL and REASON):

@@ -5,6 +5,7 @@ import { ThreadStateError, TimeoutError } from '../errors.js';
 import { KIND, LOCK_OPS, SHARE, adopted, brand, held, sharedInts, type Held, type LockOps } from './brand.js';
 import { NOT_YET, TIMED_OUT, waitAsync, waitSync } from './wait.js';
 import { WaitSet } from './wait-set.js';
+import { currentScope } from './scope.js';
 
 /**
  * Lock layout (Int32 slots):
@@ -112,7 +113,8 @@ brand(Lock, ['Lock']);
  * | index     | written by                                      | read by    | values                        |
  * |-----------|-------------------------------------------------|------------|-------------------------------|
  * | `OWNER`   | acquire (compareExchange 0 -> me), the owner's  | everyone   | 0 free, else 1 + the owner's  |
- * |           | last release (store 0)                          |            | threadId                      |
+ * |           | last release (store 0)                          |            | threadId (< 0: a Process the  |
+ * |           |                                                 |            | parent serves, see scope.ts)  |
  * | `COUNT`   | the owner only                                  | the owner  | how many times it holds it    |
  * | `WAITERS` | wait-set.ts                                     |            | the last release wakes one    |
  *
@@ -123,6 +125,8 @@ const OWNER = 0;
 const COUNT = 1;
 const R_WAITERS = 2;
 const ME = threadId + 1;
+/** The owner the calling thread acts as: its own, or the Process's a request is served for (scope.ts). */
+const me = (): number => currentScope()?.owner ?? ME;
 
 export class RLock {
   readonly #mem: Int32Array;
@@ -163,7 +167,7 @@ export class RLock {
    * @throws {ThreadStateError} when the calling thread does not hold the lock.
    */
   release(): void {
-    if (Atomics.load(this.#mem, OWNER) !== ME) {
+    if (Atomics.load(this.#mem, OWNER) !== me()) {
       throw new ThreadStateError(
         `release() of an RLock the calling thread does not hold (${Atomics.load(this.#mem, OWNER) === 0 ? 'it is unlocked' : 'another thread holds it'}); only its owner may release an RLock.`,
       );
@@ -197,13 +201,14 @@ export class RLock {
   }
 
   [LOCK_OPS](): LockOps {
+    const owner = me();
     const restore = (saved: number) => () => {
-      if (Atomics.compareExchange(this.#mem, OWNER, 0, ME) !== 0) return NOT_YET;
+      if (Atomics.compareExchange(this.#mem, OWNER, 0, owner) !== 0) return NOT_YET;
       Atomics.store(this.#mem, COUNT, saved);
       return true;
     };
     return {
-      owned: () => Atomics.load(this.#mem, OWNER) === ME,
+      owned: () => Atomics.load(this.#mem, OWNER) === owner,
       releaseSave: () => {
         const saved = Atomics.load(this.#mem, COUNT);
         Atomics.store(this.#mem, COUNT, 0);
@@ -221,11 +226,12 @@ export class RLock {
   }
 
   readonly #attempt = (): true | typeof NOT_YET => {
-    if (Atomics.load(this.#mem, OWNER) === ME) {
+    const owner = me();
+    if (Atomics.load(this.#mem, OWNER) === owner) {
       Atomics.store(this.#mem, COUNT, Atomics.load(this.#mem, COUNT) + 1);
       return true;
     }
-    if (Atomics.compareExchange(this.#mem, OWNER, 0, ME) !== 0) return NOT_YET;
+    if (Atomics.compareExchange(this.#mem, OWNER, 0, owner) !== 0) return NOT_YET;
     Atomics.store(this.#mem, COUNT, 1);
     return true;
   };

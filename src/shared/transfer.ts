@@ -4,7 +4,8 @@
 // #private), so Lifecycle.start() calls `encodeArgs` once and the thread calls `reviveArgs` once,
 // before the target runs. Objects are found at the top level and nested in arrays and plain
 // objects (cycles and repeats are fine); the same object, or two holding the same memory, revive
-// as one instance per thread.
+// as one instance per thread. A Process cannot share memory: its parent serves the objects
+// (serve.ts), its markers carry an id instead of memory, and the child revives proxies (remote.ts).
 
 import { TaskError } from '../errors.js';
 import { Barrier } from './barrier.js';
@@ -13,6 +14,9 @@ import { Condition } from './condition.js';
 import { Event } from './event.js';
 import { Lock, RLock } from './lock.js';
 import { Queue } from './queue.js';
+import { remoteObject } from './remote.js';
+import type { RemoteMarker } from './remote-protocol.js';
+import type { ServedObjects } from './serve.js';
 import { BoundedSemaphore, Semaphore } from './semaphore.js';
 
 /** The key of a marker: a plain object `{ [MARK]: kind, state }` standing for a shared object. */
@@ -21,6 +25,8 @@ const MARK = '__threadkit_shared_object__';
 interface Marker {
   [MARK]: Kind;
   state: unknown;
+  /** Set instead of `state` for a Process: the object the parent serves. */
+  remote?: RemoteMarker;
 }
 
 const REVIVERS: Record<Kind, (state: unknown) => Shareable> = {
@@ -39,6 +45,9 @@ const REVIVERS: Record<Kind, (state: unknown) => Shareable> = {
 // revived), so its `instanceof` checks and `catch` clauses see its own classes and errors.
 const CLASSES = Symbol.for('threadkit.shared.revivers.v1');
 (globalThis as Record<symbol, unknown>)[CLASSES] = REVIVERS;
+// The same for the proxies of a Process.
+const REMOTES = Symbol.for('threadkit.shared.remote-revivers.v1');
+(globalThis as Record<symbol, unknown>)[REMOTES] = remoteObject;
 
 function isPlain(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -66,54 +75,60 @@ function findShared(value: unknown, path: string, seen = new Set<object>()): { p
 }
 
 /**
+ * How the objects travel: `true` (a Thread, a thread pool) as their memory, a ServedObjects (a
+ * Process) as ids of objects its parent serves, `false` (a process pool, for now) not at all.
+ */
+export type Sharing = boolean | ServedObjects;
+
+/**
  * `args` with every shared object replaced by a marker (copying only the arrays and plain objects
- * on the way); `args` itself when there is none. `shares` false (a Process, until the parent
- * serves objects to it) refuses them.
+ * on the way); `args` itself when there is none.
  * @throws {TaskError} when `shares` is false and an argument holds a shared object.
  */
-export function encodeArgs(args: unknown[], shares: boolean, who: string): unknown[] {
+export function encodeArgs(args: unknown[], shares: Sharing, who: string): unknown[] {
   const found = findShared(args, 'args');
   if (found === undefined) return args;
-  if (!shares) refuse(found, who);
-  return encode(args, new Map()) as unknown[];
+  if (shares === false) refuse(found, who);
+  return encode(args, new Map(), shares) as unknown[];
 }
 
 /** The same for the data fields of a Thread subclass (`this.lock = lock`). */
-export function encodeFields(fields: Record<string, unknown>, shares: boolean, who: string): Record<string, unknown> {
+export function encodeFields(fields: Record<string, unknown>, shares: Sharing, who: string): Record<string, unknown> {
   let found: ReturnType<typeof findShared>;
   for (const key of Object.keys(fields)) found ??= findShared(fields[key], `this.${key}`);
   if (found === undefined) return fields;
-  if (!shares) refuse(found, who);
-  return encode(fields, new Map()) as Record<string, unknown>;
+  if (shares === false) refuse(found, who);
+  return encode(fields, new Map(), shares) as Record<string, unknown>;
 }
 
 function refuse(found: { path: string; object: Shareable }, who: string): never {
   throw new TaskError(
-    `Cannot start ${who}: ${found.path} is a shared object (${found.object[KIND]}), and a Process cannot share one with its ` +
-      'parent yet. Use a Thread, or pass plain data.',
+    `Cannot start ${who}: ${found.path} is a shared object (${found.object[KIND]}), and a process pool's tasks cannot be given ` +
+      'shared objects yet (a Process can: its parent serves them). Use a ThreadPoolExecutor or a Process, or pass plain data.',
   );
 }
 
-function encode(value: unknown, done: Map<object, unknown>): unknown {
+function encode(value: unknown, done: Map<object, unknown>, shares: true | ServedObjects): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const known = done.get(value);
   if (known !== undefined) return known;
   if (isShared(value)) {
     const marker: Marker = { [MARK]: value[KIND], state: undefined };
     done.set(value, marker);
-    marker.state = encode(value[SHARE](), done);
+    if (shares === true) marker.state = encode(value[SHARE](), done, shares);
+    else marker.remote = shares.add(value);
     return marker;
   }
   if (Array.isArray(value)) {
     const copy: unknown[] = [];
     done.set(value, copy);
-    for (let i = 0; i < value.length; i += 1) copy[i] = encode(value[i], done);
+    for (let i = 0; i < value.length; i += 1) copy[i] = encode(value[i], done, shares);
     return copy;
   }
   if (isPlain(value)) {
     const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
     done.set(value, copy);
-    for (const key of Object.keys(value)) copy[key] = encode(value[key], done);
+    for (const key of Object.keys(value)) copy[key] = encode(value[key], done, shares);
     return copy;
   }
   return value;
@@ -131,6 +146,12 @@ function reviveValue(value: unknown, done: Map<object, unknown>): unknown {
   if (done.has(value)) return done.get(value);
   if (isPlain(value) && typeof value[MARK] === 'string') {
     const marker = value as unknown as Marker;
+    if (marker.remote !== undefined) {
+      const remotes = ((globalThis as Record<symbol, unknown>)[REMOTES] ?? remoteObject) as typeof remoteObject;
+      const proxy = remotes(marker[MARK], marker.remote);
+      done.set(value, proxy);
+      return proxy;
+    }
     const state = reviveValue(marker.state, done);
     const buffer = bufferOf(state);
     if (buffer !== undefined && done.has(buffer)) {

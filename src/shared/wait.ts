@@ -3,7 +3,9 @@
 import { callerCancelled, getContext } from '../internal/context.js';
 import { validateMs } from '../internal/validate.js';
 import { WAKE, alloc, blockOf, bump, free, home, slot, table } from '../internal/wake-table.js';
+import { CancelledError } from '../errors.js';
 import { checkpoint, whenCancelled } from '../runtime.js';
+import { currentScope } from './scope.js';
 import type { WaitSet } from './wait-set.js';
 
 /** What an attempt returns when it cannot proceed yet. */
@@ -89,6 +91,9 @@ export function waitAsync<T>(ws: WaitSet, attempt: Attempt<T>, timeoutMs: unknow
 async function waitAsyncChecked<T>(ws: WaitSet, attempt: Attempt<T>, ms: number, options: WaitOptions): Promise<T | typeof TIMED_OUT> {
   const cancellable = options.cancellable ?? true;
   if (cancellable) checkpoint();
+  // Served for a Process (scope.ts): its request's abort ends the wait as a cancel does.
+  const served = cancellable ? currentScope()?.signal : undefined;
+  if (served?.aborted === true) throw aborted();
   const first = attempt(-1);
   if (first !== NOT_YET) return first;
   if (ms === 0) return TIMED_OUT;
@@ -105,11 +110,18 @@ async function waitAsyncChecked<T>(ws: WaitSet, attempt: Attempt<T>, ms: number,
           bump(b);
         }, ms);
   const forget = cancellable ? whenCancelled(() => bump(b)) : () => {};
+  const onAbort = () => bump(b);
+  if (served !== undefined) {
+    // The child process is what is alive here: a wait on its behalf keeps the parent alive no longer than it.
+    timer.unref();
+    served.addEventListener('abort', onAbort);
+  }
   let done = false;
   let entered = false;
   try {
     for (;;) {
       if (cancellable && callerCancelled()) checkpoint();
+      if (isAborted(served)) throw aborted();
       const seen = Atomics.load(t, wakeAt);
       if (!entered || options.once !== true) ws.enter(b);
       if (!entered) {
@@ -128,7 +140,16 @@ async function waitAsyncChecked<T>(ws: WaitSet, attempt: Attempt<T>, ms: number,
   } finally {
     if (entered && ws.leave(b) && !done && (options.passOn ?? true)) ws.wakeOne();
     forget();
+    served?.removeEventListener('abort', onAbort);
     clearTimeout(timer);
     free(b, false);
   }
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function aborted(): CancelledError {
+  return new CancelledError(undefined, 'The Process waiting on this object was cancelled or ended');
 }

@@ -1,5 +1,6 @@
-// Runs the shared-object contract inline and in a Thread (a Process joins once objects are served by the parent).
+// Runs the shared-object contract inline, in a Thread and in a Process (whose objects its parent serves).
 import { sharedContract } from './contract.ts';
 
 sharedContract('inline');
 sharedContract('Thread');
+sharedContract('Process');

@@ -1,8 +1,8 @@
-// The shared-object contract (API.md §5), written once and run against every side: inline and in a Thread.
+// The shared-object contract (API.md §5), written once and run against every side: inline, in a Thread and in a Process.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Event, Thread } from 'threadkit';
+import { Event, Process, Thread } from 'threadkit';
 import {
   asyncForms,
   barrierBasics,
@@ -20,14 +20,15 @@ import {
 } from '../fixtures/shared-tasks.ts';
 import { guardThreads, T } from '../support/guard.ts';
 
-/** Where the contract's task runs: in place on the main thread, or in a Thread. */
-export type Side = 'inline' | 'Thread';
+/** Where the contract's task runs: in place on the main thread, in a Thread, or in a Process (served by this side). */
+export type Side = 'inline' | 'Thread' | 'Process';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyTask = (...args: any[]) => unknown;
 
 async function runOn(side: Side, target: AnyTask, args: unknown[]): Promise<unknown> {
   if (side === 'inline') return target(...args);
+  if (side === 'Process') return new Process({ target, args }).start().result();
   return new Thread({ target, args }).start().result();
 }
 

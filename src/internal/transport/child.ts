@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { serialize } from 'node:v8';
 import { bootstrapSource, entryUrl, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
+import { SERVE_FD } from '../../shared/remote-protocol.js';
 import { getContext } from '../context.js';
 import { encodeFrame, FrameReader } from '../control-frame.js';
 import { CONTROL_FD, THREAD_TASK, assertNever, type FromThread, type ToThread } from '../protocol.js';
@@ -132,7 +133,7 @@ interface SpawnedChild {
 function spawnChild(
   first: ToThread,
   targetIsTypeScript: boolean,
-  spec: Pick<LaunchSpec, 'daemon' | 'resourceLimits'>,
+  spec: Pick<LaunchSpec, 'daemon' | 'resourceLimits' | 'served'>,
   hooks: TransportHooks,
   answer: (message: FromThread) => boolean,
 ): SpawnedChild {
@@ -146,10 +147,17 @@ function spawnChild(
     // stdin is not shared (as in Python's multiprocessing): a child must not compete for the program's input.
     // Detached: the child leads its own process group, so signals reach its own children too, and
     // the terminal's Ctrl-C (sent to the foreground group) reaches only this program, which decides.
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'], serialization: 'advanced', detached: GROUPS },
+    // fd 5: the served-objects socket, for a Process given shared objects (src/shared/remote-protocol.ts).
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe', ...(spec.served === undefined ? [] : ['pipe' as const])],
+      serialization: 'advanced',
+      detached: GROUPS,
+    },
   );
   installExitHook();
   const control = child.stdio[CONTROL_FD] as Socket | null;
+  const served = (child.stdio as unknown as Array<Socket | null | undefined>)[SERVE_FD];
+  if (served) spec.served?.attach(served);
 
   let exitCode: number | null = null;
   let signalCode: NodeJS.Signals | null = null;
@@ -176,6 +184,8 @@ function spawnChild(
         case 'bye':
           // The child is exiting and its watcher blocks in a read of this socket: end it (entry/watcher.ts).
           control.end();
+          // Its served-objects reader blocks in a read too (src/shared/remote.ts).
+          served?.end();
           break;
         case 'cancel':
           break; // parent -> child only
@@ -196,6 +206,12 @@ function spawnChild(
   });
   // 'close' comes after 'exit' and after every IPC message and notice has been read.
   child.once('close', () => {
+    // The waits its parent served for it end first (they were aborted), so nothing of it is left when it has ended.
+    const waitsEnded = spec.served?.close();
+    if (waitsEnded === undefined) closed();
+    else void waitsEnded.then(closed);
+  });
+  const closed = () => {
     const outOfMemory = spec.resourceLimits?.maxOldGenerationSizeMb !== undefined && (signalCode === 'SIGABRT' || exitCode === 134);
     hooks.exit({
       exitCode,
@@ -204,7 +220,7 @@ function spawnChild(
         ? Object.assign(new Error('V8 aborted the child: its heap ran out of memory'), { code: 'ERR_WORKER_OUT_OF_MEMORY' })
         : spawnError,
     });
-  });
+  };
   if (child.connected) child.send(startBytes);
   if (spec.daemon) unref(child);
 
@@ -235,6 +251,7 @@ function spawnChild(
       child.ref();
       (child.channel as { ref?: () => void } | undefined)?.ref?.();
       control?.ref();
+      served?.ref();
     },
     unref: () => unref(child),
   };
@@ -282,6 +299,7 @@ function unref(child: ChildProcess): void {
   child.unref();
   (child.channel as { unref?: () => void } | undefined)?.unref?.();
   (child.stdio[CONTROL_FD] as Socket | null)?.unref();
+  (child.stdio as unknown as Array<Socket | null | undefined>)[SERVE_FD]?.unref();
 }
 
 function installExitHook(): void {

@@ -1,5 +1,6 @@
 // What the lifecycle needs from a backend (worker thread or child process).
 
+import type { ServedObjects } from '../../shared/serve.js';
 import type { FromThread, TargetSpec, ThreadInfo } from '../protocol.js';
 
 /** How a thread ended, as the backend saw it. */
@@ -30,6 +31,8 @@ export interface LaunchSpec {
   readonly resourceLimits: ResourceLimits | undefined;
   /** `--import` preloads to run in the thread; default: this process's. */
   readonly preloads?: readonly string[];
+  /** A Process's shared objects, which its parent serves (src/shared/serve.ts); undefined when it has none. */
+  readonly served?: ServedObjects;
 }
 
 export interface ResourceLimits {
