@@ -14,6 +14,8 @@
 // |-------------|------------------------------------|----------------|-------------------------------|
 // | `NEXT_ID`   | any thread creating a WaitSet      | the same       | ids handed out (Atomics.add)  |
 // | `IN_USE`    | alloc/free (Atomics.add/sub)       | tests (leaks)  | blocks in use                 |
+// | `HIGH`      | alloc (compareExchange, only ever  | wakers, free() | 1 + the highest block ever    |
+// |             | raised), before it returns a block |                | handed out: scans stop there  |
 //
 // Block b, at HEADER + b * BLOCK (its first two slots are cancel-flag.ts's CANCEL and REASON):
 //
@@ -34,11 +36,14 @@
 // waiter was terminated, the wake-up is lost for the others. So free() of a block that was in a
 // wait (WAITING != 0) or held an internal mutex (HOLDING != 0) bumps the WAKE of every block that
 // is waiting: they re-check their objects (a spurious wake-up is harmless), and one proceeds.
+// HIGH bounds every scan of the table and of a WaitSet's bitmap (a block registers only after its
+// alloc raised HIGH past it, so a waker that reads HIGH after its commit sees every bit that matters).
 // The owner of a thread frees the thread's block (and its async-wait blocks) once the thread is
 // gone; the main thread's block is never freed.
 
 export const NEXT_ID = 0;
 export const IN_USE = 1;
+export const HIGH = 2;
 const HEADER = 8;
 
 export const CANCEL = 0;
@@ -94,19 +99,16 @@ export function view(b: number): Int32Array {
   return new Int32Array(t.buffer, slot(b, 0) * Int32Array.BYTES_PER_ELEMENT, BLOCK);
 }
 
-let hint = 0;
-
 /**
- * Takes a free block (its CANCEL, REASON and WAITING at 0). `parent` is the thread block an async
+ * Takes the lowest free block (its CANCEL, REASON and WAITING at 0). `parent` is the thread block an async
  * wait's block belongs to, freed with it.
  * @throws {RangeError} when the table is full.
  */
 export function alloc(parent = -1): number {
   const t = table();
   for (let n = 0; n < CAPACITY; n += 1) {
-    const b = (hint + n) % CAPACITY;
+    const b = n; // the lowest free block, so that HIGH (and every scan) stays as small as the live blocks
     if (Atomics.load(t, slot(b, STATE)) !== 0 || Atomics.compareExchange(t, slot(b, STATE), 0, 1) !== 0) continue;
-    hint = (b + 1) % CAPACITY;
     Atomics.store(t, slot(b, CANCEL), 0);
     Atomics.store(t, slot(b, REASON), 0);
     Atomics.store(t, slot(b, WAITING), 0);
@@ -114,6 +116,9 @@ export function alloc(parent = -1): number {
     Atomics.store(t, slot(b, PARENT), parent + 1);
     Atomics.add(t, slot(b, GEN), 1);
     Atomics.add(t, IN_USE, 1);
+    for (let high = Atomics.load(t, HIGH); high <= b; high = Atomics.load(t, HIGH)) {
+      if (Atomics.compareExchange(t, HIGH, high, b + 1) === high) break;
+    }
     return b;
   }
   throw new RangeError(
@@ -134,8 +139,9 @@ export function free(b: number, thread = true): void {
   Atomics.store(t, slot(b, PARENT), 0);
   Atomics.store(t, slot(b, STATE), 0);
   Atomics.sub(t, IN_USE, 1);
+  const high = Atomics.load(t, HIGH);
   if (thread) {
-    for (let c = 0; c < CAPACITY; c += 1) {
+    for (let c = 0; c < high; c += 1) {
       if (Atomics.load(t, slot(c, PARENT)) === b + 1 && Atomics.load(t, slot(c, STATE)) !== 0) {
         if (Atomics.exchange(t, slot(c, WAITING), 0) !== 0) broadcast = true;
         Atomics.store(t, slot(c, PARENT), 0);
@@ -145,15 +151,21 @@ export function free(b: number, thread = true): void {
     }
   }
   if (broadcast) {
-    for (let c = 0; c < CAPACITY; c += 1) if (Atomics.load(t, slot(c, WAITING)) !== 0) bump(c);
+    for (let c = 0; c < high; c += 1) if (Atomics.load(t, slot(c, WAITING)) !== 0) bump(c);
   }
 }
 
 /** Lets block `b`'s waiter re-check: one increment of WAKE and a notify. */
 export function bump(b: number): void {
   const t = table();
-  Atomics.add(t, slot(b, WAKE), 1);
-  Atomics.notify(t, slot(b, WAKE));
+  const at = HEADER + b * BLOCK + WAKE;
+  Atomics.add(t, at, 1);
+  Atomics.notify(t, at);
+}
+
+/** How many blocks a scan must look at: 1 + the highest block ever handed out. */
+export function high(): number {
+  return Atomics.load(table(), HIGH);
 }
 
 /** Generations are compared in 18 bits: a mutex token is `generation << 13 | (block + 1)`. */
