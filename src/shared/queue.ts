@@ -1,11 +1,11 @@
 // Queue: Python's queue.Queue(maxsize) in shared memory; items cross by structured clone through a ring buffer.
 
-import { deserialize, serialize } from 'node:v8';
 import { QueueEmptyError, QueueFullError, QueueShutDownError, TaskError, TimeoutError, describe, got } from '../errors.js';
 import { alive, generation, home, setHolding } from '../internal/wake-table.js';
 import { KIND, SHARE, adopted, brand, isShared, validateInt } from './brand.js';
 import { NOT_YET, TIMED_OUT, timeoutOf, waitAsync, waitSync } from './wait.js';
 import { WaitSet } from './wait-set.js';
+import { decode, encodePlain, encodeV8 } from './item-codec.js';
 
 /**
  * Layout of the queue's SharedArrayBuffer:
@@ -464,46 +464,16 @@ function used(produced: bigint, consumed: bigint, items: number, capacity: numbe
   return bytes === 0 ? capacity : bytes;
 }
 
-// An item's bytes: a tag, then the payload. Numbers, short strings and the like skip v8.serialize
-// (whose per-call setup costs more than the copy of a small item); everything else is v8's format.
-const V8 = 0;
-const NUMBER = 1;
-const STRING = 2;
-const UNDEFINED = 3;
-const NULL = 4;
-const TRUE = 5;
-const FALSE = 6;
-const scratch = new Float64Array(1);
-const scratchBytes = new Uint8Array(scratch.buffer);
-
 /**
- * The tagged bytes of `item`.
+ * The tagged bytes of `item` (item-codec.ts): plain data by hand, the rest by v8's serializer.
  * @throws {TaskError} when it holds a SharedArrayBuffer or a shared object, or cannot be cloned.
  */
 function encodeItem(item: unknown): Uint8Array {
-  switch (typeof item) {
-    case 'number': {
-      const out = new Uint8Array(9);
-      out[0] = NUMBER;
-      scratch[0] = item;
-      for (let i = 0; i < 8; i += 1) out[i + 1] = scratchBytes[i]!;
-      return out;
-    }
-    case 'string': {
-      if (item.length > 256) break;
-      const body = Buffer.from(item, 'utf8');
-      const out = new Uint8Array(body.length + 1);
-      out[0] = STRING;
-      out.set(body, 1);
-      return out;
-    }
-    case 'undefined':
-      return Uint8Array.of(UNDEFINED);
-    case 'boolean':
-      return Uint8Array.of(item ? TRUE : FALSE);
-    case 'object':
-      if (item === null) return Uint8Array.of(NULL);
-      break;
+  try {
+    const plain = encodePlain(item);
+    if (plain !== undefined) return plain;
+  } catch (error) {
+    throw uncloneable(error); // a getter of the item threw
   }
   const bad = forbidden(item, 'the item', new Set());
   if (bad !== undefined) {
@@ -511,38 +481,21 @@ function encodeItem(item: unknown): Uint8Array {
       `Cannot put ${bad} in a Queue: items are copied by structured clone and may not hold SharedArrayBuffers or shared objects. Pass those in \`args\` instead.`,
     );
   }
-  let body: Uint8Array;
   try {
-    body = serialize(item);
+    return encodeV8(item);
   } catch (error) {
-    throw new TaskError(`Cannot put the item in a Queue: it cannot be cloned (${describe(error)}). Put data that structured clone can copy.`, {
-      cause: error,
-    });
+    throw uncloneable(error);
   }
-  const out = new Uint8Array(body.length + 1);
-  out[0] = V8;
-  out.set(body, 1);
-  return out;
+}
+
+function uncloneable(error: unknown): TaskError {
+  return new TaskError(`Cannot put the item in a Queue: it cannot be cloned (${describe(error)}). Put data that structured clone can copy.`, {
+    cause: error,
+  });
 }
 
 function decodeItem(bytes: Uint8Array): unknown {
-  switch (bytes[0]) {
-    case NUMBER:
-      for (let i = 0; i < 8; i += 1) scratchBytes[i] = bytes[i + 1]!;
-      return scratch[0];
-    case STRING:
-      return Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.length - 1).toString('utf8');
-    case UNDEFINED:
-      return undefined;
-    case NULL:
-      return null;
-    case TRUE:
-      return true;
-    case FALSE:
-      return false;
-    default:
-      return deserialize(bytes.subarray(1));
-  }
+  return decode(bytes);
 }
 
 /** Where in `value` a SharedArrayBuffer or a shared object is, or undefined. */
