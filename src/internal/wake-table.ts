@@ -193,12 +193,20 @@ export function setHolding(b: number, value: 0 | 1): void {
  */
 export function home(): number {
   const globals = globalThis as Globals;
-  const flag = (globals[CONTEXT_KEY] as { flag?: Int32Array } | undefined)?.flag;
-  if (flag !== undefined && flag.buffer === table().buffer) return blockOf(flag);
-  let b = globals[HOME_KEY] as number | undefined;
-  if (b === undefined) {
-    b = alloc();
+  const context = globals[CONTEXT_KEY] as { flag?: Int32Array } | undefined;
+  if (homeBlock >= 0 && context === homeContext) return homeBlock;
+  const flag = context?.flag;
+  let b: number;
+  if (flag !== undefined && flag.buffer === table().buffer) b = blockOf(flag);
+  else {
+    b = (globals[HOME_KEY] as number | undefined) ?? alloc();
     globals[HOME_KEY] = b;
   }
+  homeContext = context;
+  homeBlock = b;
   return b;
 }
+
+/** home()'s answer for the context it was computed in (a new context, a new answer). */
+let homeContext: unknown;
+let homeBlock = -1;

@@ -43,8 +43,8 @@ const ARRAY = 9;
 const MAX_OBJECTS = 64;
 const MAX_DEPTH = 32;
 
-const scratch = new Float64Array(1);
-const scratchBytes = new Uint8Array(scratch.buffer);
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
 const encoder = new TextEncoder();
 
 let out = new Uint8Array(1024);
@@ -109,8 +109,8 @@ function value(v: unknown, depth: number): void {
       } else {
         room(9);
         out[at] = NUMBER;
-        scratch[0] = v;
-        for (let i = 0; i < 8; i += 1) out[at + 1 + i] = scratchBytes[i]!;
+        f64[0] = v;
+        for (let i = 0; i < 8; i += 1) out[at + 1 + i] = f64Bytes[i]!;
         at += 9;
       }
       return;
@@ -212,9 +212,15 @@ export function encodeV8(item: unknown): Uint8Array {
   return bytes;
 }
 
-let bytes: Uint8Array = out;
-let view: Buffer = Buffer.alloc(0);
+let input = Buffer.alloc(1024);
+let bytes: Buffer = input;
 let pos = 0;
+
+/** A reusable buffer of `length` bytes to copy a record into, for `decode` (valid until the next call). */
+export function scratch(length: number): Uint8Array {
+  if (input.length < length) input = Buffer.alloc(Math.max(length, 2 * input.length));
+  return length === input.length ? input : input.subarray(0, length);
+}
 
 function readU32(): number {
   const v = (bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 24)) >>> 0;
@@ -225,11 +231,10 @@ function readU32(): number {
 function readString(): string {
   const tag = bytes[pos++];
   const n = readU32();
-  const s = view.toString(tag === ASCII ? 'latin1' : 'utf8', pos, pos + n);
+  const s = bytes.toString(tag === ASCII ? 'latin1' : 'utf8', pos, pos + n);
   pos += n;
   return s;
 }
-
 function read(): unknown {
   const tag = bytes[pos]!;
   switch (tag) {
@@ -250,9 +255,9 @@ function read(): unknown {
       return readU32() | 0;
     }
     case NUMBER:
-      for (let i = 0; i < 8; i += 1) scratchBytes[i] = bytes[pos + 1 + i]!;
+      for (let i = 0; i < 8; i += 1) f64Bytes[i] = bytes[pos + 1 + i]!;
       pos += 9;
-      return scratch[0];
+      return f64[0];
     case ASCII:
     case UTF8:
       return readString();
@@ -274,16 +279,10 @@ function read(): unknown {
   }
 }
 
-/** The item back from its bytes (either encoding). */
+/** The item back from its bytes (either encoding; `data` from `scratch`, or any Uint8Array). */
 export function decode(data: Uint8Array): unknown {
   if (data[0] === V8) return deserialize(data.subarray(1));
-  bytes = data;
-  view = Buffer.from(data.buffer, data.byteOffset, data.length);
+  bytes = data instanceof Buffer ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
   pos = 1;
-  try {
-    return read();
-  } finally {
-    bytes = out;
-    view = Buffer.alloc(0);
-  }
+  return read();
 }
