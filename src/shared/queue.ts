@@ -1,6 +1,7 @@
 // Queue: Python's queue.Queue(maxsize) in shared memory; items cross by structured clone through a ring buffer.
 
 import { QueueEmptyError, QueueFullError, QueueShutDownError, TaskError, TimeoutError, describe, got } from '../errors.js';
+import { callerCancelled } from '../internal/context.js';
 import { alive, generation, home, setHolding } from '../internal/wake-table.js';
 import { KIND, SHARE, adopted, brand, isShared, validateInt } from './brand.js';
 import { NOT_YET, TIMED_OUT, timeoutOf, waitAsync, waitSync } from './wait.js';
@@ -179,6 +180,7 @@ export class Queue<T = unknown> {
   putSync(item: T, timeoutMs?: number): void {
     const ms = timeoutOf(timeoutMs);
     const bytes = this.#encode(item);
+    if (this.#tryPut(bytes)) return;
     const deadline = ms === Infinity ? Infinity : performance.now() + ms;
     for (;;) {
       const ready = waitSync(this.#putters, this.#roomFor(bytes.length), left(deadline), SPINNING);
@@ -192,6 +194,7 @@ export class Queue<T = unknown> {
   async put(item: T, timeoutMs?: number): Promise<void> {
     const ms = timeoutOf(timeoutMs);
     const bytes = this.#encode(item);
+    if (this.#tryPut(bytes)) return;
     const deadline = ms === Infinity ? Infinity : performance.now() + ms;
     for (;;) {
       const ready = await waitAsync(this.#putters, this.#roomFor(bytes.length), left(deadline));
@@ -223,6 +226,8 @@ export class Queue<T = unknown> {
    */
   getSync(timeoutMs?: number): T {
     const ms = timeoutOf(timeoutMs);
+    const now = this.#tryGet();
+    if (now !== NOT_YET) return now;
     const deadline = ms === Infinity ? Infinity : performance.now() + ms;
     for (;;) {
       const ready = waitSync(this.#getters, this.#itemOrShut, left(deadline), SPINNING);
@@ -236,6 +241,8 @@ export class Queue<T = unknown> {
   /** The async twin of getSync(): never blocks the event loop. */
   async get(timeoutMs?: number): Promise<T> {
     const ms = timeoutOf(timeoutMs);
+    const now = this.#tryGet();
+    if (now !== NOT_YET) return now;
     const deadline = ms === Infinity ? Infinity : performance.now() + ms;
     for (;;) {
       const ready = await waitAsync(this.#getters, this.#itemOrShut, left(deadline));
@@ -337,6 +344,21 @@ export class Queue<T = unknown> {
         throw error;
       }
     }
+  }
+
+  /**
+   * The fast path of a put: when the caller is not cancelled, there is room and PUT_MUTEX is
+   * free, commits at once (what the wait's first attempt would do, without its set-up); else false.
+   */
+  #tryPut(bytes: Uint8Array): boolean {
+    if (callerCancelled() || Atomics.load(this.#mem, SHUT) !== 0 || !this.#fits(bytes.length)) return false;
+    return this.#takePut() === true && this.#commitPut(bytes);
+  }
+
+  /** The fast path of a get, as #tryPut: the first item, or NOT_YET. */
+  #tryGet(): T | typeof NOT_YET {
+    if (callerCancelled() || this.size === 0 || this.#takeGet() !== true) return NOT_YET;
+    return this.#commitGet();
   }
 
   #encode(item: T): Uint8Array {
