@@ -53,8 +53,8 @@ const seen: object[] = [];
 /** Set while encoding: a getter that puts into a Queue meanwhile gets v8's serializer, not this state. */
 let busy = false;
 
-/** Thrown inside the fast encoder when the item needs v8's serializer. */
-const SLOW: unique symbol = Symbol('slow');
+/** Thrown inside the fast encoder when the item needs v8's serializer (one instance: no stack captured per throw). */
+const SLOW = new Error('threadkit: this item needs v8.serialize()');
 
 function room(n: number): void {
   if (at + n <= out.length) return;
@@ -282,7 +282,7 @@ function read(): unknown {
 /** The item back from its bytes (either encoding; `data` from `scratch`, or any Uint8Array). */
 export function decode(data: Uint8Array): unknown {
   if (data[0] === V8) return deserialize(data.subarray(1));
-  bytes = data instanceof Buffer ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
+  bytes = data instanceof Buffer ? (data as Buffer) : Buffer.from(data.buffer, data.byteOffset, data.length);
   pos = 1;
   return read();
 }

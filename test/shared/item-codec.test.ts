@@ -79,7 +79,7 @@ describe('Queue items', () => {
     assertClone([1, 'two', { three: [3] }, [], {}]);
     assertClone([1, , 3], 'a hole'); // eslint-disable-line no-sparse-arrays
     assertClone(Object.assign([1, 2], { extra: true }), 'an array with a named property');
-    assertClone(Object.create(null) as object, 'a null prototype');
+    assertClone(Object.create(null), 'a null prototype');
     assertClone(JSON.parse('{"__proto__": {"x": 1}}') as object, 'an own __proto__ key');
     const shared = { s: 1 };
     const copy = roundTrip({ a: shared, b: shared }) as { a: object; b: object };
@@ -94,7 +94,7 @@ describe('Queue items', () => {
     assertClone({ d: new Date(0), m: new Map([[1, 2]]), u: new Uint8Array([1, 2]) });
     const deep: Record<string, unknown> = {};
     let at = deep;
-    for (let i = 0; i < 100; i += 1) at = (at.next = {}) as Record<string, unknown>;
+    for (let i = 0; i < 100; i += 1) at = at.next = {};
     assertClone(deep, '100 levels deep');
   });
 
