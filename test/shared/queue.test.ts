@@ -141,7 +141,7 @@ describe('Queue', () => {
     const threads = [putter, putter, getter].map((target) => new Thread({ target, args: [q] }).start());
     while (q.size < 100) await new Promise((resolve) => setTimeout(resolve, 1));
     q.shutdown({ immediate: true });
-    const [a, b, got] = (await Promise.all(threads.map((t) => t.result()))) as number[];
+    const [a, b, got] = await Promise.all(threads.map((t) => t.result()));
     assert.ok(a! + b! >= got!, 'no item taken twice');
     assert.equal(q.size, 0, 'no item committed after the drop');
     await q.join(5000); // the dropped items count as done; no put after the drop left one undone
