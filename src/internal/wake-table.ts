@@ -15,6 +15,8 @@
 // | `NEXT_ID`   | any thread creating a WaitSet, or  | the same       | ids handed out (Atomics.add)  |
 // |             | serving a Process (serve.ts)       |                |                               |
 // | `IN_USE`    | alloc/free (Atomics.add/sub)       | tests (leaks)  | blocks in use                 |
+// | `HIGH`      | alloc (compareExchange, only ever  | wakers, free() | 1 + the highest block ever    |
+// |             | raised), before it returns a block |                | handed out: scans stop there  |
 //
 // Block b, at HEADER + b * BLOCK (its first two slots are cancel-flag.ts's CANCEL and REASON):
 //
@@ -36,11 +38,14 @@
 // waiter was terminated, the wake-up is lost for the others. So free() of a block that was in a
 // wait (WAITING != 0) or held an internal mutex (HOLDING != 0) bumps the WAKE of every block that
 // is waiting: they re-check their objects (a spurious wake-up is harmless), and one proceeds.
+// HIGH bounds every scan of the table and of a WaitSet's bitmap (a block registers only after its
+// alloc raised HIGH past it, so a waker that reads HIGH after its commit sees every bit that matters).
 // The owner of a thread frees the thread's block (and its async-wait blocks) once the thread is
 // gone; the main thread's block is never freed.
 
 export const NEXT_ID = 0;
 export const IN_USE = 1;
+export const HIGH = 2;
 const HEADER = 8;
 
 export const CANCEL = 0;
@@ -98,19 +103,16 @@ export function view(b: number): Int32Array {
   return new Int32Array(t.buffer, slot(b, 0) * Int32Array.BYTES_PER_ELEMENT, BLOCK);
 }
 
-let hint = 0;
-
 /**
- * Takes a free block (its CANCEL, REASON and WAITING at 0). `parent` is the thread block an async
+ * Takes the lowest free block (its CANCEL, REASON and WAITING at 0). `parent` is the thread block an async
  * wait's block belongs to, freed with it.
  * @throws {RangeError} when the table is full.
  */
 export function alloc(parent = -1): number {
   const t = table();
   for (let n = 0; n < CAPACITY; n += 1) {
-    const b = (hint + n) % CAPACITY;
+    const b = n; // the lowest free block, so that HIGH (and every scan) stays as small as the live blocks
     if (Atomics.load(t, slot(b, STATE)) !== 0 || Atomics.compareExchange(t, slot(b, STATE), 0, 1) !== 0) continue;
-    hint = (b + 1) % CAPACITY;
     Atomics.store(t, slot(b, CANCEL), 0);
     Atomics.store(t, slot(b, REASON), 0);
     Atomics.store(t, slot(b, NEXT), 0);
@@ -119,6 +121,9 @@ export function alloc(parent = -1): number {
     Atomics.store(t, slot(b, PARENT), parent + 1);
     Atomics.add(t, slot(b, GEN), 1);
     Atomics.add(t, IN_USE, 1);
+    for (let high = Atomics.load(t, HIGH); high <= b; high = Atomics.load(t, HIGH)) {
+      if (Atomics.compareExchange(t, HIGH, high, b + 1) === high) break;
+    }
     return b;
   }
   throw new RangeError(
@@ -139,8 +144,9 @@ export function free(b: number, thread = true): void {
   Atomics.store(t, slot(b, PARENT), 0);
   Atomics.store(t, slot(b, STATE), 0);
   Atomics.sub(t, IN_USE, 1);
+  const high = Atomics.load(t, HIGH);
   if (thread) {
-    for (let c = 0; c < CAPACITY; c += 1) {
+    for (let c = 0; c < high; c += 1) {
       if (Atomics.load(t, slot(c, PARENT)) === b + 1 && Atomics.load(t, slot(c, STATE)) !== 0) {
         if (Atomics.exchange(t, slot(c, WAITING), 0) !== 0) broadcast = true;
         Atomics.store(t, slot(c, PARENT), 0);
@@ -150,15 +156,21 @@ export function free(b: number, thread = true): void {
     }
   }
   if (broadcast) {
-    for (let c = 0; c < CAPACITY; c += 1) if (Atomics.load(t, slot(c, WAITING)) !== 0) bump(c);
+    for (let c = 0; c < high; c += 1) if (Atomics.load(t, slot(c, WAITING)) !== 0) bump(c);
   }
 }
 
 /** Lets block `b`'s waiter re-check: one increment of WAKE and a notify. */
 export function bump(b: number): void {
   const t = table();
-  Atomics.add(t, slot(b, WAKE), 1);
-  Atomics.notify(t, slot(b, WAKE));
+  const at = HEADER + b * BLOCK + WAKE;
+  Atomics.add(t, at, 1);
+  Atomics.notify(t, at);
+}
+
+/** How many blocks a scan must look at: 1 + the highest block ever handed out. */
+export function high(): number {
+  return Atomics.load(table(), HIGH);
 }
 
 /** Generations are compared in 18 bits: a mutex token is `generation << 13 | (block + 1)`. */
@@ -186,12 +198,20 @@ export function setHolding(b: number, value: 0 | 1): void {
  */
 export function home(): number {
   const globals = globalThis as Globals;
-  const flag = (globals[CONTEXT_KEY] as { flag?: Int32Array } | undefined)?.flag;
-  if (flag !== undefined && flag.buffer === table().buffer) return blockOf(flag);
-  let b = globals[HOME_KEY] as number | undefined;
-  if (b === undefined) {
-    b = alloc();
+  const context = globals[CONTEXT_KEY] as { flag?: Int32Array } | undefined;
+  if (homeBlock >= 0 && context === homeContext) return homeBlock;
+  const flag = context?.flag;
+  let b: number;
+  if (flag !== undefined && flag.buffer === table().buffer) b = blockOf(flag);
+  else {
+    b = (globals[HOME_KEY] as number | undefined) ?? alloc();
     globals[HOME_KEY] = b;
   }
+  homeContext = context;
+  homeBlock = b;
   return b;
 }
+
+/** home()'s answer for the context it was computed in (a new context, a new answer). */
+let homeContext: unknown;
+let homeBlock = -1;

@@ -2,6 +2,7 @@
 
 import { threadId } from 'node:worker_threads';
 import { ThreadStateError, TimeoutError } from '../errors.js';
+import { callerCancelled } from '../internal/context.js';
 import { KIND, LOCK_OPS, SHARE, adopted, brand, held, sharedInts, type Held, type LockOps } from './brand.js';
 import { NOT_YET, TIMED_OUT, waitAsync, waitSync } from './wait.js';
 import { WaitSet } from './wait-set.js';
@@ -17,10 +18,16 @@ import { currentScope } from './scope.js';
  * | `WAITERS` | wait-set.ts                                |          | release wakes one       |
  *
  * Each change is that one compareExchange. A thread terminated while holding the lock leaves it
- * locked, as in Python.
+ * locked, as in Python. An acquire that finds the lock free takes it with that compareExchange
+ * alone (after the cancel check); one that finds it held tries SPIN times more, then registers
+ * in WAITERS and sleeps on its own WAKE slot (wait.ts); release wakes one only when COUNT says
+ * someone may be waiting.
  */
 const STATE = 0;
 const WAITERS = 1;
+/** Extra tries before a contended acquire sleeps: about a microsecond, as a futex mutex spins. */
+const SPIN = 100;
+const SPINNING = { spin: SPIN } as const;
 
 export class Lock {
   readonly #mem: Int32Array;
@@ -47,7 +54,8 @@ export class Lock {
    * @throws {RangeError} when `timeoutMs` is not a number >= 0 (Infinity included).
    */
   acquireSync(timeoutMs?: number): boolean {
-    return waitSync(this.#waiters, this.#attempt, timeoutMs) === true;
+    if (fastOk(timeoutMs) && !callerCancelled() && Atomics.compareExchange(this.#mem, STATE, 0, 1) === 0) return true;
+    return waitSync(this.#waiters, this.#attempt, timeoutMs, SPINNING) === true;
   }
 
   /** The async twin of acquireSync(): never blocks the event loop. */
@@ -63,7 +71,7 @@ export class Lock {
     if (Atomics.compareExchange(this.#mem, STATE, 1, 0) !== 1) {
       throw new ThreadStateError('release() of an unlocked Lock; release a Lock only after acquiring it.');
     }
-    this.#waiters.wakeOne();
+    if (this.#waiters.waiting) this.#waiters.wakeOne();
   }
 
   /** Whether the lock is held (by anyone). */
@@ -154,7 +162,8 @@ export class RLock {
    * @throws {RangeError} when `timeoutMs` is not a number >= 0 (Infinity included).
    */
   acquireSync(timeoutMs?: number): boolean {
-    return waitSync(this.#waiters, this.#attempt, timeoutMs) === true;
+    if (fastOk(timeoutMs) && !callerCancelled() && this.#attempt() === true) return true;
+    return waitSync(this.#waiters, this.#attempt, timeoutMs, SPINNING) === true;
   }
 
   /** The async twin of acquireSync(). The owner is the thread, as in Python: every async task of a thread shares it. */
@@ -238,6 +247,11 @@ export class RLock {
 }
 
 brand(RLock, ['RLock']);
+
+/** Whether `timeoutMs` needs no validation (undefined, or a number >= 0: NaN fails the comparison), so the fast path may run. */
+export function fastOk(timeoutMs: unknown): boolean {
+  return timeoutMs === undefined || (typeof timeoutMs === 'number' && timeoutMs >= 0);
+}
 
 /** The TimeoutError of a hold that timed out. */
 export function timedOut(kind: string, timeoutMs: number | undefined): TimeoutError {

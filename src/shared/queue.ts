@@ -1,42 +1,52 @@
 // Queue: Python's queue.Queue(maxsize) in shared memory; items cross by structured clone through a ring buffer.
 
-import { deserialize, serialize } from 'node:v8';
 import { QueueEmptyError, QueueFullError, QueueShutDownError, TaskError, TimeoutError, describe, got } from '../errors.js';
+import { callerCancelled } from '../internal/context.js';
 import { alive, generation, home, setHolding } from '../internal/wake-table.js';
 import { KIND, SHARE, adopted, brand, isShared, validateInt } from './brand.js';
 import { NOT_YET, TIMED_OUT, timeoutOf, waitAsync, waitSync } from './wait.js';
 import { WaitSet } from './wait-set.js';
+import { decode, encodePlain, encodeV8, scratch } from './item-codec.js';
 
 /**
  * Layout of the queue's SharedArrayBuffer:
  *
  * | where                    | written by                          | read by    | values / wake-up after the write          |
  * |--------------------------|-------------------------------------|------------|-------------------------------------------|
- * | `PRODUCED` (BigInt64 0)  | a putter holding MUTEX (one store)  | everyone   | tail byte position << 32 | items put      |
+ * | `PRODUCED` (BigInt64 0)  | a putter holding PUT_MUTEX (one     | everyone   | tail byte position << 32 | items put      |
+ * |                          | store)                              |            |                                           |
  * |                          |                                     |            | (wraps); wakes one getter                 |
- * | `CONSUMED` (BigInt64 1)  | a getter holding MUTEX, shutdown    | everyone   | head byte position << 32 | items taken    |
- * |                          | immediate (one store)               |            | (or dropped); wakes one putter            |
+ * | `CONSUMED` (BigInt64 1)  | a getter holding GET_MUTEX,         | everyone   | head byte position << 32 | items taken    |
+ * |                          | shutdown immediate holding both     |            | (or dropped); wakes one putter            |
+ * |                          | (one store)                         |            |                                           |
  * | `DONE` (Int32 4)         | taskDone (compareExchange),         | join,      | items done (wraps); wakes every joiner    |
  * |                          | shutdown immediate (add the dropped)| taskDone   | when it reaches the items put             |
  * | `SHUT` (Int32 5)         | shutdown (store)                    | everyone   | 0 open, 1 shut down, 2 immediately;       |
  * |                          |                                     |            | wakes every getter, putter, joiner        |
  * | `MAX_SIZE` (Int32 6)     | the creator, once                   | put        | items allowed (0x7fffffff: Infinity)      |
  * | `CAPACITY` (Int32 7)     | the creator, once                   | everyone   | bytes of the ring (maxBytes)              |
- * | `MUTEX` (Int32 8)        | tryLock (compareExchange 0 -> me,   | tryLock    | 0 free, else the holder's token           |
- * |                          | or a gone holder -> me), unlock     |            | (generation << 13 | block + 1); unlock    |
- * |                          | (store 0)                           |            | wakes one MUTEX waiter                    |
- * | wait sets (Int32 12..)   | wait-set.ts                         |            | MUTEX, GETTERS, PUTTERS, JOINERS          |
- * | ring (after them)        | a putter holding MUTEX, between     | a getter   | records: u32 length (LE), a tag byte, the |
- * |                          | tail and head                       | holding it | item (see encodeItem); wrapping at the end|
+ * | `PUT_MUTEX` (Int32 8),   | tryLock (compareExchange 0 -> me,   | tryLock    | 0 free, else the holder's token           |
+ * | `GET_MUTEX` (Int32 9)    | or a gone holder -> me), unlock     |            | (generation << 13 | block + 1); unlock    |
+ * |                          | (store 0)                           |            | wakes one waiter of that mutex            |
+ * | wait sets (Int32 12..)   | wait-set.ts                         |            | PUT_MUTEX, GETTERS, PUTTERS, JOINERS,     |
+ * |                          |                                     |            | GET_MUTEX                                 |
+ * | ring (after them)        | a putter holding PUT_MUTEX, between | a getter   | records: u32 length (LE), a tag byte, the |
+ * |                          | tail and head                       | holding    | item (see encodeItem); wrapping at the end|
+ * |                          |                                     | GET_MUTEX  |                                           |
  *
  * A put writes its record past the tail, then commits with one store of PRODUCED; a get copies
  * the record at the head out, then commits with one store of CONSUMED. A thread terminated
- * before its commit changed nothing the others can see: no half item, no lost item. MUTEX
- * orders the putters among themselves and the getters among themselves; a holder sets its
+ * before its commit changed nothing the others can see: no half item, no lost item. PUT_MUTEX
+ * orders the putters among themselves and GET_MUTEX the getters among themselves, so a putter
+ * and a getter never wait for each other: a putter reads CONSUMED (a stale value only hides
+ * room) and writes only between tail and head; a getter reads PRODUCED (a stale value only
+ * hides items) and reads only committed records. shutdown({ immediate }) takes both (PUT_MUTEX
+ * first, the only place that holds two), so no put commits after its drop. A holder sets its
  * block's HOLDING slot first (wake-table.ts), so when it is terminated while holding, its owner's
  * free() wakes every waiter, and the first to retry finds the holder gone (its block freed or
  * reused: another generation) and takes the mutex over. Waits for room or items check the
- * counters without the mutex, then take it to commit.
+ * counters without the mutex, then take it to commit. A blocking wait (for MUTEX, room or an
+ * item) re-checks SPIN times before it registers and sleeps.
  */
 const PRODUCED = 0;
 const CONSUMED = 1;
@@ -44,10 +54,19 @@ const DONE = 4;
 const SHUT = 5;
 const MAX_SIZE = 6;
 const CAPACITY = 7;
-const MUTEX = 8;
+const PUT_MUTEX = 8;
+const GET_MUTEX = 9;
 const SETS = 12;
-const RING = (SETS + 4 * WaitSet.SLOTS) * Int32Array.BYTES_PER_ELEMENT;
+const RING = (SETS + 5 * WaitSet.SLOTS) * Int32Array.BYTES_PER_ELEMENT;
 const INFINITE = 0x7fffffff;
+/**
+ * Extra lock-free checks before a blocking wait registers and sleeps: a put or a get holds MUTEX
+ * for well under a microsecond, and the next item often comes as soon; a sleep costs two system
+ * calls and a reschedule. Bounded (no timed re-check), and only in the blocking forms.
+ */
+const SPIN = 100;
+const SPINNING = { spin: SPIN } as const;
+const MUTEX_WAIT = { cancellable: false, spin: SPIN } as const;
 const HEADER = 4;
 
 /** Options of `new Queue(...)`. */
@@ -64,10 +83,14 @@ export class Queue<T = unknown> {
   readonly #words: BigInt64Array;
   readonly #mem: Int32Array;
   readonly #ring: Uint8Array;
-  readonly #mutexWaiters: WaitSet;
+  readonly #putMutexWaiters: WaitSet;
+  readonly #getMutexWaiters: WaitSet;
   readonly #getters: WaitSet;
   readonly #putters: WaitSet;
   readonly #joiners: WaitSet;
+  /** CAPACITY and MAX_SIZE, read once: the creator writes them before the queue is shared. */
+  readonly #capacity: number;
+  readonly #maxItems: number;
 
   /**
    * A FIFO queue of at most `maxSize` items (default Infinity) in `maxBytes` of shared memory
@@ -102,11 +125,14 @@ export class Queue<T = unknown> {
     this.#words = new BigInt64Array(buffer, 0, 2);
     this.#mem = new Int32Array(buffer, 0, RING / Int32Array.BYTES_PER_ELEMENT);
     this.#ring = new Uint8Array(buffer, RING);
+    this.#capacity = this.#mem[CAPACITY]!;
+    this.#maxItems = this.#mem[MAX_SIZE]!;
     const fresh = state === undefined;
-    this.#mutexWaiters = new WaitSet(this.#mem, SETS, fresh);
+    this.#putMutexWaiters = new WaitSet(this.#mem, SETS, fresh);
     this.#getters = new WaitSet(this.#mem, SETS + WaitSet.SLOTS, fresh);
     this.#putters = new WaitSet(this.#mem, SETS + 2 * WaitSet.SLOTS, fresh);
     this.#joiners = new WaitSet(this.#mem, SETS + 3 * WaitSet.SLOTS, fresh);
+    this.#getMutexWaiters = new WaitSet(this.#mem, SETS + 4 * WaitSet.SLOTS, fresh);
   }
 
   get [KIND](): 'Queue' {
@@ -119,13 +145,13 @@ export class Queue<T = unknown> {
 
   /** The most items it holds (Infinity: unbounded). */
   get maxSize(): number {
-    const max = this.#mem[MAX_SIZE]!;
+    const max = this.#maxItems;
     return max === INFINITE ? Infinity : max;
   }
 
   /** Bytes of shared memory for the serialized items. */
   get maxBytes(): number {
-    return this.#mem[CAPACITY]!;
+    return this.#capacity;
   }
 
   /** How many items are in the queue now. */
@@ -140,7 +166,7 @@ export class Queue<T = unknown> {
 
   /** Whether the queue holds `maxSize` items now (never for an unbounded one). */
   full(): boolean {
-    return this.size >= this.#mem[MAX_SIZE]!;
+    return this.size >= this.#maxItems;
   }
 
   /**
@@ -154,11 +180,12 @@ export class Queue<T = unknown> {
   putSync(item: T, timeoutMs?: number): void {
     const ms = timeoutOf(timeoutMs);
     const bytes = this.#encode(item);
-    const deadline = performance.now() + ms;
+    if (this.#tryPut(bytes)) return;
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
     for (;;) {
-      const ready = waitSync(this.#putters, this.#roomFor(bytes.length), Math.max(0, deadline - performance.now()));
+      const ready = waitSync(this.#putters, this.#roomFor(bytes.length), left(deadline), SPINNING);
       if (ready === TIMED_OUT) throw this.#timeout('putSync', ms);
-      this.#lockSync();
+      this.#lockSync(PUT_MUTEX);
       if (this.#commitPut(bytes)) return;
     }
   }
@@ -167,11 +194,12 @@ export class Queue<T = unknown> {
   async put(item: T, timeoutMs?: number): Promise<void> {
     const ms = timeoutOf(timeoutMs);
     const bytes = this.#encode(item);
-    const deadline = performance.now() + ms;
+    if (this.#tryPut(bytes)) return;
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
     for (;;) {
-      const ready = await waitAsync(this.#putters, this.#roomFor(bytes.length), Math.max(0, deadline - performance.now()));
+      const ready = await waitAsync(this.#putters, this.#roomFor(bytes.length), left(deadline));
       if (ready === TIMED_OUT) throw this.#timeout('put', ms);
-      await this.#lock();
+      await this.#lock(PUT_MUTEX);
       if (this.#commitPut(bytes)) return;
     }
   }
@@ -183,7 +211,7 @@ export class Queue<T = unknown> {
   putNowait(item: T): void {
     const bytes = this.#encode(item);
     if (this.#roomFor(bytes.length)() === true) {
-      this.#lockSync();
+      this.#lockSync(PUT_MUTEX);
       if (this.#commitPut(bytes)) return;
     }
     throw new QueueFullError(`putNowait() of a full Queue (${this.size} items${this.maxSize === Infinity ? '' : ` of ${this.maxSize}`}, ${this.maxBytes} bytes).`);
@@ -198,11 +226,13 @@ export class Queue<T = unknown> {
    */
   getSync(timeoutMs?: number): T {
     const ms = timeoutOf(timeoutMs);
-    const deadline = performance.now() + ms;
+    const now = this.#tryGet();
+    if (now !== NOT_YET) return now;
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
     for (;;) {
-      const ready = waitSync(this.#getters, this.#itemOrShut, Math.max(0, deadline - performance.now()));
+      const ready = waitSync(this.#getters, this.#itemOrShut, left(deadline), SPINNING);
       if (ready === TIMED_OUT) throw this.#timeout('getSync', ms);
-      this.#lockSync();
+      this.#lockSync(GET_MUTEX);
       const got = this.#commitGet();
       if (got !== NOT_YET) return got;
     }
@@ -211,11 +241,13 @@ export class Queue<T = unknown> {
   /** The async twin of getSync(): never blocks the event loop. */
   async get(timeoutMs?: number): Promise<T> {
     const ms = timeoutOf(timeoutMs);
-    const deadline = performance.now() + ms;
+    const now = this.#tryGet();
+    if (now !== NOT_YET) return now;
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
     for (;;) {
-      const ready = await waitAsync(this.#getters, this.#itemOrShut, Math.max(0, deadline - performance.now()));
+      const ready = await waitAsync(this.#getters, this.#itemOrShut, left(deadline));
       if (ready === TIMED_OUT) throw this.#timeout('get', ms);
-      await this.#lock();
+      await this.#lock(GET_MUTEX);
       const got = this.#commitGet();
       if (got !== NOT_YET) return got;
     }
@@ -228,7 +260,7 @@ export class Queue<T = unknown> {
    */
   getNowait(): T {
     if (this.#itemOrShut() === true) {
-      this.#lockSync();
+      this.#lockSync(GET_MUTEX);
       const got = this.#commitGet();
       if (got !== NOT_YET) return got;
     }
@@ -281,15 +313,20 @@ export class Queue<T = unknown> {
       if (shut >= level || Atomics.compareExchange(this.#mem, SHUT, shut, level) === shut) break;
     }
     if (immediate) {
-      this.#lockSync();
+      this.#lockSync(PUT_MUTEX); // both, so that no put commits after the drop
       try {
-        const produced = Atomics.load(this.#words, PRODUCED);
-        const consumed = Atomics.load(this.#words, CONSUMED);
-        const dropped = (count(produced) - count(consumed)) >>> 0;
-        Atomics.store(this.#words, CONSUMED, produced);
-        Atomics.add(this.#mem, DONE, dropped);
+        this.#lockSync(GET_MUTEX);
+        try {
+          const produced = Atomics.load(this.#words, PRODUCED);
+          const consumed = Atomics.load(this.#words, CONSUMED);
+          const dropped = (count(produced) - count(consumed)) >>> 0;
+          Atomics.store(this.#words, CONSUMED, produced);
+          Atomics.add(this.#mem, DONE, dropped);
+        } finally {
+          this.#unlock(GET_MUTEX, true);
+        }
       } finally {
-        this.#unlock();
+        this.#unlock(PUT_MUTEX);
       }
       this.#joiners.wakeAll();
     }
@@ -307,6 +344,21 @@ export class Queue<T = unknown> {
         throw error;
       }
     }
+  }
+
+  /**
+   * The fast path of a put: when the caller is not cancelled, there is room and PUT_MUTEX is
+   * free, commits at once (what the wait's first attempt would do, without its set-up); else false.
+   */
+  #tryPut(bytes: Uint8Array): boolean {
+    if (callerCancelled() || Atomics.load(this.#mem, SHUT) !== 0 || !this.#fits(bytes.length)) return false;
+    return this.#takePut() === true && this.#commitPut(bytes);
+  }
+
+  /** The fast path of a get, as #tryPut: the first item, or NOT_YET. */
+  #tryGet(): T | typeof NOT_YET {
+    if (callerCancelled() || this.size === 0 || this.#takeGet() !== true) return NOT_YET;
+    return this.#commitGet();
   }
 
   #encode(item: T): Uint8Array {
@@ -327,11 +379,13 @@ export class Queue<T = unknown> {
   }
 
   #fits(length: number): boolean {
-    const produced = Atomics.load(this.#words, PRODUCED);
-    const consumed = Atomics.load(this.#words, CONSUMED);
+    return this.#fitsIn(Atomics.load(this.#words, PRODUCED), Atomics.load(this.#words, CONSUMED), length);
+  }
+
+  #fitsIn(produced: bigint, consumed: bigint, length: number): boolean {
     const items = (count(produced) - count(consumed)) >>> 0;
-    if (items >= this.#mem[MAX_SIZE]!) return false;
-    return used(produced, consumed, items, this.maxBytes) + HEADER + length <= this.maxBytes;
+    if (items >= this.#maxItems) return false;
+    return used(produced, consumed, items, this.#capacity) + HEADER + length <= this.#capacity;
   }
 
   readonly #itemOrShut = (): true | typeof NOT_YET => (this.size > 0 || Atomics.load(this.#mem, SHUT) !== 0 ? true : NOT_YET);
@@ -343,18 +397,18 @@ export class Queue<T = unknown> {
   #commitPut(bytes: Uint8Array): boolean {
     try {
       if (Atomics.load(this.#mem, SHUT) !== 0) throw shutDown('put');
-      if (!this.#fits(bytes.length)) return false;
       const produced = Atomics.load(this.#words, PRODUCED);
+      if (!this.#fitsIn(produced, Atomics.load(this.#words, CONSUMED), bytes.length)) return false;
       const tail = position(produced);
-      const capacity = this.maxBytes;
+      const capacity = this.#capacity;
       const length = bytes.length;
       for (let i = 0; i < HEADER; i += 1) this.#ring[(tail + i) % capacity] = (length >>> (8 * i)) & 0xff;
       const end = this.#write((tail + HEADER) % capacity, bytes);
       Atomics.store(this.#words, PRODUCED, pack(end, count(produced) + 1));
     } finally {
-      this.#unlock();
+      this.#unlock(PUT_MUTEX);
     }
-    this.#getters.wakeOne();
+    if (this.#getters.waiting) this.#getters.wakeOne();
     return true;
   }
 
@@ -369,21 +423,21 @@ export class Queue<T = unknown> {
         return NOT_YET;
       }
       const head = position(consumed);
-      const capacity = this.maxBytes;
+      const capacity = this.#capacity;
       let length = 0;
       for (let i = 0; i < HEADER; i += 1) length |= this.#ring[(head + i) % capacity]! << (8 * i);
       length >>>= 0;
       bytes = this.#read((head + HEADER) % capacity, length);
-      Atomics.store(this.#words, CONSUMED, pack((head + HEADER + length) % this.maxBytes, count(consumed) + 1));
+      Atomics.store(this.#words, CONSUMED, pack((head + HEADER + length) % capacity, count(consumed) + 1));
     } finally {
-      this.#unlock();
+      this.#unlock(GET_MUTEX);
     }
-    this.#putters.wakeOne();
+    if (this.#putters.waiting) this.#putters.wakeOne();
     return decodeItem(bytes) as T;
   }
 
   #write(at: number, bytes: Uint8Array): number {
-    const capacity = this.maxBytes;
+    const capacity = this.#capacity;
     if (bytes.length <= 64) {
       // Small items: a loop beats two subarray() views and set().
       for (let i = 0; i < bytes.length; i += 1) this.#ring[(at + i) % capacity] = bytes[i]!;
@@ -395,43 +449,53 @@ export class Queue<T = unknown> {
     return (at + bytes.length) % capacity;
   }
 
+  /** Copies a record out into the codec's scratch (valid until the next read of this thread). */
   #read(at: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
+    const out = scratch(length);
     if (length <= 64) {
-      const capacity = this.maxBytes;
+      const capacity = this.#capacity;
       for (let i = 0; i < length; i += 1) out[i] = this.#ring[(at + i) % capacity]!;
       return out;
     }
-    const first = Math.min(length, this.maxBytes - at);
+    const first = Math.min(length, this.#capacity - at);
     out.set(this.#ring.subarray(at, at + first));
     if (first < length) out.set(this.#ring.subarray(0, length - first), first);
     return out;
   }
 
-  /** Takes the mutex, or takes it over from a holder that is gone. */
-  readonly #tryLock = (): true | typeof NOT_YET => {
+  /** Takes `mutex`, or takes it over from a holder that is gone. */
+  #take(mutex: number): true | typeof NOT_YET {
     const b = home();
     const token = (generation(b) << 13) | (b + 1);
     setHolding(b, 1);
-    const holder = Atomics.compareExchange(this.#mem, MUTEX, 0, token);
+    const holder = Atomics.compareExchange(this.#mem, mutex, 0, token);
     if (holder === 0) return true;
-    if (!alive((holder & 0x1fff) - 1, holder >>> 13) && Atomics.compareExchange(this.#mem, MUTEX, holder, token) === holder) return true;
+    if (!alive((holder & 0x1fff) - 1, holder >>> 13) && Atomics.compareExchange(this.#mem, mutex, holder, token) === holder) return true;
+    if (mutex === GET_MUTEX && Atomics.load(this.#mem, PUT_MUTEX) === token) return NOT_YET; // shutdown: still holds PUT_MUTEX
     setHolding(b, 0);
     return NOT_YET;
-  };
-
-  #lockSync(): void {
-    waitSync(this.#mutexWaiters, this.#tryLock, Infinity, { cancellable: false });
   }
 
-  async #lock(): Promise<void> {
-    await waitAsync(this.#mutexWaiters, this.#tryLock, Infinity, { cancellable: false });
+  readonly #takePut = (): true | typeof NOT_YET => this.#take(PUT_MUTEX);
+  readonly #takeGet = (): true | typeof NOT_YET => this.#take(GET_MUTEX);
+
+  #lockSync(mutex: typeof PUT_MUTEX | typeof GET_MUTEX): void {
+    const take = mutex === PUT_MUTEX ? this.#takePut : this.#takeGet;
+    if (take() === true) return;
+    waitSync(mutex === PUT_MUTEX ? this.#putMutexWaiters : this.#getMutexWaiters, take, Infinity, MUTEX_WAIT);
   }
 
-  #unlock(): void {
-    Atomics.store(this.#mem, MUTEX, 0);
-    setHolding(home(), 0);
-    this.#mutexWaiters.wakeOne();
+  async #lock(mutex: typeof PUT_MUTEX | typeof GET_MUTEX): Promise<void> {
+    const take = mutex === PUT_MUTEX ? this.#takePut : this.#takeGet;
+    await waitAsync(mutex === PUT_MUTEX ? this.#putMutexWaiters : this.#getMutexWaiters, take, Infinity, MUTEX_WAIT);
+  }
+
+  /** Releases `mutex`; `holding`: another one is still held (shutdown), so HOLDING stays set. */
+  #unlock(mutex: typeof PUT_MUTEX | typeof GET_MUTEX, holding = false): void {
+    Atomics.store(this.#mem, mutex, 0);
+    if (!holding) setHolding(home(), 0);
+    const waiters = mutex === PUT_MUTEX ? this.#putMutexWaiters : this.#getMutexWaiters;
+    if (waiters.waiting) waiters.wakeOne();
   }
 
   #timeout(method: string, ms: number): TimeoutError {
@@ -440,6 +504,11 @@ export class Queue<T = unknown> {
 }
 
 brand(Queue, ['Queue']);
+
+/** Milliseconds left until `deadline` (a performance.now() time, or Infinity), at least 0. */
+function left(deadline: number): number {
+  return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
+}
 
 function shutDown(what: 'put' | 'get'): QueueShutDownError {
   return new QueueShutDownError(what === 'put' ? 'put() of a Queue that was shut down.' : 'get() of a Queue that was shut down and is empty.');
@@ -464,46 +533,16 @@ function used(produced: bigint, consumed: bigint, items: number, capacity: numbe
   return bytes === 0 ? capacity : bytes;
 }
 
-// An item's bytes: a tag, then the payload. Numbers, short strings and the like skip v8.serialize
-// (whose per-call setup costs more than the copy of a small item); everything else is v8's format.
-const V8 = 0;
-const NUMBER = 1;
-const STRING = 2;
-const UNDEFINED = 3;
-const NULL = 4;
-const TRUE = 5;
-const FALSE = 6;
-const scratch = new Float64Array(1);
-const scratchBytes = new Uint8Array(scratch.buffer);
-
 /**
- * The tagged bytes of `item`.
+ * The tagged bytes of `item` (item-codec.ts): plain data by hand, the rest by v8's serializer.
  * @throws {TaskError} when it holds a SharedArrayBuffer or a shared object, or cannot be cloned.
  */
 function encodeItem(item: unknown): Uint8Array {
-  switch (typeof item) {
-    case 'number': {
-      const out = new Uint8Array(9);
-      out[0] = NUMBER;
-      scratch[0] = item;
-      for (let i = 0; i < 8; i += 1) out[i + 1] = scratchBytes[i]!;
-      return out;
-    }
-    case 'string': {
-      if (item.length > 256) break;
-      const body = Buffer.from(item, 'utf8');
-      const out = new Uint8Array(body.length + 1);
-      out[0] = STRING;
-      out.set(body, 1);
-      return out;
-    }
-    case 'undefined':
-      return Uint8Array.of(UNDEFINED);
-    case 'boolean':
-      return Uint8Array.of(item ? TRUE : FALSE);
-    case 'object':
-      if (item === null) return Uint8Array.of(NULL);
-      break;
+  try {
+    const plain = encodePlain(item);
+    if (plain !== undefined) return plain;
+  } catch (error) {
+    throw uncloneable(error); // a getter of the item threw
   }
   const bad = forbidden(item, 'the item', new Set());
   if (bad !== undefined) {
@@ -511,38 +550,21 @@ function encodeItem(item: unknown): Uint8Array {
       `Cannot put ${bad} in a Queue: items are copied by structured clone and may not hold SharedArrayBuffers or shared objects. Pass those in \`args\` instead.`,
     );
   }
-  let body: Uint8Array;
   try {
-    body = serialize(item);
+    return encodeV8(item);
   } catch (error) {
-    throw new TaskError(`Cannot put the item in a Queue: it cannot be cloned (${describe(error)}). Put data that structured clone can copy.`, {
-      cause: error,
-    });
+    throw uncloneable(error);
   }
-  const out = new Uint8Array(body.length + 1);
-  out[0] = V8;
-  out.set(body, 1);
-  return out;
+}
+
+function uncloneable(error: unknown): TaskError {
+  return new TaskError(`Cannot put the item in a Queue: it cannot be cloned (${describe(error)}). Put data that structured clone can copy.`, {
+    cause: error,
+  });
 }
 
 function decodeItem(bytes: Uint8Array): unknown {
-  switch (bytes[0]) {
-    case NUMBER:
-      for (let i = 0; i < 8; i += 1) scratchBytes[i] = bytes[i + 1]!;
-      return scratch[0];
-    case STRING:
-      return Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.length - 1).toString('utf8');
-    case UNDEFINED:
-      return undefined;
-    case NULL:
-      return null;
-    case TRUE:
-      return true;
-    case FALSE:
-      return false;
-    default:
-      return deserialize(bytes.subarray(1));
-  }
+  return decode(bytes);
 }
 
 /** Where in `value` a SharedArrayBuffer or a shared object is, or undefined. */

@@ -111,4 +111,40 @@ describe('Queue', () => {
       throw new Error(`failed with THREADKIT_SEED=${seed}: ${(error as Error).message}`, { cause: error });
     }
   });
+  test('shutdown({ immediate: true }) - racing putters and a getter: nothing is left or put after the drop, join() returns', T, async () => {
+    const q = new Queue<number>();
+    const putter = (queue: Queue<number>) => {
+      let put = 0;
+      try {
+        for (;;) {
+          queue.putSync(put);
+          put += 1;
+        }
+      } catch (error) {
+        if ((error as Error).name !== 'QueueShutDownError') throw error;
+      }
+      return put;
+    };
+    const getter = (queue: Queue<number>) => {
+      let got = 0;
+      try {
+        for (;;) {
+          queue.getSync();
+          queue.taskDone();
+          got += 1;
+        }
+      } catch (error) {
+        if ((error as Error).name !== 'QueueShutDownError') throw error;
+      }
+      return got;
+    };
+    const threads = [putter, putter, getter].map((target) => new Thread({ target, args: [q] }).start());
+    while (q.size < 100) await new Promise((resolve) => setTimeout(resolve, 1));
+    q.shutdown({ immediate: true });
+    const [a, b, got] = await Promise.all(threads.map((t) => t.result()));
+    assert.ok(a! + b! >= got!, 'no item taken twice');
+    assert.equal(q.size, 0, 'no item committed after the drop');
+    await q.join(5000); // the dropped items count as done; no put after the drop left one undone
+    assert.throws(() => q.putNowait(1), QueueShutDownError);
+  });
 });
