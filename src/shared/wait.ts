@@ -4,7 +4,6 @@ import { CancelledError } from '../errors.js';
 import { callerCancelled, cancelReason, getContext } from '../internal/context.js';
 import { validateMs } from '../internal/validate.js';
 import { WAKE, alloc, blockOf, bump, free, home, slot, table } from '../internal/wake-table.js';
-import { CancelledError } from '../errors.js';
 import { checkpoint, whenCancelled } from '../runtime.js';
 import { currentScope } from './scope.js';
 import type { WaitSet } from './wait-set.js';
