@@ -14,8 +14,10 @@ export interface Job {
   slot: WorkerSlot | undefined;
   /** True once it left the queue (given to a worker, or cancelled there). */
   dequeued: boolean;
-  /** Its target has begun (the worker said `running`). */
+  /** Its target has begun (a child said `running`; a worker thread claimed it in its handover). */
   began: boolean;
+  /** Its cell in its worker thread's handover while it is given to one (cancel-flag.ts). */
+  cell: number | undefined;
   /** It went back to the queue once because its worker died before the target began (at most once: a task that kills its worker while it loads fails). */
   requeued?: boolean;
   /** cancel() was called: the reason it gets, as the outcome's reason. */

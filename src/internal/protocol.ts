@@ -33,14 +33,20 @@ export type ToThread =
   /**
    * A pool worker: run this task (one at a time: the next comes after its ending). With `each`,
    * `args[0]` is a chunk of items: the target is called on each and the ending's value is the array of results.
-   * With `offered`, the worker claims it in the flag's NEXT slot before it begins, and skips it
-   * without a word when the owner withdrew it (cancel-flag.ts).
+   * With `cell` (a worker thread), the worker claims it in that cell of its handover before it
+   * begins, and skips it without a word when the owner withdrew it (cancel-flag.ts); it then says
+   * nothing before the target begins (the claim tells the owner). Without (a child), it sends `running`.
    */
-  | { kind: 'task'; id: number; target: TargetSpec; args: unknown[]; each?: boolean; offered?: boolean }
+  | TaskMessage
+  /** A pool worker thread: several tasks at once, run in this order (each as its own `task`). */
+  | { kind: 'tasks'; tasks: TaskMessage[] }
   /** The reason of task `id`'s cancel; the cancel flag was raised before it was posted. */
   | { kind: 'cancel'; id: number; reason: unknown }
   /** Parent -> child process, the answer to `ready`: run the target (`go: true`) or not, it was cancelled. */
   | { kind: 'begin'; go: boolean };
+
+/** One task for a pool worker (see ToThread). */
+export type TaskMessage = { kind: 'task'; id: number; target: TargetSpec; args: unknown[]; each?: boolean; cell?: number };
 
 /** An error or thrown value as it crosses back (see serialize.ts). */
 export type SerializedThrown =
@@ -62,7 +68,7 @@ export type RetireReason = string | undefined;
 
 /** Thread -> owner. */
 export type FromThread =
-  /** Task `id`'s target is about to run. */
+  /** Task `id`'s target is about to run (a Thread, a Process, a pool child; not a pool worker thread, whose claim says it). */
   | { kind: 'running'; id: number }
   /** Child process -> parent: the target is loaded; may it begin? (A cancel may be on its way.) */
   | { kind: 'ready' }

@@ -4,7 +4,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { TaskError, describe } from '../errors.js';
 import { claim, isRaised, wakeWaiters } from './cancel-flag.js';
 import { NO_TASK, endTask, newTaskContext, setContext, type ThreadContext } from './context.js';
-import { THREAD_TASK, assertNever, type Ending, type FromThread, type TargetSpec, type ThreadInfo, type ToThread } from './protocol.js';
+import { THREAD_TASK, assertNever, type Ending, type FromThread, type TargetSpec, type TaskMessage, type ThreadInfo, type ToThread } from './protocol.js';
 import { cachedTarget, ending, importTarget, type Importer } from './run-target.js';
 import { serializeThrown } from './serialize.js';
 import { sentence } from './unsendable.js';
@@ -39,6 +39,8 @@ export interface ServeOptions extends Side {
   listen(handler: (message: ToThread) => void): void;
   /** Whether the channel from the owner keeps this thread alive: yes while idle, no while a task runs. */
   holdOpen(yes: boolean): void;
+  /** A worker thread's handover (cancel-flag.ts), where it claims the tasks that name a cell. */
+  readonly handover?: Int32Array;
 }
 
 /** The task being run, and how an error from outside its call (a timer, an unhandled rejection) ends it. */
@@ -95,7 +97,8 @@ async function runTask(
       if (isRaised(flag, id) || !((await mayBegin?.()) ?? true)) return finish({ kind: 'cancelled', id });
       // Once 'running' is on its way (written to the pipe, for a child), the owner knows the target may
       // have begun: a worker that dies before then never began it, so its pool may run it elsewhere.
-      await new Promise<void>((resolve) => send({ kind: 'running', id }, resolve));
+      // A pool worker thread's claim has told its owner already (the owner reads the handover).
+      if (claimIt === undefined) await new Promise<void>((resolve) => send({ kind: 'running', id }, resolve));
       try {
         const value = each ? callEach(fn, args[0] as unknown[]) : fn(...args);
         // A target that returned synchronously has its result now, before any microtask it queued.
@@ -185,34 +188,39 @@ export async function serve(options: ServeOptions): Promise<void> {
   const baseline = activeResources();
   options.holdOpen(true);
 
-  const queue: Array<Extract<ToThread, { kind: 'task' }>> = [];
+  const queue: TaskMessage[] = [];
   let busy = false;
+  const { handover } = options;
+  // Tasks run one after another; the channel is let go (holdOpen(false)) from the first to the
+  // moment none is left, so that it never counts as something a task left behind.
   const next = async (): Promise<void> => {
     busy = true;
+    options.holdOpen(false);
     for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
-      options.holdOpen(false);
-      const offered = task.offered === true ? claim.bind(undefined, options.flag, task.id) : undefined;
-      const end = await runTask(options, context, task.id, task.target, task.args, undefined, task.each === true, offered);
+      const { id, cell } = task;
+      const claimIt = cell !== undefined && handover !== undefined ? () => claim(handover, cell, id) : undefined;
+      const end = await runTask(options, context, id, task.target, task.args, undefined, task.each === true, claimIt);
       drainInbox();
-      if (end === undefined) {
-        // Withdrawn by the owner (cancelled before it began): it never began, and the owner knows.
-        options.holdOpen(true);
-        continue;
-      }
+      // Withdrawn by the owner (cancelled before it began): it never began, and the owner knows.
+      if (end === undefined) continue;
       const left = leftBehind(baseline, activeResources());
       if (left !== undefined) {
-        sendEnding(options, { ...end, retire: `task ${task.id} left ${left} running` }, () => exit(0));
+        sendEnding(options, { ...end, retire: `task ${id} left ${left} running` }, () => exit(0));
         return;
       }
       sendEnding(options, end);
-      options.holdOpen(true);
     }
+    options.holdOpen(true);
     busy = false;
   };
   const take = (message: ToThread): void => {
     switch (message.kind) {
       case 'task':
         queue.push(message);
+        if (!busy) void next();
+        return;
+      case 'tasks':
+        for (const task of message.tasks) queue.push(task);
         if (!busy) void next();
         return;
       case 'cancel':

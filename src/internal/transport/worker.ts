@@ -3,11 +3,11 @@
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
-import { createFlag, freeFlag, isClaimed, offer, raiseFlag, reasonPosted, withdraw } from '../cancel-flag.js';
-import { THREAD_TASK, type FromThread, type ToThread } from '../protocol.js';
+import { HANDOVER_CELLS, createFlag, createHandover, freeFlag, isClaimed, offer, raiseFlag, reasonPosted, withdraw } from '../cancel-flag.js';
+import { THREAD_TASK, type FromThread, type TaskMessage, type ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
 import { cloneFailure } from '../unsendable.js';
-import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
+import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, PostedTask, Transport, TransportHooks } from './transport.js';
 
 const ENTRY = entryUrl('worker', import.meta.url);
 const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boot`);
@@ -18,6 +18,8 @@ export interface WorkerData {
   readonly port: import('node:worker_threads').MessagePort;
   /** The thread's cancel flag: a view of its block in the wake table (the view itself, so its byteOffset survives). */
   readonly flag: Int32Array;
+  /** A pool worker's handover (cancel-flag.ts): where it claims each task before it begins. */
+  readonly handover?: Int32Array;
 }
 
 /**
@@ -45,7 +47,20 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
 export function startPoolWorker(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport {
   const serve: ToThread = { kind: 'serve', info: spec.info, initializer: spec.initializer };
   const worker = launchWorker(serve, spec.typescript, spec, hooks);
-  return { ...worker, post: (encoded) => worker.post(encoded as unknown as ToThread) };
+  return {
+    ...worker,
+    post(tasks: readonly PostedTask[]) {
+      if (tasks.length === 1) return worker.post(withCell(tasks[0]!));
+      worker.post({ kind: 'tasks', tasks: tasks.map(withCell) });
+    },
+  };
+}
+
+/** The task message of `posted`, naming its handover cell. */
+function withCell(posted: PostedTask): TaskMessage {
+  const message = posted.encoded as unknown as TaskMessage;
+  message.cell = posted.cell;
+  return message;
 }
 
 /**
@@ -54,11 +69,36 @@ export function startPoolWorker(spec: PoolLaunchSpec, hooks: TransportHooks): Po
  */
 export function encodeWorkerTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask {
   for (const arg of message.args) {
-    if (!cloneable(arg)) structuredClone(arg);
+    if (!plainData(arg, 2) && !cloneable(arg)) structuredClone(arg);
   }
-  // Handed over through the flag's NEXT slot, so a cancel before it begins is certain (cancel-flag.ts).
-  message.offered = true;
   return message as unknown as EncodedTask;
+}
+
+/**
+ * Whether `value` certainly survives structured clone, seen without cloning it: a primitive other
+ * than a symbol, a SharedArrayBuffer, or (`depth` levels down) a small array or plain object of
+ * such values, with no getters. False means "not known": the caller clones to find out.
+ */
+function plainData(value: unknown, depth: number): boolean {
+  const type = typeof value;
+  if (value === null || (type !== 'object' && type !== 'function' && type !== 'symbol')) return true;
+  if (type !== 'object') return false;
+  if (value instanceof SharedArrayBuffer) return true;
+  if (depth === 0) return false;
+  if (Array.isArray(value)) {
+    if (value.length > 16 || Object.getPrototypeOf(value) !== Array.prototype || Object.keys(value).length !== value.length) return false;
+    for (let i = 0; i < value.length; i += 1) if (!(i in value) || !plainData(value[i], depth - 1)) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const keys = Object.keys(value as object);
+  if (keys.length > 16) return false;
+  for (const key of keys) {
+    const property = Object.getOwnPropertyDescriptor(value, key);
+    if (property === undefined || !('value' in property) || !plainData(property.value, depth - 1)) return false;
+  }
+  return true;
 }
 
 /** One worker, its port pair and its flag; `first` is posted before the worker exists, so what cannot be cloned starts nothing. */
@@ -76,12 +116,13 @@ function launchWorker(
     throw cloneFailure(error);
   }
   const flag = createFlag();
+  const handover = first.kind === 'serve' ? createHandover() : undefined;
   const boot: BootData = {
     entry: ENTRY,
     preloads: spec.preloads ?? parentPreloads(),
     typescript: isTypeScript(ENTRY) || typescript,
   };
-  const workerData: WorkerData = { boot, port: port2, flag };
+  const workerData: WorkerData = { boot, port: port2, flag, ...(handover ? { handover } : {}) };
 
   let worker: Worker;
   try {
@@ -96,7 +137,7 @@ function launchWorker(
     port1.close();
     freeFlag(flag);
     setImmediate(() => hooks.exit({ exitCode: null, signal: null, error }));
-    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {}, handover: { offer() {}, withdraw: () => true, claimed: () => false } };
+    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {}, handover: { cells: HANDOVER_CELLS, offer() {}, withdraw: () => true, claimed: () => false } };
   }
 
   let lastError: unknown;
@@ -134,6 +175,15 @@ function launchWorker(
     ref: () => worker.ref(),
     unref: () => worker.unref(),
     post: (message) => port1.postMessage(message),
-    handover: { offer: (id) => offer(flag, id), withdraw: (id) => withdraw(flag, id), claimed: (id) => isClaimed(flag, id) },
+    ...(handover
+      ? {
+          handover: {
+            cells: HANDOVER_CELLS,
+            offer: (cell: number, id: number) => offer(handover, cell, id),
+            withdraw: (cell: number, id: number) => withdraw(handover, cell, id),
+            claimed: (cell: number, id: number) => isClaimed(handover, cell, id),
+          },
+        }
+      : {}),
   };
 }
