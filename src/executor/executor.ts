@@ -13,7 +13,7 @@ import type { EncodedTask, ExitInfo, PoolLaunchSpec, PoolTransport, ResourceLimi
 import { validateMs } from '../internal/validate.js';
 import type { ArgsOf, ResultOf } from '../internal/lifecycle.js';
 import { targetSpec, type Target } from '../task.js';
-import { Future, writer } from './future.js';
+import { Future, begin, cancelling, settle, type FutureControl } from './future.js';
 import type { Job } from './job.js';
 import { JobQueue } from './queue.js';
 import { mapTasks, type MapOptions } from './map.js';
@@ -236,9 +236,10 @@ export abstract class Executor implements AsyncDisposable {
     const spec = this.#spec(target, taskName);
     let encoded: EncodedTask;
     try {
-      refuseExecutors(args, taskName);
+      const primitive = allPrimitive(args);
+      if (!primitive) refuseExecutors(args, taskName);
       // Shared objects travel as markers of their memory (src/shared/transfer.ts); a process pool refuses them for now.
-      const sent = encodeArgs(args, this.where === 'thread', taskName);
+      const sent = primitive ? args : encodeArgs(args, this.where === 'thread', taskName);
       encoded = this.encodeTask({ kind: 'task', id, target: spec, args: sent, ...(each ? { each: true } : {}) });
     } catch (error) {
       if (error instanceof TaskError) throw error;
@@ -249,7 +250,6 @@ export abstract class Executor implements AsyncDisposable {
     const job: Job = {
       id,
       future: undefined as unknown as Future<unknown>,
-      writer: undefined as never,
       encoded,
       slot: undefined,
       dequeued: false,
@@ -259,16 +259,8 @@ export abstract class Executor implements AsyncDisposable {
       graceTimer: undefined,
       signal,
     };
-    const future = new Future<unknown>(taskName, {
-      cancel: (reason) => this.#cancelJob(job, reason),
-      stop: (graceMs) => this.#stopJob(job, graceMs, undefined),
-      refresh: () => {
-        // A thread worker claims a task in shared memory just before its target begins.
-        if (!job.began && job.cell !== undefined && job.slot?.transport.handover?.claimed(job.cell, job.id) === true) this.#began(job);
-      },
-    });
+    const future = new Future<unknown>(taskName, this.#control, job);
     (job as { future: Future<unknown> }).future = future;
-    (job as { writer: unknown }).writer = writer(future);
     if (this.#broken !== undefined) {
       job.dequeued = true;
       this.#end(job, { status: 'failed', error: this.#broken });
@@ -286,6 +278,16 @@ export abstract class Executor implements AsyncDisposable {
     this.#updateRefs();
     return future;
   }
+
+  /** What every future of this pool asks of it, about its job. */
+  readonly #control: FutureControl<Job> = {
+    cancel: (job, reason) => this.#cancelJob(job, reason),
+    stop: (job, graceMs) => this.#stopJob(job, graceMs, undefined),
+    refresh: (job) => {
+      // A thread worker claims a task in shared memory just before its target begins.
+      if (!job.began && job.cell !== undefined && job.slot?.transport.handover?.claimed(job.cell, job.id) === true) this.#began(job);
+    },
+  };
 
   #refuseAfterShutdown(what: string): void {
     if (this.#shutdown) {
@@ -448,8 +450,8 @@ export abstract class Executor implements AsyncDisposable {
   /** The job's target has begun: its future is running (cancelling, when cancel() came first). */
   #began(job: Job): void {
     job.began = true;
-    job.writer.begin();
-    if (job.cancel !== undefined) job.writer.cancelling();
+    begin(job.future);
+    if (job.cancel !== undefined) cancelling(job.future);
   }
 
   #onEnding(slot: WorkerSlot, message: Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>): void {
@@ -625,7 +627,7 @@ export abstract class Executor implements AsyncDisposable {
       this.#began(job); // claimed: its target has begun
     }
     // On its worker: through its flag (a child's target that has not begun never begins).
-    if (job.began) job.writer.cancelling();
+    if (job.began) cancelling(job.future);
     slot.transport.cancel(job.id, reason);
   }
 
@@ -687,7 +689,7 @@ export abstract class Executor implements AsyncDisposable {
     clearTimeout(job.graceTimer);
     this.#unwatchSignal(job);
     this.#counts[outcome.status] += 1;
-    job.writer.settle(outcome, job.slot?.info);
+    settle(job.future, outcome, job.slot?.info);
   }
 
   // --- exit semantics and shutdown --------------------------------------------------------------
@@ -730,6 +732,15 @@ function refuseExecutors(args: unknown[], taskName: string): void {
       );
     }
   });
+}
+
+/** Whether every argument is a primitive (nothing to look into, nothing shared). */
+function allPrimitive(args: unknown[]): boolean {
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    if (arg !== null && (typeof arg === 'object' || typeof arg === 'function')) return false;
+  }
+  return true;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,14 +1,12 @@
 // A task of a pool: its id, its future, the encoded message, and where it is.
 
 import type { EncodedTask } from '../internal/transport/transport.js';
-import type { FutureWriter } from './future.js';
 import type { Future } from './future.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 export interface Job {
   readonly id: number;
   readonly future: Future<unknown>;
-  readonly writer: FutureWriter<unknown>;
   readonly encoded: EncodedTask;
   /** The worker running it; undefined while queued. */
   slot: WorkerSlot | undefined;

@@ -4,7 +4,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { TaskError, describe } from '../errors.js';
 import { claim, isRaised, wakeWaiters } from './cancel-flag.js';
 import { NO_TASK, endTask, newTaskContext, setContext, type ThreadContext } from './context.js';
-import { THREAD_TASK, assertNever, type Ending, type FromThread, type TargetSpec, type TaskMessage, type ThreadInfo, type ToThread } from './protocol.js';
+import { THREAD_TASK, assertNever, type Ending, type FromThread, type TargetSpec, type TaskBatch, type TaskMessage, type ThreadInfo, type ToThread } from './protocol.js';
 import { cachedTarget, ending, importTarget, type Importer } from './run-target.js';
 import { serializeThrown } from './serialize.js';
 import { sentence } from './unsendable.js';
@@ -36,7 +36,7 @@ export interface RunOptions extends Side {
 export interface ServeOptions extends Side {
   readonly initializer: { target: TargetSpec; args: unknown[] } | undefined;
   /** Calls `handler` with every message from the owner, in order (the port's or the IPC channel's listener). */
-  listen(handler: (message: ToThread) => void): void;
+  listen(handler: (message: ToThread | TaskBatch) => void): void;
   /** Whether the channel from the owner keeps this thread alive: yes while idle, no while a task runs. */
   holdOpen(yes: boolean): void;
   /** A worker thread's handover (cancel-flag.ts), where it claims the tasks that name a cell. */
@@ -213,14 +213,20 @@ export async function serve(options: ServeOptions): Promise<void> {
     options.holdOpen(true);
     busy = false;
   };
-  const take = (message: ToThread): void => {
+  // The targets the owner has sent, by ref (TaskBatch).
+  const targets: TargetSpec[] = [];
+  const take = (message: ToThread | TaskBatch): void => {
+    if (Array.isArray(message)) {
+      for (const [id, ref, args, cell, each, spec] of message) {
+        if (spec !== undefined && ref >= 0) targets[ref] = spec;
+        queue.push({ kind: 'task', id, target: spec ?? targets[ref]!, args, each: each === 1, ...(cell >= 0 ? { cell } : {}) });
+      }
+      if (!busy) void next();
+      return;
+    }
     switch (message.kind) {
       case 'task':
         queue.push(message);
-        if (!busy) void next();
-        return;
-      case 'tasks':
-        for (const task of message.tasks) queue.push(task);
         if (!busy) void next();
         return;
       case 'cancel':
@@ -238,8 +244,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   const drainInbox = () => {
     for (let message = context.inbox.shift(); message !== undefined; message = context.inbox.shift()) take(message);
     for (let received = receiveMessageOnPort(options.port); received; received = receiveMessageOnPort(options.port)) {
-      const message = received.message as ToThread;
-      if (message.kind !== 'cancel') take(message);
+      const message = received.message as ToThread | TaskBatch;
+      if (Array.isArray(message) || message.kind !== 'cancel') take(message);
     }
   };
   options.listen(take);

@@ -4,7 +4,7 @@ import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_thread
 import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
 import { HANDOVER_CELLS, createFlag, createHandover, freeFlag, isClaimed, offer, raiseFlag, reasonPosted, withdraw } from '../cancel-flag.js';
-import { THREAD_TASK, type FromThread, type TaskMessage, type ToThread } from '../protocol.js';
+import { THREAD_TASK, type FromThread, type TargetSpec, type TaskBatch, type TaskMessage, type TaskTuple, type ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
 import { cloneFailure } from '../unsendable.js';
 import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, PostedTask, Transport, TransportHooks } from './transport.js';
@@ -47,20 +47,49 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
 export function startPoolWorker(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport {
   const serve: ToThread = { kind: 'serve', info: spec.info, initializer: spec.initializer };
   const worker = launchWorker(serve, spec.typescript, spec, hooks);
+  // The targets this worker has been sent, by what they are: each travels once (TaskBatch).
+  const refs = new Map<string, number>();
+  const tuple = (posted: PostedTask): TaskTuple => {
+    const { id, target, args, each } = posted.encoded as unknown as TaskMessage;
+    const key = targetKey(target);
+    let ref = key === undefined ? -1 : refs.get(key);
+    const first = ref === undefined || ref === -1;
+    if (ref === undefined) refs.set(key!, (ref = refs.size));
+    const sent: TaskTuple = [id, ref, args, posted.cell ?? -1, each === true ? 1 : 0];
+    if (first) sent.push(target);
+    return sent;
+  };
   return {
     ...worker,
     post(tasks: readonly PostedTask[]) {
-      if (tasks.length === 1) return worker.post(withCell(tasks[0]!));
-      worker.post({ kind: 'tasks', tasks: tasks.map(withCell) });
+      const batch: TaskBatch = new Array<TaskTuple>(tasks.length);
+      for (let i = 0; i < tasks.length; i += 1) batch[i] = tuple(tasks[i]!);
+      worker.post(batch);
     },
   };
 }
 
-/** The task message of `posted`, naming its handover cell. */
-function withCell(posted: PostedTask): TaskMessage {
-  const message = posted.encoded as unknown as TaskMessage;
-  message.cell = posted.cell;
-  return message;
+/** Keys of the target specs seen (a pool makes one spec per function: most lookups end here). */
+const keys = new WeakMap<TargetSpec, string | undefined>();
+
+/** What a target is, as a key (the same function, task or export gives the same key); undefined: not kept. */
+function targetKey(target: TargetSpec): string | undefined {
+  let key = keys.get(target);
+  if (key === undefined && !keys.has(target)) keys.set(target, (key = keyOf(target)));
+  return key;
+}
+
+function keyOf(target: TargetSpec): string | undefined {
+  switch (target.kind) {
+    case 'source':
+      return `s${target.name}\0${target.source}`;
+    case 'task':
+      return `t${target.module}\0${target.key}\0${target.name}`;
+    case 'module':
+      return `m${target.module}\0${target.name}`;
+    case 'subclass':
+      return undefined;
+  }
 }
 
 /**
@@ -107,7 +136,7 @@ function launchWorker(
   typescript: boolean,
   spec: Pick<LaunchSpec, 'daemon' | 'resourceLimits' | 'preloads'>,
   hooks: TransportHooks,
-): Omit<PoolTransport, 'post'> & { post(message: ToThread): void } {
+): Omit<PoolTransport, 'post'> & { post(message: ToThread | TaskBatch): void } {
   const { port1, port2 } = new MessageChannel();
   try {
     port1.postMessage(first);
