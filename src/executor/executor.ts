@@ -89,6 +89,8 @@ export abstract class Executor implements AsyncDisposable {
   #markShutDown: (() => void) | undefined;
   /** Whether the workers are ref'd: only while there is work (queued or running) or a shutdown to finish. */
   #reffed = false;
+  /** Lets the workers go once the pool has stayed idle for a turn of the event loop (#updateRefs). */
+  #letGo: NodeJS.Immediate | undefined;
   /** One abort listener per signal, however many tasks share it. */
   readonly #signals = new Map<AbortSignal, { jobs: Set<Job>; onAbort: () => void }>();
 
@@ -694,15 +696,32 @@ export abstract class Executor implements AsyncDisposable {
 
   // --- exit semantics and shutdown --------------------------------------------------------------
 
-  /** The workers hold the program open only while there is work, or a shutdown waits for them. */
+  /**
+   * The workers hold the program open only while there is work, or a shutdown waits for them. They
+   * are let go one turn of the event loop after the pool fell idle (an unref'd immediate: the ref'd
+   * workers keep the loop turning until it runs), so that a program that submits task after task
+   * does not ref and unref every worker for each.
+   */
   #updateRefs(): void {
-    const hold = this.#queue.size > 0 || this.#running > 0 || (this.#shutdownDone !== undefined && this.#slots.size > 0);
-    if (hold === this.#reffed) return;
-    this.#reffed = hold;
-    for (const slot of this.#slots) {
-      if (hold) slot.transport.ref();
-      else slot.transport.unref();
+    if (this.#holds()) {
+      if (this.#reffed) return;
+      this.#reffed = true;
+      for (const slot of this.#slots) slot.transport.ref();
+      return;
     }
+    if (!this.#reffed || this.#letGo !== undefined) return;
+    this.#letGo = setImmediate(() => {
+      this.#letGo = undefined;
+      if (!this.#reffed || this.#holds()) return;
+      this.#reffed = false;
+      for (const slot of this.#slots) slot.transport.unref();
+    });
+    this.#letGo.unref();
+  }
+
+  /** Whether the pool has work (queued or running) or a shutdown to finish. */
+  #holds(): boolean {
+    return this.#queue.size > 0 || this.#running > 0 || (this.#shutdownDone !== undefined && this.#slots.size > 0);
   }
 
   #checkShutdown(): void {
@@ -711,6 +730,8 @@ export abstract class Executor implements AsyncDisposable {
     if (this.#slots.size === 0) {
       pools.delete(this);
       this.#reffed = false;
+      clearImmediate(this.#letGo);
+      this.#letGo = undefined;
       this.#markShutDown?.();
     }
   }
