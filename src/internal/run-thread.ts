@@ -88,7 +88,7 @@ async function runTask(
         fn = cachedTarget(target, info) ?? (await importTarget(target, info, importer));
         // The shared objects in args, revived from their markers (src/shared/transfer.ts), in place:
         // after the import, so they are instances of the task's own copy of threadkit.
-        reviveArgs(args);
+        if (args.some(isObject)) reviveArgs(args);
       } catch (error) {
         return finish(ending(error, flag, id, target, info));
       }
@@ -291,6 +291,11 @@ function callEach(fn: (...a: unknown[]) => unknown, items: unknown[]): unknown[]
     results.push(value);
   }
   return results;
+}
+
+/** Only objects can be (or hold) a shared object's marker. */
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

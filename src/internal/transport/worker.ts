@@ -1,5 +1,6 @@
 // The worker-thread backend: one Worker per Thread, one MessagePort pair, one cancel flag.
 
+import { types } from 'node:util';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
@@ -106,12 +107,13 @@ export function encodeWorkerTask(message: Extract<ToThread, { kind: 'task' }>): 
 /**
  * Whether `value` certainly survives structured clone, seen without cloning it: a primitive other
  * than a symbol, a SharedArrayBuffer, or (`depth` levels down) a small array or plain object of
- * such values, with no getters. False means "not known": the caller clones to find out.
+ * such values, with no getters and no proxy. False means "not known": the caller clones to find
+ * out. (So submit does not clone every argument once to test it and once more to post it.)
  */
 function plainData(value: unknown, depth: number): boolean {
   const type = typeof value;
   if (value === null || (type !== 'object' && type !== 'function' && type !== 'symbol')) return true;
-  if (type !== 'object') return false;
+  if (type !== 'object' || types.isProxy(value)) return false;
   if (value instanceof SharedArrayBuffer) return true;
   if (depth === 0) return false;
   if (Array.isArray(value)) {
