@@ -13,7 +13,7 @@ import type { EncodedTask, ExitInfo, PoolLaunchSpec, PoolTransport, ResourceLimi
 import { validateMs } from '../internal/validate.js';
 import type { ArgsOf, ResultOf } from '../internal/lifecycle.js';
 import { targetSpec, type Target } from '../task.js';
-import { Future, writer } from './future.js';
+import { Future, begin, cancelling, settle, type FutureControl } from './future.js';
 import type { Job } from './job.js';
 import { JobQueue } from './queue.js';
 import { mapTasks, type MapOptions } from './map.js';
@@ -52,6 +52,11 @@ export interface ExecutorStats {
 /** Target specs of functions, computed once per function. */
 const specs = new WeakMap<object, TargetSpec>();
 
+/** Tasks at most on their way to one worker thread at once: its current one and those posted ahead. */
+const DEPTH = 32;
+/** A busy worker thread is given more once it has this many or fewer on their way (so they go in batches). */
+const REFILL = DEPTH / 2;
+
 /**
  * Base of ThreadPoolExecutor and ProcessPoolExecutor: one pool, the backend behind `startWorker()`.
  * @internal Users create a ThreadPoolExecutor or a ProcessPoolExecutor.
@@ -84,6 +89,8 @@ export abstract class Executor implements AsyncDisposable {
   #markShutDown: (() => void) | undefined;
   /** Whether the workers are ref'd: only while there is work (queued or running) or a shutdown to finish. */
   #reffed = false;
+  /** Lets the workers go once the pool has stayed idle for a turn of the event loop (#updateRefs). */
+  #letGo: NodeJS.Immediate | undefined;
   /** One abort listener per signal, however many tasks share it. */
   readonly #signals = new Map<AbortSignal, { jobs: Set<Job>; onAbort: () => void }>();
 
@@ -118,7 +125,7 @@ export abstract class Executor implements AsyncDisposable {
   /** Tasks that have not begun: queued, and posted ahead to a busy worker. */
   #waiting(): number {
     let waiting = this.#queue.size;
-    for (const slot of this.#slots) if (slot.next !== undefined) waiting += 1;
+    for (const slot of this.#slots) waiting += slot.ahead.length;
     return waiting;
   }
 
@@ -179,7 +186,7 @@ export abstract class Executor implements AsyncDisposable {
     this.#shutdownDone ??= new Promise((resolve) => (this.#markShutDown = resolve));
     if (options.cancelFutures === true) {
       for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) this.#end(job, { status: 'cancelled', reason: undefined });
-      for (const slot of [...this.#slots]) if (slot.next !== undefined) this.#cancelJob(slot.next, undefined);
+      for (const slot of [...this.#slots]) for (const job of [...slot.ahead]) this.#cancelJob(job, undefined);
     }
     this.#updateRefs();
     this.#checkShutdown();
@@ -196,7 +203,7 @@ export abstract class Executor implements AsyncDisposable {
     if (options.graceMs !== undefined) validateMs(options.graceMs, 'graceMs', false);
     const done = this.shutdown({ cancelFutures: true });
     for (const slot of [...this.#slots]) {
-      if (slot.next !== undefined) this.#stopJob(slot.next, options.graceMs, undefined);
+      for (const job of [...slot.ahead]) this.#stopJob(job, options.graceMs, undefined);
       if (slot.job !== undefined) this.#stopJob(slot.job, options.graceMs, undefined);
     }
     await done;
@@ -231,9 +238,10 @@ export abstract class Executor implements AsyncDisposable {
     const spec = this.#spec(target, taskName);
     let encoded: EncodedTask;
     try {
-      refuseExecutors(args, taskName);
+      const primitive = allPrimitive(args);
+      if (!primitive) refuseExecutors(args, taskName);
       // Shared objects travel as markers of their memory (src/shared/transfer.ts); a process pool refuses them for now.
-      const sent = encodeArgs(args, this.where === 'thread', taskName);
+      const sent = primitive ? args : encodeArgs(args, this.where === 'thread', taskName);
       encoded = this.encodeTask({ kind: 'task', id, target: spec, args: sent, ...(each ? { each: true } : {}) });
     } catch (error) {
       if (error instanceof TaskError) throw error;
@@ -244,25 +252,17 @@ export abstract class Executor implements AsyncDisposable {
     const job: Job = {
       id,
       future: undefined as unknown as Future<unknown>,
-      writer: undefined as never,
       encoded,
       slot: undefined,
       dequeued: false,
       began: false,
+      cell: undefined,
       cancel: undefined,
       graceTimer: undefined,
       signal,
     };
-    const future = new Future<unknown>(taskName, {
-      cancel: (reason) => this.#cancelJob(job, reason),
-      stop: (graceMs) => this.#stopJob(job, graceMs, undefined),
-      refresh: () => {
-        // A thread worker claims a task in shared memory just before its target begins.
-        if (!job.began && job.slot?.transport.handover?.claimed(job.id) === true) this.#began(job);
-      },
-    });
+    const future = new Future<unknown>(taskName, this.#control, job);
     (job as { future: Future<unknown> }).future = future;
-    (job as { writer: unknown }).writer = writer(future);
     if (this.#broken !== undefined) {
       job.dequeued = true;
       this.#end(job, { status: 'failed', error: this.#broken });
@@ -280,6 +280,16 @@ export abstract class Executor implements AsyncDisposable {
     this.#updateRefs();
     return future;
   }
+
+  /** What every future of this pool asks of it, about its job. */
+  readonly #control: FutureControl<Job> = {
+    cancel: (job, reason) => this.#cancelJob(job, reason),
+    stop: (job, graceMs) => this.#stopJob(job, graceMs, undefined),
+    refresh: (job) => {
+      // A thread worker claims a task in shared memory just before its target begins.
+      if (!job.began && job.cell !== undefined && job.slot?.transport.handover?.claimed(job.cell, job.id) === true) this.#began(job);
+    },
+  };
 
   #refuseAfterShutdown(what: string): void {
     if (this.#shutdown) {
@@ -299,8 +309,9 @@ export abstract class Executor implements AsyncDisposable {
   // --- dispatch --------------------------------------------------------------------------------
 
   /**
-   * Gives queued tasks to idle workers, then (thread workers) one more to each busy worker that
-   * has none waiting, so it begins without a round trip; starts workers for what is still queued.
+   * Gives queued tasks to idle workers, then (thread workers) more to each busy worker that has
+   * few on their way, round-robin, up to DEPTH each, so that they begin without a round trip; starts
+   * workers for what is still queued. What it gives goes out at once, one message per worker.
    */
   #dispatch(): void {
     while (this.#queue.size > 0 && this.#idle.length > 0) {
@@ -313,30 +324,65 @@ export abstract class Executor implements AsyncDisposable {
     }
     // Not while a worker is starting: it takes what is queued.
     if (this.#queue.size > 0 && this.#slots.size >= this.#maxWorkers && this.#starting === 0) {
+      const takers: WorkerSlot[] = [];
       for (const slot of this.#slots) {
-        if (this.#queue.size === 0) break;
-        // One offer at a time in the NEXT slot: only once the current task has been claimed (it began).
-        if (slot.state !== 'busy' || slot.job?.began !== true || slot.next !== undefined || slot.transport.handover === undefined) continue;
-        if (slot.terminating) continue;
-        if (slot.tasks + 2 > this.#maxTasksPerWorker) continue;
-        const job = this.#queue.shift()!;
-        slot.next = job;
-        this.#give(slot, job);
+        if (slot.state !== 'busy' || slot.terminating || slot.transport.handover === undefined) continue;
+        if (1 + slot.ahead.length <= REFILL) takers.push(slot);
+      }
+      for (let gave = true; gave && this.#queue.size > 0; ) {
+        gave = false;
+        for (const slot of takers) {
+          const onTheirWay = 1 + slot.ahead.length;
+          if (onTheirWay >= DEPTH || slot.tasks + onTheirWay + 1 > this.#maxTasksPerWorker || slot.cells.length === 0) continue;
+          const job = this.#queue.shift();
+          if (job === undefined) break;
+          slot.ahead.push(job);
+          this.#give(slot, job);
+          gave = true;
+        }
       }
     }
+    this.#post();
     if (this.#broken !== undefined) return;
     while (this.#queue.size > this.#starting && this.#slots.size < this.#maxWorkers) this.#spawn();
   }
 
+  /** Slots with tasks given and not yet posted. */
+  readonly #unposted: WorkerSlot[] = [];
+
+  /** Hands `job` to `slot`'s worker: offered in a free handover cell (threads), posted by the next #post(). */
   #give(slot: WorkerSlot, job: Job): void {
     job.slot = slot;
     this.#running += 1;
-    slot.transport.handover?.offer(job.id);
-    slot.transport.post(job.encoded);
+    const handover = slot.transport.handover;
+    if (handover !== undefined) {
+      job.cell = slot.cells.pop()!;
+      handover.offer(job.cell, job.id);
+    }
+    if (slot.outbox.length === 0) this.#unposted.push(slot);
+    slot.outbox.push(job);
+  }
+
+  /** Posts what was given, one message per worker. A task withdrawn in the meantime is not sent. */
+  #post(): void {
+    for (let slot = this.#unposted.pop(); slot !== undefined; slot = this.#unposted.pop()) {
+      const tasks = [];
+      for (const job of slot.outbox) if (job.slot === slot && !job.future.done()) tasks.push({ encoded: job.encoded, cell: job.cell });
+      slot.outbox.length = 0;
+      if (tasks.length > 0 && slot.state !== 'gone') slot.transport.post(tasks);
+    }
+  }
+
+  /** Gives `job`'s handover cell back to its worker's slot (it left the worker: ended, withdrawn, requeued). */
+  #freeCell(slot: WorkerSlot, job: Job): void {
+    if (job.cell === undefined) return;
+    slot.cells.push(job.cell);
+    job.cell = undefined;
   }
 
   /** A task handed to a worker that had not begun goes back to the front of the queue (its worker died). */
   #requeue(job: Job): void {
+    if (job.slot !== undefined) this.#freeCell(job.slot, job);
     job.slot = undefined;
     this.#running -= 1;
     this.#queue.unshift(job);
@@ -360,6 +406,7 @@ export abstract class Executor implements AsyncDisposable {
       },
       hooks,
     );
+    for (let cell = (slot.transport.handover?.cells ?? 0) - 1; cell >= 0; cell -= 1) slot.cells.push(cell);
     if (this.#reffed) slot.transport.ref();
   }
 
@@ -380,7 +427,6 @@ export abstract class Executor implements AsyncDisposable {
         const job = slot.job;
         if (job?.id !== message.id) return;
         if (!job.began) this.#began(job);
-        if (this.#queue.size > 0) this.#dispatch();
         return;
       }
       case 'completed':
@@ -406,8 +452,8 @@ export abstract class Executor implements AsyncDisposable {
   /** The job's target has begun: its future is running (cancelling, when cancel() came first). */
   #began(job: Job): void {
     job.began = true;
-    job.writer.begin();
-    if (job.cancel !== undefined) job.writer.cancelling();
+    begin(job.future);
+    if (job.cancel !== undefined) cancelling(job.future);
   }
 
   #onEnding(slot: WorkerSlot, message: Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>): void {
@@ -420,8 +466,9 @@ export abstract class Executor implements AsyncDisposable {
         : message.kind === 'failed'
           ? { status: 'failed', error: rebuildThrown(message.error) }
           : { status: 'cancelled', reason: job.cancel?.reason };
-    slot.job = slot.next;
-    slot.next = undefined;
+    this.#freeCell(slot, job);
+    job.began = true;
+    slot.job = slot.ahead.shift();
     slot.tasks += 1;
     this.#running -= 1;
     this.#end(job, outcome);
@@ -459,15 +506,17 @@ export abstract class Executor implements AsyncDisposable {
    */
   #steal(slot: WorkerSlot): boolean {
     for (const other of this.#slots) {
-      const job = other.next;
-      if (other === slot || job === undefined || other.transport.handover?.withdraw(job.id) !== true) continue;
-      other.next = undefined;
+      const job = other.ahead[0];
+      if (other === slot || job === undefined || job.cell === undefined || other.transport.handover?.withdraw(job.cell, job.id) !== true) continue;
+      other.ahead.shift();
+      this.#freeCell(other, job);
       this.#running -= 1;
       clearTimeout(slot.idleTimer);
       if (slot.state === 'starting') slot.move('idle');
       if (slot.state === 'idle') slot.move('busy');
       slot.job = job;
       this.#give(slot, job);
+      this.#post();
       return true;
     }
     return false;
@@ -496,16 +545,29 @@ export abstract class Executor implements AsyncDisposable {
         // Already gone.
       }
     }
-    // A task posted ahead that the dead worker never claimed runs elsewhere.
-    const next = slot.next;
-    slot.next = undefined;
-    if (next !== undefined && slot.transport.handover?.withdraw(next.id) === true) this.#requeue(next);
+    // The tasks posted ahead that the dead worker never claimed run elsewhere, in their order. (It
+    // claims one only after the one before ended, and all its endings arrive before its exit: none is claimed.)
+    const handover = slot.transport.handover;
+    for (let i = slot.ahead.length - 1; i >= 0; i -= 1) {
+      const next = slot.ahead[i]!;
+      if (next.cell !== undefined && handover?.withdraw(next.cell, next.id) === true) this.#requeue(next);
+      else {
+        this.#running -= 1;
+        this.#end(next, { status: 'failed', error: crashError(slot.name, exit, { exitCalled: undefined, began: true }) });
+      }
+    }
+    slot.ahead.length = 0;
     const job = slot.job;
     slot.job = undefined;
-    // A thread worker hands over through the flag: withdrawn, the task never began. A child process
-    // sends 'running' before the target begins and all its messages arrive before its exit: a task
-    // whose 'running' never came never began (once: a task whose loading kills its worker fails).
-    const neverBegan = job !== undefined && !job.began && (slot.transport.handover === undefined ? job.requeued !== true : slot.transport.handover.withdraw(job.id));
+    // A thread worker hands over through its handover: withdrawn, the task never began; not, it had
+    // begun. A child process sends 'running' before the target begins and all its messages arrive
+    // before its exit: a task whose 'running' never came never began (once: a task whose loading
+    // kills its worker fails).
+    const neverBegan =
+      job !== undefined &&
+      !job.began &&
+      (handover === undefined || job.cell === undefined ? job.requeued !== true : handover.withdraw(job.cell, job.id));
+    if (job !== undefined && !neverBegan && handover !== undefined) job.began = true;
     if (job !== undefined && neverBegan) {
       if (slot.transport.handover === undefined) job.requeued = true;
       this.#requeue(job);
@@ -534,9 +596,10 @@ export abstract class Executor implements AsyncDisposable {
     );
     for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) this.#end(job, { status: 'failed', error: this.#broken });
     for (const other of [...this.#slots]) {
-      const next = other.next;
-      if (next !== undefined && other.transport.handover?.withdraw(next.id) === true) {
-        other.next = undefined;
+      for (const next of [...other.ahead]) {
+        if (next.cell === undefined || other.transport.handover?.withdraw(next.cell, next.id) !== true) continue;
+        other.ahead.splice(other.ahead.indexOf(next), 1);
+        this.#freeCell(other, next);
         this.#running -= 1;
         this.#end(next, { status: 'failed', error: this.#broken });
       }
@@ -560,24 +623,30 @@ export abstract class Executor implements AsyncDisposable {
     if (job.cancel !== undefined || job.slot === undefined) return;
     const slot = job.slot;
     job.cancel = { reason };
-    if (!job.began && slot.transport.handover?.withdraw(job.id) === true) {
-      // Handed to a thread worker but not claimed: it never begins, and ends now.
-      if (slot.next === job) slot.next = undefined;
-      else if (slot.job === job) {
-        slot.job = slot.next;
-        slot.next = undefined;
-        if (slot.job === undefined && slot.state === 'busy') this.#idleNow(slot);
-      }
-      this.#running -= 1;
-      this.#end(job, { status: 'cancelled', reason });
-      this.#dispatch();
-      this.#updateRefs();
-      this.#checkShutdown();
-      return;
+    const handover = slot.transport.handover;
+    if (!job.began && job.cell !== undefined && handover !== undefined) {
+      if (handover.withdraw(job.cell, job.id)) return this.#withdrawn(slot, job, reason);
+      this.#began(job); // claimed: its target has begun
     }
     // On its worker: through its flag (a child's target that has not begun never begins).
-    if (job.began) job.writer.cancelling();
+    if (job.began) cancelling(job.future);
     slot.transport.cancel(job.id, reason);
+  }
+
+  /** Cancelled after it was handed to a thread worker but before the worker claimed it: it never begins, and ends now. */
+  #withdrawn(slot: WorkerSlot, job: Job, reason: unknown): void {
+    const at = slot.ahead.indexOf(job);
+    if (at >= 0) slot.ahead.splice(at, 1);
+    else if (slot.job === job) {
+      slot.job = slot.ahead.shift();
+      if (slot.job === undefined && slot.state === 'busy') this.#idleNow(slot);
+    }
+    this.#freeCell(slot, job);
+    this.#running -= 1;
+    this.#end(job, { status: 'cancelled', reason });
+    this.#dispatch();
+    this.#updateRefs();
+    this.#checkShutdown();
   }
 
   #stopJob(job: Job, graceMs: number | undefined, reason: unknown): void {
@@ -622,20 +691,37 @@ export abstract class Executor implements AsyncDisposable {
     clearTimeout(job.graceTimer);
     this.#unwatchSignal(job);
     this.#counts[outcome.status] += 1;
-    job.writer.settle(outcome, job.slot?.info);
+    settle(job.future, outcome, job.slot?.info);
   }
 
   // --- exit semantics and shutdown --------------------------------------------------------------
 
-  /** The workers hold the program open only while there is work, or a shutdown waits for them. */
+  /**
+   * The workers hold the program open only while there is work, or a shutdown waits for them. They
+   * are let go one turn of the event loop after the pool fell idle (an unref'd immediate: the ref'd
+   * workers keep the loop turning until it runs), so that a program that submits task after task
+   * does not ref and unref every worker for each.
+   */
   #updateRefs(): void {
-    const hold = this.#queue.size > 0 || this.#running > 0 || (this.#shutdownDone !== undefined && this.#slots.size > 0);
-    if (hold === this.#reffed) return;
-    this.#reffed = hold;
-    for (const slot of this.#slots) {
-      if (hold) slot.transport.ref();
-      else slot.transport.unref();
+    if (this.#holds()) {
+      if (this.#reffed) return;
+      this.#reffed = true;
+      for (const slot of this.#slots) slot.transport.ref();
+      return;
     }
+    if (!this.#reffed || this.#letGo !== undefined) return;
+    this.#letGo = setImmediate(() => {
+      this.#letGo = undefined;
+      if (!this.#reffed || this.#holds()) return;
+      this.#reffed = false;
+      for (const slot of this.#slots) slot.transport.unref();
+    });
+    this.#letGo.unref();
+  }
+
+  /** Whether the pool has work (queued or running) or a shutdown to finish. */
+  #holds(): boolean {
+    return this.#queue.size > 0 || this.#running > 0 || (this.#shutdownDone !== undefined && this.#slots.size > 0);
   }
 
   #checkShutdown(): void {
@@ -644,6 +730,8 @@ export abstract class Executor implements AsyncDisposable {
     if (this.#slots.size === 0) {
       pools.delete(this);
       this.#reffed = false;
+      clearImmediate(this.#letGo);
+      this.#letGo = undefined;
       this.#markShutDown?.();
     }
   }
@@ -665,6 +753,15 @@ function refuseExecutors(args: unknown[], taskName: string): void {
       );
     }
   });
+}
+
+/** Whether every argument is a primitive (nothing to look into, nothing shared). */
+function allPrimitive(args: unknown[]): boolean {
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    if (arg !== null && (typeof arg === 'object' || typeof arg === 'function')) return false;
+  }
+  return true;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

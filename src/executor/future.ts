@@ -28,12 +28,12 @@ const LEGAL: Record<FutureState, readonly FutureState[]> = {
   ended: [],
 };
 
-/** What a Future asks of its pool. @internal */
-export interface FutureControl {
-  cancel(reason: unknown): void;
-  stop(graceMs: number | undefined): void;
+/** What a Future asks of its pool, about its task `token` (one control per pool, not per future). @internal */
+export interface FutureControl<T = never> {
+  cancel(token: T, reason: unknown): void;
+  stop(token: T, graceMs: number | undefined): void;
   /** Brings `state` up to date where the pool can see more than its messages have said (shared memory). */
-  refresh(): void;
+  refresh(token: T): void;
 }
 
 /** The pool's side of a Future: the only writers of its state. @internal */
@@ -49,6 +49,13 @@ export interface FutureWriter<R> {
   readonly settlement: Settlement<R>;
 }
 
+/** The future's target has begun. @internal */
+export let begin: (future: Future<unknown>) => void;
+/** It was cancelled while running. @internal */
+export let cancelling: (future: Future<unknown>) => void;
+/** It ended (once: a later call changes nothing); a failure nobody handles is reported. @internal */
+export let settle: <R>(future: Future<R>, outcome: Outcome<R>, worker: ThreadInfo | undefined) => void;
+
 /**
  * The pending result of a task submitted to a ThreadPoolExecutor or ProcessPoolExecutor.
  *
@@ -58,15 +65,30 @@ export interface FutureWriter<R> {
  */
 export class Future<R = unknown> implements PromiseLike<R> {
   readonly #name: string;
-  readonly #control: FutureControl;
+  readonly #control: FutureControl<unknown>;
+  readonly #token: unknown;
   readonly #settlement = new Settlement<R>();
   #state: FutureState = 'pending';
   #handled = false;
 
   /** @internal Futures are made by executors. */
-  constructor(name: string, control: FutureControl) {
+  constructor(name: string, control: FutureControl<never>, token: unknown) {
     this.#name = name;
     this.#control = control;
+    this.#token = token;
+  }
+
+  static {
+    // The pool's hot path moves its futures through these, without a writer object per future.
+    begin = (future) => future.#move('running');
+    cancelling = (future) => {
+      if (future.#state === 'running') future.#move('cancelling');
+    };
+    settle = (future, outcome, worker) => {
+      if (!future.#settlement.settle(outcome)) return;
+      future.#move('ended');
+      if (outcome.status === 'failed') future.#reportUnhandled(outcome.error, worker);
+    };
   }
 
   /** The task's name (the `name` given to `run()`, or `<pool name> task N`), for messages. */
@@ -76,7 +98,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
 
   /** 'pending' | 'running' | 'cancelling' | 'ended'; see the transition table above. */
   get state(): FutureState {
-    if (this.#state === 'pending') this.#control.refresh();
+    if (this.#state === 'pending') this.#control.refresh(this.#token);
     return this.#state;
   }
 
@@ -138,7 +160,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
    */
   cancel(reason?: unknown): void {
     if (this.#state === 'ended' || this.#state === 'cancelling') return;
-    this.#control.cancel(reason);
+    this.#control.cancel(this.#token, reason);
   }
 
   /**
@@ -149,7 +171,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
    */
   async stop(options: { graceMs?: number } = {}): Promise<Outcome<R>> {
     if (options.graceMs !== undefined) validateMs(options.graceMs, 'graceMs', false);
-    if (this.#state !== 'ended') this.#control.stop(options.graceMs);
+    if (this.#state !== 'ended') this.#control.stop(this.#token, options.graceMs);
     await this.#settlement.ended;
     return this.#settlement.outcome!;
   }
@@ -158,18 +180,12 @@ export class Future<R = unknown> implements PromiseLike<R> {
   get [FUTURE](): FutureWriter<R> {
     return {
       settlement: this.#settlement,
-      begin: () => this.#move('running'),
+      begin: () => begin(this),
       handled: () => {
         this.#handled = true;
       },
-      cancelling: () => {
-        if (this.#state === 'running') this.#move('cancelling');
-      },
-      settle: (outcome, worker) => {
-        if (!this.#settlement.settle(outcome)) return;
-        this.#move('ended');
-        if (outcome.status === 'failed') this.#reportUnhandled(outcome.error, worker);
-      },
+      cancelling: () => cancelling(this),
+      settle: (outcome, worker) => settle(this, outcome, worker),
     };
   }
 

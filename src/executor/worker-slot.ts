@@ -41,8 +41,12 @@ export class WorkerSlot {
   transport!: PoolTransport;
   /** The task it runs (busy), or the one it ran when it is retiring after it. */
   job: Job | undefined;
-  /** A thread worker's next task, posted while `job` runs so that it begins without a round trip. */
-  next: Job | undefined;
+  /** A thread worker's next tasks, in order, posted while `job` runs so that they begin without a round trip. */
+  readonly ahead: Job[] = [];
+  /** Free cells of its handover (threads; cancel-flag.ts): a task takes one when given, frees it when it leaves. */
+  readonly cells: number[] = [];
+  /** Tasks given since the last post, sent together (transport.post). */
+  readonly outbox: Job[] = [];
   /** Tasks it has ended. */
   tasks = 0;
   /** The code its task gave to process.exit(), for the crash diagnosis. */

@@ -1,6 +1,6 @@
 // The shared-memory cancellation flag of a thread (or pool worker), and its slot layout.
 
-import { NEXT, WAKE, alloc, blockOf, free, view } from './wake-table.js';
+import { WAKE, alloc, blockOf, free, view } from './wake-table.js';
 
 /**
  * Slot layout of the flag's `Int32Array`: a view of the thread's block in the process-wide wake
@@ -17,9 +17,6 @@ import { NEXT, WAKE, alloc, blockOf, free, view } from './wake-table.js';
  * |          | posted the cancel reason message    | reason from its port               | whose reason is sent |
  * | `WAKE`   | raiseFlag (and shared objects'      | a thread blocked in a shared       | a counter            |
  * |          | wakers, see wake-table.ts)          | object's wait                      |                      |
- * | `NEXT`   | the owner offers a task (`offer`)   | both: the worker claims it before  | 0 none, else the id  |
- * |          | and may withdraw it (`withdraw`);   | it begins, the owner withdraws it  | of the task offered  |
- * |          | the worker claims it (`claim`)      | to cancel it before it begins      | and not yet claimed  |
  *
  * The owner stores the task's id in `CANCEL` and `Atomics.notify`s it first, then bumps `WAKE` (so
  * a thread blocked in any shared object's wait wakes too), without waiting for the message; then
@@ -28,15 +25,30 @@ import { NEXT, WAKE, alloc, blockOf, free, view } from './wake-table.js';
  * lands after the worker moved on to task N+1 has no effect on it. The owner only cancels the task
  * it last gave the worker.
  *
- * `NEXT` is a pool worker thread's handover: the owner stores a task's id there before it posts
- * the task; whoever of the worker (`claim`, just before the target begins) and the owner
- * (`withdraw`, a cancel) moves it from that id to 0 first wins, in one compare-exchange. So a
- * cancel of a task that has not begun ends it at once, and its target never begins. One task is
- * offered at a time.
+ * A pool worker thread's tasks are handed over through its *handover*, a separate `Int32Array` of
+ * `HANDOVER_CELLS` cells (`createHandover`), so that many tasks can be posted ahead to it at once:
+ *
+ * | index     | written by                                  | read by                            | values               |
+ * |-----------|---------------------------------------------|------------------------------------|----------------------|
+ * | cell `c`  | the owner offers a task in a free cell      | both: the worker claims it before  | 0 none, else the id  |
+ * |           | (`offer`) and may withdraw it (`withdraw`); | it begins, the owner withdraws it  | of the task offered  |
+ * |           | the worker claims it (`claim`)              | to cancel it before it begins      | and not yet claimed  |
+ *
+ * The owner stores a task's id in a cell it holds free before it posts the task (the message names
+ * the cell); whoever of the worker (`claim`, just before the target begins) and the owner
+ * (`withdraw`: a cancel, a steal by an idle worker, the worker's death) moves it from that id to 0
+ * first wins, in one compare-exchange. So a cancel of a task that has not begun ends it at once,
+ * and its target never begins. The owner frees a cell once its task has left the worker (ended or
+ * withdrawn); a late claim of a withdrawn task fails even when the cell was reused, since ids are
+ * unique. The worker claims in the order it got the tasks, one at a time (the next only after the
+ * previous ended), so at most one claimed task per worker has not ended: the one `CANCEL` names.
  */
 export const CANCEL = 0;
 export const REASON = 1;
-export { NEXT, WAKE };
+export { WAKE };
+
+/** Cells of a pool worker thread's handover: at most that many tasks are on their way to it at once. */
+export const HANDOVER_CELLS = 64;
 
 /** A fresh flag, not cancelled: a block of the wake table. Give it back with `freeFlag` once the thread is gone. */
 export function createFlag(): Int32Array {
@@ -79,24 +91,29 @@ export function isRaised(flag: Int32Array, id: number): boolean {
   return Atomics.load(flag, CANCEL) === id;
 }
 
-/** The owner offers task `id` to the worker (before posting it). */
-export function offer(flag: Int32Array, id: number): void {
-  Atomics.store(flag, NEXT, id);
+/** A pool worker thread's handover, every cell free (0). */
+export function createHandover(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(HANDOVER_CELLS * Int32Array.BYTES_PER_ELEMENT));
+}
+
+/** The owner offers task `id` to the worker in free `cell` (before posting it). */
+export function offer(handover: Int32Array, cell: number, id: number): void {
+  Atomics.store(handover, cell, id);
 }
 
 /** The owner takes back task `id`; true when the worker had not claimed it (it will never begin). */
-export function withdraw(flag: Int32Array, id: number): boolean {
-  return Atomics.compareExchange(flag, NEXT, id, 0) === id;
+export function withdraw(handover: Int32Array, cell: number, id: number): boolean {
+  return Atomics.compareExchange(handover, cell, id, 0) === id;
 }
 
 /** Whether offered task `id` has been claimed (or withdrawn): one load, no change. */
-export function isClaimed(flag: Int32Array, id: number): boolean {
-  return Atomics.load(flag, NEXT) !== id;
+export function isClaimed(handover: Int32Array, cell: number, id: number): boolean {
+  return Atomics.load(handover, cell) !== id;
 }
 
 /** The worker claims task `id` before it begins; false when the owner withdrew it first. */
-export function claim(flag: Int32Array, id: number): boolean {
-  return Atomics.compareExchange(flag, NEXT, id, 0) === id;
+export function claim(handover: Int32Array, cell: number, id: number): boolean {
+  return Atomics.compareExchange(handover, cell, id, 0) === id;
 }
 
 /** Wakes the thread's own pending waits on the flag without cancelling anything (a task ended). */

@@ -33,14 +33,28 @@ export type ToThread =
   /**
    * A pool worker: run this task (one at a time: the next comes after its ending). With `each`,
    * `args[0]` is a chunk of items: the target is called on each and the ending's value is the array of results.
-   * With `offered`, the worker claims it in the flag's NEXT slot before it begins, and skips it
-   * without a word when the owner withdrew it (cancel-flag.ts).
+   * A pool child gets it as is; a pool worker thread gets its tasks as a `TaskBatch`.
+   * With `cell` (a worker thread), the worker claims it in that cell of its handover before it
+   * begins, and skips it without a word when the owner withdrew it (cancel-flag.ts); it then says
+   * nothing before the target begins (the claim tells the owner). Without (a child), it sends `running`.
    */
-  | { kind: 'task'; id: number; target: TargetSpec; args: unknown[]; each?: boolean; offered?: boolean }
+  | TaskMessage
   /** The reason of task `id`'s cancel; the cancel flag was raised before it was posted. */
   | { kind: 'cancel'; id: number; reason: unknown }
   /** Parent -> child process, the answer to `ready`: run the target (`go: true`) or not, it was cancelled. */
   | { kind: 'begin'; go: boolean };
+
+/** One task for a pool worker (see ToThread). */
+export type TaskMessage = { kind: 'task'; id: number; target: TargetSpec; args: unknown[]; each?: boolean; cell?: number };
+
+/**
+ * Tasks as they travel to a pool worker thread, run in this order: one message for several, each
+ * a tuple, because structured clone copies an array of numbers several times faster than objects
+ * with keys. A target travels once per worker: `spec` comes with the first task that uses `ref`
+ * (the worker keeps it), later tasks name `ref` only; `ref` -1 always carries its spec.
+ */
+export type TaskBatch = TaskTuple[];
+export type TaskTuple = [id: number, ref: number, args: unknown[], cell: number, each: 0 | 1, spec?: TargetSpec];
 
 /** An error or thrown value as it crosses back (see serialize.ts). */
 export type SerializedThrown =
@@ -62,7 +76,7 @@ export type RetireReason = string | undefined;
 
 /** Thread -> owner. */
 export type FromThread =
-  /** Task `id`'s target is about to run. */
+  /** Task `id`'s target is about to run (a Thread, a Process, a pool child; not a pool worker thread, whose claim says it). */
   | { kind: 'running'; id: number }
   /** Child process -> parent: the target is loaded; may it begin? (A cancel may be on its way.) */
   | { kind: 'ready' }

@@ -4,7 +4,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { TaskError, describe } from '../errors.js';
 import { claim, isRaised, wakeWaiters } from './cancel-flag.js';
 import { NO_TASK, endTask, newTaskContext, setContext, type ThreadContext } from './context.js';
-import { THREAD_TASK, assertNever, type Ending, type FromThread, type TargetSpec, type ThreadInfo, type ToThread } from './protocol.js';
+import { THREAD_TASK, assertNever, type Ending, type FromThread, type TargetSpec, type TaskBatch, type TaskMessage, type ThreadInfo, type ToThread } from './protocol.js';
 import { cachedTarget, ending, importTarget, type Importer } from './run-target.js';
 import { serializeThrown } from './serialize.js';
 import { sentence } from './unsendable.js';
@@ -36,9 +36,11 @@ export interface RunOptions extends Side {
 export interface ServeOptions extends Side {
   readonly initializer: { target: TargetSpec; args: unknown[] } | undefined;
   /** Calls `handler` with every message from the owner, in order (the port's or the IPC channel's listener). */
-  listen(handler: (message: ToThread) => void): void;
+  listen(handler: (message: ToThread | TaskBatch) => void): void;
   /** Whether the channel from the owner keeps this thread alive: yes while idle, no while a task runs. */
   holdOpen(yes: boolean): void;
+  /** A worker thread's handover (cancel-flag.ts), where it claims the tasks that name a cell. */
+  readonly handover?: Int32Array;
 }
 
 /** The task being run, and how an error from outside its call (a timer, an unhandled rejection) ends it. */
@@ -87,7 +89,7 @@ async function runTask(
         fn = cachedTarget(target, info) ?? (await importTarget(target, info, importer));
         // The shared objects in args, revived from their markers (src/shared/transfer.ts), in place:
         // after the import, so they are instances of the task's own copy of threadkit.
-        reviveArgs(args);
+        if (args.some(isObject)) reviveArgs(args);
       } catch (error) {
         return finish(ending(error, flag, id, target, info));
       }
@@ -96,7 +98,8 @@ async function runTask(
       if (isRaised(flag, id) || !((await mayBegin?.()) ?? true)) return finish({ kind: 'cancelled', id });
       // Once 'running' is on its way (written to the pipe, for a child), the owner knows the target may
       // have begun: a worker that dies before then never began it, so its pool may run it elsewhere.
-      await new Promise<void>((resolve) => send({ kind: 'running', id }, resolve));
+      // A pool worker thread's claim has told its owner already (the owner reads the handover).
+      if (claimIt === undefined) await new Promise<void>((resolve) => send({ kind: 'running', id }, resolve));
       try {
         onCall?.();
         const value = each ? callEach(fn, args[0] as unknown[]) : fn(...args);
@@ -187,35 +190,46 @@ export async function serve(options: ServeOptions): Promise<void> {
   // also what loading the task opened (a module's own state, the tsx loader's connection).
   options.holdOpen(true);
 
-  const queue: Array<Extract<ToThread, { kind: 'task' }>> = [];
+  const queue: TaskMessage[] = [];
   let busy = false;
+  const { handover } = options;
+  // Tasks run one after another; the channel is let go (holdOpen(false)) from the first to the
+  // moment none is left, so that it never counts as something a task left behind.
   const next = async (): Promise<void> => {
     busy = true;
+    options.holdOpen(false);
     for (let task = queue.shift(); task !== undefined; task = queue.shift()) {
-      options.holdOpen(false);
-      const offered = task.offered === true ? claim.bind(undefined, options.flag, task.id) : undefined;
+      const { id, cell } = task;
+      const claimIt = cell !== undefined && handover !== undefined ? () => claim(handover, cell, id) : undefined;
       let before: Map<string, number> | undefined;
-      const end = await runTask(options, context, task.id, task.target, task.args, undefined, task.each === true, offered, () => {
+      const end = await runTask(options, context, id, task.target, task.args, undefined, task.each === true, claimIt, () => {
         before = activeResources();
       });
       drainInbox();
-      if (end === undefined) {
-        // Withdrawn by the owner (cancelled before it began): it never began, and the owner knows.
-        options.holdOpen(true);
-        continue;
-      }
+      // Withdrawn by the owner (cancelled before it began): it never began, and the owner knows.
+      if (end === undefined) continue;
       // A task whose target was never called (it failed to load, or was cancelled first) left nothing of its own.
       const left = before === undefined ? undefined : leftBehind(before, activeResources());
       if (left !== undefined) {
-        sendEnding(options, { ...end, retire: `task ${task.id} left ${left} running` }, () => exit(0));
+        sendEnding(options, { ...end, retire: `task ${id} left ${left} running` }, () => exit(0));
         return;
       }
       sendEnding(options, end);
-      options.holdOpen(true);
     }
+    options.holdOpen(true);
     busy = false;
   };
-  const take = (message: ToThread): void => {
+  // The targets the owner has sent, by ref (TaskBatch).
+  const targets: TargetSpec[] = [];
+  const take = (message: ToThread | TaskBatch): void => {
+    if (Array.isArray(message)) {
+      for (const [id, ref, args, cell, each, spec] of message) {
+        if (spec !== undefined && ref >= 0) targets[ref] = spec;
+        queue.push({ kind: 'task', id, target: spec ?? targets[ref]!, args, each: each === 1, ...(cell >= 0 ? { cell } : {}) });
+      }
+      if (!busy) void next();
+      return;
+    }
     switch (message.kind) {
       case 'task':
         queue.push(message);
@@ -236,8 +250,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   const drainInbox = () => {
     for (let message = context.inbox.shift(); message !== undefined; message = context.inbox.shift()) take(message);
     for (let received = receiveMessageOnPort(options.port); received; received = receiveMessageOnPort(options.port)) {
-      const message = received.message as ToThread;
-      if (message.kind !== 'cancel') take(message);
+      const message = received.message as ToThread | TaskBatch;
+      if (Array.isArray(message) || message.kind !== 'cancel') take(message);
     }
   };
   options.listen(take);
@@ -283,6 +297,11 @@ function callEach(fn: (...a: unknown[]) => unknown, items: unknown[]): unknown[]
     results.push(value);
   }
   return results;
+}
+
+/** Only objects can be (or hold) a shared object's marker. */
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

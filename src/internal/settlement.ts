@@ -15,9 +15,17 @@ export type Outcome<R = unknown> =
  */
 export class Settlement<R = unknown> {
   #outcome: Outcome<R> | undefined;
-  #markEnded!: () => void;
-  /** Resolves once settled; never rejects. */
-  readonly ended: Promise<void> = new Promise((resolve) => (this.#markEnded = resolve));
+  #markEnded: (() => void) | undefined;
+  /** Made when first asked for (a pool holds many settlements nobody waits on yet). */
+  #ended: Promise<void> | undefined;
+
+  /** Resolves once settled; never rejects. The same promise every time. */
+  get ended(): Promise<void> {
+    if (this.#ended === undefined) {
+      this.#ended = this.#outcome !== undefined ? Promise.resolve() : new Promise((resolve) => (this.#markEnded = resolve));
+    }
+    return this.#ended;
+  }
 
   /** The outcome once settled; undefined before. */
   get outcome(): Outcome<R> | undefined {
@@ -28,7 +36,8 @@ export class Settlement<R = unknown> {
   settle(outcome: Outcome<R>): boolean {
     if (this.#outcome !== undefined) return false;
     this.#outcome = outcome;
-    this.#markEnded();
+    this.#markEnded?.();
+    this.#markEnded = undefined;
     return true;
   }
 

@@ -32,7 +32,6 @@
 // | `GEN`     | alloc (Atomics.add)                          | mutex recovery (is a holder gone)| generations of the block          |
 // | `PARENT`  | alloc of an async wait's block               | free() of a thread's block       | 0, or 1 + the thread's block      |
 // | `HOLDING` | the block's thread, around an internal mutex | free()                           | internal mutexes held (0 or 1)    |
-// | `NEXT`    | see cancel-flag.ts (a pool worker's handover) | see cancel-flag.ts               |                                   |
 //
 // Lost wake-ups on terminate: a waker picks a waiter (clears its bit) and bumps its WAKE; if that
 // waiter was terminated, the wake-up is lost for the others. So free() of a block that was in a
@@ -56,10 +55,8 @@ const STATE = 4;
 const GEN = 5;
 const PARENT = 6;
 const HOLDING = 7;
-/** cancel-flag.ts's NEXT: a pool worker's task handover. */
-export const NEXT = 8;
 /** Slots per block. */
-export const BLOCK = 9;
+export const BLOCK = 8;
 /** Blocks in a table: live threads plus pending async waits of a process. */
 export const CAPACITY = 4096;
 
@@ -115,7 +112,6 @@ export function alloc(parent = -1): number {
     if (Atomics.load(t, slot(b, STATE)) !== 0 || Atomics.compareExchange(t, slot(b, STATE), 0, 1) !== 0) continue;
     Atomics.store(t, slot(b, CANCEL), 0);
     Atomics.store(t, slot(b, REASON), 0);
-    Atomics.store(t, slot(b, NEXT), 0);
     Atomics.store(t, slot(b, WAITING), 0);
     Atomics.store(t, slot(b, HOLDING), 0);
     Atomics.store(t, slot(b, PARENT), parent + 1);

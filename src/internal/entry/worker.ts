@@ -13,7 +13,7 @@ export const load: Importer = (specifier) => import(specifier);
 
 /** Called by the bootstrap once loaders are registered. */
 export async function main(_boot: unknown, importer: Importer): Promise<void> {
-  const { port, flag } = workerData as WorkerData;
+  const { port, flag, handover } = workerData as WorkerData;
   const first = receiveMessageOnPort(port)?.message as ToThread | undefined;
   // postMessage is synchronous: a message is on its way (and survives terminate) once it returns.
   const send = (message: FromThread, then?: () => void) => {
@@ -40,6 +40,7 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
       initializer: first.initializer,
       listen: (handler) => port.on('message', handler),
       holdOpen: (yes) => (yes ? port.ref() : port.unref()),
+      ...(handover ? { handover } : {}),
     });
   } else {
     throw new Error('threadkit internal error: the thread got no start message');

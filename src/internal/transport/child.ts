@@ -96,7 +96,9 @@ export function startPoolChild(spec: PoolLaunchSpec, hooks: TransportHooks): Poo
     kill: child.kill,
     ref: child.ref,
     unref: child.unref,
-    post: (encoded) => child.post(encoded as unknown as Buffer),
+    post: (tasks) => {
+      for (const task of tasks) child.post(task.encoded as unknown as Buffer);
+    },
   };
 }
 

@@ -72,8 +72,12 @@ export interface PoolLaunchSpec {
 export interface PoolTransport {
   /** Thread id or pid; null when the backend could not be created. */
   readonly ident: number | null;
-  /** Gives the worker a task message encoded by the backend's `encodeTask` (checked sendable at submit). */
-  post(encoded: EncodedTask): void;
+  /**
+   * Gives the worker task messages encoded by the backend's `encodeTask` (checked sendable at
+   * submit), to run in this order; `cell` is where each was offered in the handover (threads).
+   * Several go as one message where the backend can.
+   */
+  post(tasks: readonly PostedTask[]): void;
   /** Cooperative: raise task `id`'s cancel flag (and send the reason). */
   cancel(id: number, reason: unknown): void;
   /** Forced: stop the worker now. `exit` follows. */
@@ -81,10 +85,22 @@ export interface PoolTransport {
   ref(): void;
   unref(): void;
   /**
-   * Where the worker shares memory with the owner (threads): the handover of cancel-flag.ts.
-   * `offer` before posting an `offered` task; `withdraw` is true when it had not begun.
+   * Where the worker shares memory with the owner (threads): the handover of cancel-flag.ts, of
+   * `cells` cells. `offer` in a free cell before posting the task; `withdraw` is true when it had
+   * not begun; `claimed` is true once it has begun (or was withdrawn).
    */
-  readonly handover?: { offer(id: number): void; withdraw(id: number): boolean; claimed(id: number): boolean };
+  readonly handover?: {
+    readonly cells: number;
+    offer(cell: number, id: number): void;
+    withdraw(cell: number, id: number): boolean;
+    claimed(cell: number, id: number): boolean;
+  };
+}
+
+/** A task on its way to a pool worker: its encoded message, and its handover cell (threads). */
+export interface PostedTask {
+  readonly encoded: EncodedTask;
+  readonly cell: number | undefined;
 }
 
 /** A `task` message as a backend sends it: the message itself (threads), or its serialized bytes (children). */

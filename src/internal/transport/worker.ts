@@ -1,13 +1,14 @@
 // The worker-thread backend: one Worker per Thread, one MessagePort pair, one cancel flag.
 
+import { types } from 'node:util';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
-import { createFlag, freeFlag, isClaimed, offer, raiseFlag, reasonPosted, withdraw } from '../cancel-flag.js';
-import { THREAD_TASK, type FromThread, type ToThread } from '../protocol.js';
+import { HANDOVER_CELLS, createFlag, createHandover, freeFlag, isClaimed, offer, raiseFlag, reasonPosted, withdraw } from '../cancel-flag.js';
+import { THREAD_TASK, type FromThread, type TargetSpec, type TaskBatch, type TaskMessage, type TaskTuple, type ToThread } from '../protocol.js';
 import { cloneable } from '../serialize.js';
 import { cloneFailure } from '../unsendable.js';
-import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
+import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, PostedTask, Transport, TransportHooks } from './transport.js';
 
 const ENTRY = entryUrl('worker', import.meta.url);
 const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boot`);
@@ -18,6 +19,8 @@ export interface WorkerData {
   readonly port: import('node:worker_threads').MessagePort;
   /** The thread's cancel flag: a view of its block in the wake table (the view itself, so its byteOffset survives). */
   readonly flag: Int32Array;
+  /** A pool worker's handover (cancel-flag.ts): where it claims each task before it begins. */
+  readonly handover?: Int32Array;
 }
 
 /**
@@ -45,7 +48,49 @@ export function startWorker(spec: LaunchSpec, hooks: TransportHooks): Transport 
 export function startPoolWorker(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport {
   const serve: ToThread = { kind: 'serve', info: spec.info, initializer: spec.initializer };
   const worker = launchWorker(serve, spec.typescript, spec, hooks);
-  return { ...worker, post: (encoded) => worker.post(encoded as unknown as ToThread) };
+  // The targets this worker has been sent, by what they are: each travels once (TaskBatch).
+  const refs = new Map<string, number>();
+  const tuple = (posted: PostedTask): TaskTuple => {
+    const { id, target, args, each } = posted.encoded as unknown as TaskMessage;
+    const key = targetKey(target);
+    let ref = key === undefined ? -1 : refs.get(key);
+    const first = ref === undefined || ref === -1;
+    if (ref === undefined) refs.set(key!, (ref = refs.size));
+    const sent: TaskTuple = [id, ref, args, posted.cell ?? -1, each === true ? 1 : 0];
+    if (first) sent.push(target);
+    return sent;
+  };
+  return {
+    ...worker,
+    post(tasks: readonly PostedTask[]) {
+      const batch: TaskBatch = new Array<TaskTuple>(tasks.length);
+      for (let i = 0; i < tasks.length; i += 1) batch[i] = tuple(tasks[i]!);
+      worker.post(batch);
+    },
+  };
+}
+
+/** Keys of the target specs seen (a pool makes one spec per function: most lookups end here). */
+const keys = new WeakMap<TargetSpec, string | undefined>();
+
+/** What a target is, as a key (the same function, task or export gives the same key); undefined: not kept. */
+function targetKey(target: TargetSpec): string | undefined {
+  let key = keys.get(target);
+  if (key === undefined && !keys.has(target)) keys.set(target, (key = keyOf(target)));
+  return key;
+}
+
+function keyOf(target: TargetSpec): string | undefined {
+  switch (target.kind) {
+    case 'source':
+      return `s${target.name}\0${target.source}`;
+    case 'task':
+      return `t${target.module}\0${target.key}\0${target.name}`;
+    case 'module':
+      return `m${target.module}\0${target.name}`;
+    case 'subclass':
+      return undefined;
+  }
 }
 
 /**
@@ -54,11 +99,37 @@ export function startPoolWorker(spec: PoolLaunchSpec, hooks: TransportHooks): Po
  */
 export function encodeWorkerTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask {
   for (const arg of message.args) {
-    if (!cloneable(arg)) structuredClone(arg);
+    if (!plainData(arg, 2) && !cloneable(arg)) structuredClone(arg);
   }
-  // Handed over through the flag's NEXT slot, so a cancel before it begins is certain (cancel-flag.ts).
-  message.offered = true;
   return message as unknown as EncodedTask;
+}
+
+/**
+ * Whether `value` certainly survives structured clone, seen without cloning it: a primitive other
+ * than a symbol, a SharedArrayBuffer, or (`depth` levels down) a small array or plain object of
+ * such values, with no getters and no proxy. False means "not known": the caller clones to find
+ * out. (So submit does not clone every argument once to test it and once more to post it.)
+ */
+function plainData(value: unknown, depth: number): boolean {
+  const type = typeof value;
+  if (value === null || (type !== 'object' && type !== 'function' && type !== 'symbol')) return true;
+  if (type !== 'object' || types.isProxy(value)) return false;
+  if (value instanceof SharedArrayBuffer) return true;
+  if (depth === 0) return false;
+  if (Array.isArray(value)) {
+    if (value.length > 16 || Object.getPrototypeOf(value) !== Array.prototype || Object.keys(value).length !== value.length) return false;
+    for (let i = 0; i < value.length; i += 1) if (!(i in value) || !plainData(value[i], depth - 1)) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const keys = Object.keys(value as object);
+  if (keys.length > 16) return false;
+  for (const key of keys) {
+    const property = Object.getOwnPropertyDescriptor(value, key);
+    if (property === undefined || !('value' in property) || !plainData(property.value, depth - 1)) return false;
+  }
+  return true;
 }
 
 /** One worker, its port pair and its flag; `first` is posted before the worker exists, so what cannot be cloned starts nothing. */
@@ -67,7 +138,7 @@ function launchWorker(
   typescript: boolean,
   spec: Pick<LaunchSpec, 'daemon' | 'resourceLimits' | 'preloads'>,
   hooks: TransportHooks,
-): Omit<PoolTransport, 'post'> & { post(message: ToThread): void } {
+): Omit<PoolTransport, 'post'> & { post(message: ToThread | TaskBatch): void } {
   const { port1, port2 } = new MessageChannel();
   try {
     port1.postMessage(first);
@@ -76,12 +147,13 @@ function launchWorker(
     throw cloneFailure(error);
   }
   const flag = createFlag();
+  const handover = first.kind === 'serve' ? createHandover() : undefined;
   const boot: BootData = {
     entry: ENTRY,
     preloads: spec.preloads ?? parentPreloads(),
     typescript: isTypeScript(ENTRY) || typescript,
   };
-  const workerData: WorkerData = { boot, port: port2, flag };
+  const workerData: WorkerData = { boot, port: port2, flag, ...(handover ? { handover } : {}) };
 
   let worker: Worker;
   try {
@@ -96,7 +168,7 @@ function launchWorker(
     port1.close();
     freeFlag(flag);
     setImmediate(() => hooks.exit({ exitCode: null, signal: null, error }));
-    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {}, handover: { offer() {}, withdraw: () => true, claimed: () => false } };
+    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {}, handover: { cells: HANDOVER_CELLS, offer() {}, withdraw: () => true, claimed: () => false } };
   }
 
   let lastError: unknown;
@@ -134,6 +206,15 @@ function launchWorker(
     ref: () => worker.ref(),
     unref: () => worker.unref(),
     post: (message) => port1.postMessage(message),
-    handover: { offer: (id) => offer(flag, id), withdraw: (id) => withdraw(flag, id), claimed: (id) => isClaimed(flag, id) },
+    ...(handover
+      ? {
+          handover: {
+            cells: HANDOVER_CELLS,
+            offer: (cell: number, id: number) => offer(handover, cell, id),
+            withdraw: (cell: number, id: number) => withdraw(handover, cell, id),
+            claimed: (cell: number, id: number) => isClaimed(handover, cell, id),
+          },
+        }
+      : {}),
   };
 }
