@@ -506,7 +506,11 @@ export abstract class Executor implements AsyncDisposable {
     // sends 'running' before the target begins and all its messages arrive before its exit: a task
     // whose 'running' never came never began (once: a task whose loading kills its worker fails).
     const neverBegan = job !== undefined && !job.began && (slot.transport.handover === undefined ? job.requeued !== true : slot.transport.handover.withdraw(job.id));
-    if (job !== undefined && neverBegan) {
+    if (job !== undefined && neverBegan && job.cancel !== undefined) {
+      // Cancelled (or stopped) before its target began: it ends so, with the first cancel's reason, and never runs elsewhere.
+      this.#running -= 1;
+      this.#end(job, { status: 'cancelled', reason: job.cancel.reason });
+    } else if (job !== undefined && neverBegan) {
       if (slot.transport.handover === undefined) job.requeued = true;
       this.#requeue(job);
     } else if (job !== undefined) {
