@@ -31,6 +31,11 @@
 // - no unhandled rejection, enumerate() empty, and process.getActiveResourcesInfo() back to what
 //   it was before the sequence.
 //
+// The pool backends (./pools.ts) are such adapters, with the flags of `Backend` for what a Future
+// does differently: terminate() is a stop({ graceMs: 0 }) and cancels first, a cancel before
+// start() races the worker taking the task, a failure is reported only when unhandled, and a
+// process pool's task already sent to its child stays pending until the child sees its cancel.
+//
 // Adding a backend (a pool Future, where start = submit): write a `Backend` (below). Its
 // `create()` returns a `Subject`: for a Future, an adapter object holding the pool and the args
 // that answers state 'new' until start(), calls `pool.submit(fn, ...args)` in start() (and

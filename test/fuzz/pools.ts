@@ -144,9 +144,13 @@ function poolBackend(name: string, make: () => Pool, process: boolean): Backend 
       pools.delete(name);
       if (p === undefined) return;
       const deadline = new AbortController();
-      const stopped = await Promise.race([p.stop({ graceMs: 0 }).then(() => true), sleepMs(DEADLINE_MS, false, { signal: deadline.signal }).catch(() => true)]);
+      const stopped = await Promise.race([
+        p.stop({ graceMs: 0 }).then(() => true),
+        sleepMs(DEADLINE_MS, false, { signal: deadline.signal }).catch(() => true),
+      ]);
       deadline.abort();
-      if (!stopped) throw new Error(`stop({ graceMs: 0 }) of ${p.name} did not resolve within ${DEADLINE_MS} ms (${JSON.stringify(p.stats)})`);
+      if (!stopped)
+        throw new Error(`stop({ graceMs: 0 }) of ${p.name} did not resolve within ${DEADLINE_MS} ms (${JSON.stringify(p.stats)})`);
     },
   };
 }
@@ -155,18 +159,30 @@ function poolBackend(name: string, make: () => Pool, process: boolean): Backend 
 async function checkProbe(p: Pool): Promise<void> {
   const f = p.submit(probe);
   const { done } = await wait([f], { timeoutMs: DEADLINE_MS });
-  if (!done.has(f)) throw new Error(`the probe after the sequence did not end within ${DEADLINE_MS} ms on ${p.name} (${JSON.stringify(p.stats)})`);
+  if (!done.has(f))
+    throw new Error(`the probe after the sequence did not end within ${DEADLINE_MS} ms on ${p.name} (${JSON.stringify(p.stats)})`);
   const outcome = f.outcome!;
   if (outcome.status !== 'completed' || outcome.value !== 'clean') {
-    throw new Error(`the probe after the sequence did not complete clean on ${p.name}: ${outcome.status === 'completed' ? String(outcome.value) : outcome.status}`);
+    throw new Error(
+      `the probe after the sequence did not complete clean on ${p.name}: ${outcome.status === 'completed' ? String(outcome.value) : outcome.status}`,
+    );
   }
   const { workers, busy, queued } = p.stats;
-  if (workers !== 1 || busy !== 0 || queued !== 0) throw new Error(`after the probe, ${p.name} has ${JSON.stringify(p.stats)}, not one idle worker`);
+  if (workers !== 1 || busy !== 0 || queued !== 0)
+    throw new Error(`after the probe, ${p.name} has ${JSON.stringify(p.stats)}, not one idle worker`);
 }
 
-export const ThreadPoolBackend = poolBackend('ThreadPoolExecutor', () => new ThreadPoolExecutor({ minWorkers: 1, maxWorkers: 1, name: 'fuzz-threads' }), false);
+export const ThreadPoolBackend = poolBackend(
+  'ThreadPoolExecutor',
+  () => new ThreadPoolExecutor({ minWorkers: 1, maxWorkers: 1, name: 'fuzz-threads' }),
+  false,
+);
 
-export const ProcessPoolBackend = poolBackend('ProcessPoolExecutor', () => new ProcessPoolExecutor({ minWorkers: 1, maxWorkers: 1, name: 'fuzz-processes' }), true);
+export const ProcessPoolBackend = poolBackend(
+  'ProcessPoolExecutor',
+  () => new ProcessPoolExecutor({ minWorkers: 1, maxWorkers: 1, name: 'fuzz-processes' }),
+  true,
+);
 
 /** Shuts down the warm pools the backends made (at the end of a run). */
 export async function closePools(): Promise<void> {

@@ -242,10 +242,13 @@ for (const Pool of [ThreadPoolExecutor, ProcessPoolExecutor]) {
     assert.notEqual(after, before, 'the stuck worker was not replaced');
   });
   await check(`${kind}: shutdown() ends the workers; submit() then throws ExecutorShutDownError`, async () => {
+    const worker = await pool.submit(ident).result(5000);
     const f = pool.submit(add, 4, 5);
     await pool.shutdown();
     assert.equal(f.outcome?.status, 'completed');
     assert.equal(pool.stats.workers, 0);
+    // A process pool's worker ident is its child's pid: the child is gone.
+    if (Pool === ProcessPoolExecutor) await goneWithin(worker, 5000);
     assert.throws(() => pool.submit(add, 1, 2), ExecutorShutDownError);
   });
 }
