@@ -568,8 +568,12 @@ export abstract class Executor implements AsyncDisposable {
       !job.began &&
       (handover === undefined || job.cell === undefined ? job.requeued !== true : handover.withdraw(job.cell, job.id));
     if (job !== undefined && !neverBegan && handover !== undefined) job.began = true;
-    if (job !== undefined && neverBegan) {
-      if (slot.transport.handover === undefined) job.requeued = true;
+    if (job !== undefined && neverBegan && job.cancel !== undefined) {
+      // Cancelled (or stopped) before its target began: it ends so, with the first cancel's reason, and never runs elsewhere.
+      this.#running -= 1;
+      this.#end(job, { status: 'cancelled', reason: job.cancel.reason });
+    } else if (job !== undefined && neverBegan) {
+      if (handover === undefined || job.cell === undefined) job.requeued = true;
       this.#requeue(job);
     } else if (job !== undefined) {
       this.#running -= 1;

@@ -311,6 +311,26 @@ export function executorContract(backend: PoolBackend): void {
         await p.shutdown();
       });
 
+      test('.stop() - a task cancelled before it began whose worker is replaced ends with the first reason, and never runs elsewhere', T, async () => {
+        // Found by the lifecycle fuzz (test/fuzz/pools.ts): a process-pool task sent to its child,
+        // cancelled, then stopped before 'running' came back was requeued when the child died: it
+        // ran uncancelled on the next worker (stop() never resolved) or a later cancel renamed it.
+        const p = pool({ minWorkers: 1, maxWorkers: 1 });
+        for (let i = 0; i < 5; i += 1) {
+          assert.equal(await p.submit(add, 1, i), 1 + i); // the worker is warm: the next task is sent to it at once
+          // A plain function is compiled on a worker's first use of it: its target begins later than a module's.
+          const f = p.submit((ms: number) => sleepSync(ms), 10_000 + i);
+          f.cancel('first');
+          const outcome = await f.stop({ graceMs: 0 });
+          f.cancel('second');
+          // Cancelled where the cancel beat its target, terminated where the target had begun.
+          assert.ok(outcome.status === 'terminated' || (outcome.status === 'cancelled' && outcome.reason === 'first'), `${i}: ${show(outcome)}`);
+          assert.equal(f.outcome, outcome);
+          assert.equal(p.stats.queued, 0, `${i}: the task went back to the queue`);
+        }
+        assert.equal(await p.submit(add, 2, 3), 5);
+        await p.shutdown();
+      });
       test('.run() - an aborted signal cancels the task, then replaces the worker after graceMs', T, async () => {
         const p = pool({ maxWorkers: 1, graceMs: 100 });
         const flag = newFlag();

@@ -12,8 +12,14 @@
 
 import { parseArgs } from 'node:util';
 import { ProcessBackend, ThreadBackend, fuzzLifecycle, stats, type Backend } from './model.ts';
+import { ProcessPoolBackend, ThreadPoolBackend, closePools } from './pools.ts';
 
-const BACKENDS: Record<string, Backend> = { Thread: ThreadBackend, Process: ProcessBackend };
+const BACKENDS: Record<string, Backend> = {
+  Thread: ThreadBackend,
+  Process: ProcessBackend,
+  ThreadPoolExecutor: ThreadPoolBackend,
+  ProcessPoolExecutor: ProcessPoolBackend,
+};
 
 const { values } = parseArgs({
   options: {
@@ -64,6 +70,7 @@ for (const [backend, numRuns] of plan) {
     console.error(error instanceof Error ? error.message : error);
     console.error(`\nReplay: npm run fuzz -- --backend ${backend.name} --seed ${seed} --path <path above>`);
   }
+  await closePools();
   const s = (performance.now() - t0) / 1000;
   const n = stats.sequences - before;
   console.log(`${backend.name}: ${n} sequences in ${s.toFixed(1)} s (${(n / s).toFixed(1)}/s, ${((s * 1000) / n).toFixed(0)} ms each)`);

@@ -9,10 +9,11 @@
 // `npm run fuzz` runs the same property 10 000 times.
 
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { Thread, type Outcome } from 'threadkit';
 import { guardThreads } from '../support/guard.ts';
 import { ProcessBackend, ThreadBackend, fuzzLifecycle, type Backend, type Subject } from './model.ts';
+import { ProcessPoolBackend, ThreadPoolBackend, closePools } from './pools.ts';
 
 guardThreads();
 
@@ -27,6 +28,13 @@ const PATH = process.env.FUZZ_PATH;
 // changes every run, so the suite covers more over time; `npm run fuzz` covers 10 000 at once.
 const THREAD_RUNS = 200;
 const PROCESS_RUNS = 40;
+// The pools (test/fuzz/pools.ts) run every sequence on one warm worker: a ThreadPoolExecutor
+// sequence costs no thread start (~25 ms alone, its pauses and the probe after it), a
+// ProcessPoolExecutor one a child's start only when the sequence terminated its worker (~150 ms on
+// average). 100 + 20 took 2.7-2.9 s + 2.9-3.7 s here with the machine loaded, the whole file
+// 17.6-21.5 s; 15 ProcessPoolExecutor sequences keep the file near 20 s under load.
+const THREAD_POOL_RUNS = 100;
+const PROCESS_POOL_RUNS = 15;
 /** A run (with the shrinking of a failure) that takes longer fails, reporting what it found so far. */
 const TIME_LIMIT_MS = 100_000;
 
@@ -39,6 +47,18 @@ test(`Process - ${PROCESS_RUNS} random lifecycle sequences end as the model says
   t.diagnostic(`seed ${SEED}`);
   await fuzzLifecycle({ backend: ProcessBackend, numRuns: PROCESS_RUNS, seed: SEED, timeLimitMs: TIME_LIMIT_MS, ...(PATH === undefined ? {} : { path: PATH }) });
 });
+
+after(closePools);
+
+for (const [backend, runs] of [
+  [ThreadPoolBackend, THREAD_POOL_RUNS],
+  [ProcessPoolBackend, PROCESS_POOL_RUNS],
+] as const) {
+  test(`${backend.name} - ${runs} random lifecycle sequences of a Future on a warm worker end as the model says (seed ${SEED})`, { timeout: 120_000 }, async (t) => {
+    t.diagnostic(`seed ${SEED}`);
+    await fuzzLifecycle({ backend, numRuns: runs, seed: SEED, timeLimitMs: TIME_LIMIT_MS, ...(PATH === undefined ? {} : { path: PATH }) });
+  });
+}
 
 /**
  * A Thread behind an adapter (as a pool Future would be, see model.ts) whose terminate() lies:

@@ -31,6 +31,11 @@
 // - no unhandled rejection, enumerate() empty, and process.getActiveResourcesInfo() back to what
 //   it was before the sequence.
 //
+// The pool backends (./pools.ts) are such adapters, with the flags of `Backend` for what a Future
+// does differently: terminate() is a stop({ graceMs: 0 }) and cancels first, a cancel before
+// start() races the worker taking the task, a failure is reported only when unhandled, and a
+// process pool's task already sent to its child stays pending until the child sees its cancel.
+//
 // Adding a backend (a pool Future, where start = submit): write a `Backend` (below). Its
 // `create()` returns a `Subject`: for a Future, an adapter object holding the pool and the args
 // that answers state 'new' until start(), calls `pool.submit(fn, ...args)` in start() (and
@@ -97,6 +102,8 @@ export interface Subject {
   stop(options: { graceMs: number }): Promise<Outcome>;
   join(timeoutMs?: number): Promise<boolean>;
   result(timeoutMs?: number): Promise<unknown>;
+  /** A pool task's Future: the excepthook's `info.future` names it. */
+  readonly future?: unknown;
 }
 
 /** One kind of subject the fuzz can drive. */
@@ -112,8 +119,36 @@ export interface Backend {
   readonly listed: boolean;
   /** A new, not started subject running `fn(...args)`; `daemon` where the backend has it. */
   create(fn: (...args: unknown[]) => unknown, args: unknown[], options: { daemon: boolean }): Subject;
-  /** Releases what the backend holds after a sequence (a pool). */
-  dispose?(): Promise<void>;
+  /**
+   * terminate() is a stop({ graceMs: 0 }): it cancels first, so a target that honours cancel may
+   * end as it does on a cancel (a pool Future, which has no terminate()). Default false.
+   */
+  readonly terminateCancels?: boolean;
+  /**
+   * A cancel of a started subject whose target has not begun may leave it in `beforeBegin` until
+   * the worker sees the cancel (a process pool's task already sent to its child), instead of
+   * moving it to cancelling or ending it at once. Default false.
+   */
+  readonly cancelMayWait?: boolean;
+  /**
+   * A `failed` outcome is reported through the excepthook only when nobody called result() by the
+   * next turn after it failed (a pool Future), not always (a Thread). Default false.
+   */
+  readonly reportsUnhandledOnly?: boolean;
+  /**
+   * A cancel() before start() is passed on right after the start (a pool adapter cancels the
+   * future it just submitted): it races the worker taking the task, so the target may run, as
+   * after a cancel just after start(). Default false (the target never runs).
+   */
+  readonly cancelBeforeStartRaces?: boolean;
+  /** Readies what the backend keeps across sequences (a warm pool) before a sequence takes its baseline of handles. */
+  prepare?(): Promise<void>;
+  /**
+   * Releases what the backend holds after a sequence, and checks it (a pool: a fresh task on its
+   * worker). After a `failed` sequence it drops what it kept instead, so the next try (fast-check's
+   * shrinking) starts afresh.
+   */
+  dispose?(failed: boolean): Promise<void>;
 }
 
 const LIFECYCLE_STATES = ['new', 'starting', 'running', 'cancelling', 'ended'] as const;
@@ -209,6 +244,10 @@ export interface Real {
   readonly reports: ExceptHookInfo[];
   readonly unhandled: unknown[];
   lastState: string;
+  /** For reportsUnhandledOnly: the excepthook reports already made when result() was first called on the started subject. */
+  handledWithReports: number | undefined;
+  /** A cancel() (or the start() after one) ended the subject `cancelled` there and then: its target never runs. */
+  cancelledAtOnce: boolean;
   /** The outcome as first seen; it never changes after. */
   seen: Outcome | undefined;
 }
@@ -285,6 +324,7 @@ function sample(m: Model, real: Real, where: string): void {
     const ran = Atomics.load(real.ran, 0);
     if (ran > 1) problem(real, `${where}: the target ran ${ran} times`);
     if (ran > 0 && (!m.started || m.cancelledBeforeStart)) problem(real, `${where}: the target ran although ${describeModel(m)}`);
+    if (ran > 0 && real.cancelledAtOnce) problem(real, `${where}: the target ran although a cancel() had ended the subject before it began`);
   }
   if (outcome !== undefined) {
     if (real.seen === undefined) {
@@ -350,8 +390,12 @@ class Start implements Cmd {
     }
     if (expectOk) {
       m.started = true;
-      m.cancelledBeforeStart = m.firstCancel !== undefined;
+      const races = real.backend.cancelBeforeStartRaces === true;
+      m.cancelledBeforeStart = m.firstCancel !== undefined && !races;
+      if (m.firstCancel !== undefined && races) m.cancelledAfterStart = true;
     }
+    // A pool adapter's start() after a cancel() may end it there and then.
+    if (expectOk && real.subject.outcome?.status === 'cancelled') real.cancelledAtOnce = true;
     sample(m, real, 'after start()');
     failIfProblems(real);
   }
@@ -368,11 +412,14 @@ class Cancel implements Cmd {
     stats.call('cancel()', before);
     real.subject.cancel(this.reason);
     note(real, this.toString());
+    // Ended by the cancel itself: its target had not begun, and never does.
+    if (before !== 'ended' && real.subject.outcome?.status === 'cancelled') real.cancelledAtOnce = true;
     m.firstCancel ??= { reason: this.reason };
     if (m.started) m.cancelledAfterStart = true;
     const after = real.subject.state;
     // The first cancel of a live subject moves it to cancelling (a Future that never began may end at once).
-    if (first && m.started && before !== 'ended' && after !== 'cancelling' && after !== 'ended') {
+    const mayWait = real.backend.cancelMayWait === true && real.backend.beforeBegin.includes(after);
+    if (first && m.started && before !== 'ended' && after !== 'cancelling' && after !== 'ended' && !mayWait) {
       problem(real, `state ${after} right after the first cancel() in state ${before}`);
     }
     sample(m, real, 'after cancel()');
@@ -396,7 +443,7 @@ class Force implements Cmd {
     const wasNew = isNew(m);
     stats.call(this.graceMs === null ? 'terminate()' : 'stop()', subject.state);
     if (wasNew) m.endedBeforeStart = true;
-    if (m.started && this.graceMs !== null) {
+    if (m.started && (this.graceMs !== null || real.backend.terminateCancels === true)) {
       m.firstCancel ??= { reason: undefined };
       m.cancelledAfterStart = true;
     }
@@ -438,6 +485,7 @@ class Wait implements Cmd {
     const timed = this.timeoutMs !== undefined;
     stats.call(`${this.method}()`, subject.state);
     const promise = this.method === 'join' ? subject.join(this.timeoutMs) : subject.result(this.timeoutMs);
+    if (this.method === 'result' && !wasNew) markHandled(real);
     note(real, call);
     const done = track(m, real, call, promise, (result) => {
       if (wasNew) {
@@ -465,6 +513,20 @@ class Wait implements Cmd {
     failIfProblems(real);
   }
   toString = () => `${this.awaited ? 'await ' : ''}${this.method}(${this.timeoutMs ?? ''})`;
+}
+
+/** result() was called on the started subject: a pool Future's failure is reported only if it was before. */
+function markHandled(real: Real): void {
+  real.handledWithReports ??= reportsOf(real).length;
+}
+
+/** The excepthook reports about this sequence's subject. */
+function reportsOf(real: Real): ExceptHookInfo[] {
+  const { subject } = real;
+  // The subject may be an adapter around the thread (a test backend): match the Thread by its unique name too; a pool Future by itself.
+  return real.reports.filter(
+    (info) => info.thread === (subject as unknown) || info.thread.name === subject.name || (subject.future !== undefined && info.future === subject.future),
+  );
 }
 
 /** How result() must settle for `outcome`; why it did not otherwise. */
@@ -501,6 +563,7 @@ class Misuse implements Cmd {
     const state = subject.state;
     const promise =
       this.call === 'join(-1)' ? subject.join(-1) : this.call === 'result(NaN)' ? subject.result(Number.NaN) : subject.stop({ graceMs: -1 });
+    if (this.call === 'result(NaN)' && !isNew(m)) markHandled(real);
     const done = track(m, real, this.call, promise, (result) => {
       if (!('error' in result) || !(result.error instanceof RangeError)) problem(real, `${this.call} did not reject with RangeError`);
     });
@@ -643,19 +706,22 @@ async function finish(m: Model, real: Real): Promise<void> {
   if (real.backend.sharesMemory && (outcome?.status === 'completed' || outcome?.status === 'failed') && Atomics.load(real.ran, 0) !== 1) {
     problem(real, `${outcome.status} although the target ran ${Atomics.load(real.ran, 0)} times`);
   }
-  // The subject may be an adapter around the thread (a test backend, a pool Future): match the Thread by its unique name too.
-  const reports = real.reports.filter((info) => info.thread === (subject as unknown) || info.thread.name === subject.name);
-  const expected = outcome?.status === 'failed' ? 1 : 0;
+  // A pool Future's failure is reported on the turn after it failed.
+  if (real.backend.reportsUnhandledOnly === true) for (let i = 0; i < 2; i += 1) await nextTurn();
+  const reports = reportsOf(real);
+  // A pool Future's failure is reported only when result() had not been called by then (reports made before the call count).
+  const unhandledOnly = real.backend.reportsUnhandledOnly === true && real.handledWithReports !== undefined;
+  const expected = outcome?.status === 'failed' && (!unhandledOnly || real.handledWithReports! > 0) ? 1 : 0;
   if (reports.length !== expected) problem(real, `excepthook called ${reports.length} times for outcome ${show(outcome)}`);
   if (expected === 1 && outcome?.status === 'failed' && reports[0]?.error !== outcome.error) problem(real, 'excepthook got another error than the outcome');
   failIfProblems(real);
 }
 
 /** Everything a failed or passed sequence may have left: terminates the subject, awaits its calls (bounded). */
-async function cleanUp(real: Real): Promise<void> {
+async function cleanUp(real: Real, failed: boolean): Promise<void> {
   if (real.subject.isAlive()) await within(real.subject.terminate(), DEADLINE_MS, 'terminate() in the clean-up').catch(() => {});
   await within(Promise.all(real.inFlight), DEADLINE_MS, 'the calls in flight').catch(() => {});
-  await real.backend.dispose?.();
+  await real.backend.dispose?.(failed).catch((error: unknown) => problem(real, show(error)));
 }
 
 /** Runs one sequence of `commands` on a new subject of `backend` with target `kindName`; throws what it found. */
@@ -666,6 +732,7 @@ export async function runSequence(
   daemon: boolean,
   commands: readonly Cmd[],
 ): Promise<void> {
+  await backend.prepare?.();
   for (let i = 0; i < 3; i += 1) await nextTurn();
   const baseline = resources();
   const kind: TargetKind = TARGETS[kindName];
@@ -681,6 +748,8 @@ export async function runSequence(
     reports: [],
     unhandled: [],
     lastState: backend.states[0] as string,
+    handledWithReports: undefined,
+    cancelledAtOnce: false,
     seen: undefined,
   };
   note(real, `${backend.name} ${real.subject.name}${daemon ? ' (daemon)' : ''}, target ${kind.name}, token ${token}`);
@@ -689,6 +758,7 @@ export async function runSequence(
     real.unhandled.push(reason);
   };
   process.on('unhandledRejection', onUnhandled);
+  let passed = false;
   const savedHook = Thread.excepthook;
   Thread.excepthook = (info) => {
     real.reports.push(info);
@@ -696,8 +766,9 @@ export async function runSequence(
   try {
     await fc.asyncModelRun(() => ({ model, real }), commands);
     await finish(model, real);
+    passed = true;
   } finally {
-    await cleanUp(real);
+    await cleanUp(real, !passed);
     // An unhandled rejection is reported after the turn it happened in.
     for (let i = 0; i < 3; i += 1) await nextTurn();
     process.off('unhandledRejection', onUnhandled);

@@ -1,4 +1,4 @@
-// Smoke suite for Node, Bun and Deno: Thread and Process on the built package (dist), every lifecycle path.
+// Smoke suite for Node, Bun and Deno: Thread, Process and the pools on the built package (dist), every lifecycle path.
 //
 // A plain script with its own asserts, so every runtime runs it as it is: `node --import tsx`,
 // `bun`, `deno run -A`. It prints one line per check and exits 1 on the first failure (or hangs
@@ -7,8 +7,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CancelledError, Process, TerminatedError, Thread, ThreadCrashedError, activeCount, enumerate } from '../../dist/index.js';
-import { add, fail, greet, nap, napThenCheckpoint, shout, spin } from './tasks.ts';
+import {
+  CancelledError,
+  ExecutorShutDownError,
+  Process,
+  ProcessPoolExecutor,
+  TerminatedError,
+  Thread,
+  ThreadCrashedError,
+  ThreadPoolExecutor,
+  activeCount,
+  enumerate,
+  type Future,
+} from '../../dist/index.js';
+import { add, fail, greet, ident, identNap, nap, napThenCheckpoint, shout, spin } from './tasks.ts';
 
 const runtime = 'Deno' in globalThis ? 'deno' : process.versions.bun !== undefined ? 'bun' : 'node';
 const PROGRAM = fileURLToPath(new URL('./program.ts', import.meta.url));
@@ -186,9 +198,65 @@ await check('a daemon Process dies with its parent killed by SIGKILL', async () 
   await goneWithin(pid, 5000);
 });
 
+/** Resolves once the future's target has begun (state 'running'); fails after 20 s. */
+async function begun(f: Future<unknown>): Promise<void> {
+  for (const deadline = Date.now() + 20_000; f.state === 'pending'; await delay(5)) {
+    if (Date.now() > deadline) throw new Error(`${f.name} still pending after 20 s`);
+  }
+}
+
+const pools: Array<ThreadPoolExecutor | ProcessPoolExecutor> = [];
+for (const Pool of [ThreadPoolExecutor, ProcessPoolExecutor]) {
+  const kind = Pool.name;
+  const pool = new Pool({ maxWorkers: 1 });
+  pools.push(pool);
+  await check(`${kind}: submit() of a module task and a plain function, result()`, async () => {
+    assert.equal(await pool.submit(add, 2, 3), 5);
+    assert.equal(await pool.submit((a: number, b: number) => a * b, 6, 7).result(5000), 42);
+  });
+  await check(`${kind}: cancel() of a running task keeps the worker; the next task runs on it`, async () => {
+    const f = pool.submit(identNap);
+    await begun(f);
+    f.cancel();
+    const { ident: first, woken } = await f.result(5000);
+    assert.equal(woken, true, 'the task was not woken by its cancel');
+    assert.equal(await pool.submit(ident).result(5000), first, 'the next task ran on another worker');
+    assert.equal(pool.stats.workers, 1);
+  });
+  await check(`${kind}: map() yields the results in input order`, async () => {
+    const out: number[] = [];
+    for await (const v of pool.map((x: number) => x * 2, [1, 2, 3, 4])) out.push(v);
+    assert.deepEqual(out, [2, 4, 6, 8]);
+  });
+  await check(`${kind}: a task that throws fails its future with the error; the pool goes on`, async () => {
+    await assert.rejects(pool.submit(fail, 'too far').result(5000), (error: Error) => error instanceof RangeError && error.message === 'too far');
+    assert.equal(await pool.submit(add, 1, 1), 2);
+  });
+  await check(`${kind}: stop() of a stuck task replaces its worker; the next task runs on a new one`, async () => {
+    const before = await pool.submit(ident).result(5000);
+    const f = pool.submit(spin);
+    await begun(f);
+    assert.equal((await f.stop({ graceMs: 200 })).status, 'terminated');
+    await assert.rejects(f.result(), (error: Error) => error instanceof TerminatedError);
+    const after = await pool.submit(ident).result(10_000);
+    assert.notEqual(after, before, 'the stuck worker was not replaced');
+  });
+  await check(`${kind}: shutdown() ends the workers; submit() then throws ExecutorShutDownError`, async () => {
+    const worker = await pool.submit(ident).result(5000);
+    const f = pool.submit(add, 4, 5);
+    await pool.shutdown();
+    assert.equal(f.outcome?.status, 'completed');
+    assert.equal(pool.stats.workers, 0);
+    // A process pool's worker ident is its child's pid: the child is gone.
+    if (Pool === ProcessPoolExecutor) await goneWithin(worker, 5000);
+    assert.throws(() => pool.submit(add, 1, 2), ExecutorShutDownError);
+  });
+}
+
 await check('nothing is left running', () => {
   assert.equal(activeCount(), 0);
   assert.deepEqual(enumerate(), []);
+  for (const pool of pools) assert.deepEqual({ name: pool.name, workers: pool.stats.workers, queued: pool.stats.queued }, { name: pool.name, workers: 0, queued: 0 });
   return Promise.resolve();
 });
 

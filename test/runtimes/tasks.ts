@@ -1,6 +1,6 @@
 // Module tasks for the runtime smoke suite (smoke.ts): TypeScript, run natively by Bun and Deno.
 
-import { checkpoint, sleepSync, task } from '../../dist/index.js';
+import { checkpoint, currentThread, sleepSync, task } from '../../dist/index.js';
 
 export const add = task(import.meta.url, function add(a: number, b: number): number {
   return a + b;
@@ -36,3 +36,13 @@ export const shout = task(import.meta.url, function shout(word: string): string 
 export function greet(name: string): string {
   return `hello ${name}`;
 }
+
+/** The worker it runs on (a pool task): its currentThread().ident. */
+export const ident = task(import.meta.url, function ident(): number {
+  return currentThread().ident;
+});
+
+/** Blocks until cancelled (or 30 s), then says on which worker and how it woke. */
+export const identNap = task(import.meta.url, function identNap(): { ident: number; woken: boolean } {
+  return { ident: currentThread().ident, woken: !sleepSync(30_000) };
+});
