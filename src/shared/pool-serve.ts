@@ -76,7 +76,9 @@ export class PoolServer {
       return;
     }
     // Code of a task that has ended, still calling: answered, so that it does not wait for ever.
-    const error = new TaskError(`Cannot call ${message.method}() of a shared object of a pool task that has ended: it is served only while its task runs.`);
+    const error = new TaskError(
+      `Cannot call ${message.method}() of a shared object of a pool task that has ended: it is served only while its task runs.`,
+    );
     this.#write(frame({ kind: 'reply', id: message.id, ok: false, error: serializeThrown(error) }));
   }
 }
