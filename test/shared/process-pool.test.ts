@@ -16,6 +16,18 @@ function blocksInUse(): number {
   return table === undefined ? 0 : Atomics.load(table, 1);
 }
 
+/** A tiny seeded generator (mulberry32), so a failing run can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 describe('shared objects in a ProcessPoolExecutor task', () => {
   test('submit() - a Queue shared by a ThreadPoolExecutor task and a ProcessPoolExecutor task carries every item in order', T, async () => {
     const threads = new ThreadPoolExecutor({ maxWorkers: 1 });
@@ -78,6 +90,49 @@ describe('shared objects in a ProcessPoolExecutor task', () => {
       }
     },
   );
+
+  test('cancel() - a task consuming a queue with random timeouts loses no item, whenever the cancel comes (seeded)', T, async () => {
+    const seed = Number(process.env.SEED ?? Date.now() % 1e9);
+    const next = random(seed);
+    const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+    try {
+      for (let round = 0; round < 6; round += 1) {
+        const queue = new Queue<number>();
+        const out = new Queue<number>();
+        const timeouts = Array.from({ length: 8 }, () => (next() < 0.5 ? Infinity : Math.floor(next() * 3)));
+        const consumer = pool.submit(
+          (q: Queue<number>, o: Queue<number>, ms: number[]) => {
+            for (let i = 0; ; i += 1) {
+              try {
+                o.putNowait(q.getSync(ms[i % ms.length]));
+              } catch (error) {
+                if ((error as { code?: string }).code !== 'ERR_TIMEOUT') throw error;
+              }
+            }
+          },
+          queue,
+          out,
+          timeouts,
+        );
+        const items = 1 + Math.floor(next() * 30);
+        const cancelAt = Math.floor(next() * items);
+        for (let i = 0; i < items; i += 1) {
+          if (i === cancelAt) consumer.cancel();
+          queue.putNowait(i);
+          if (next() < 0.5) await new Promise((resolve) => setImmediate(resolve));
+        }
+        await assert.rejects(consumer.result(), CancelledError, `seed ${seed}, round ${round}`);
+        const seen: number[] = [];
+        while (!out.empty()) seen.push(out.getNowait());
+        while (!queue.empty()) seen.push(queue.getNowait());
+        assert.deepEqual(seen, [...Array(items).keys()], `seed ${seed}, round ${round}: every item is taken once or still in the queue`);
+      }
+      assert.equal(pool.stats.terminated, 0, 'one worker served every round');
+      assert.equal(servedCount(), 0);
+    } finally {
+      await pool.shutdown();
+    }
+  });
 
   test('stop() - a Lock held by a terminated task stays locked; its worker is replaced', T, async () => {
     const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
