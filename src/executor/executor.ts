@@ -3,6 +3,8 @@
 import { ExecutorShutDownError, TaskError, ThreadCrashedError, describe, got } from '../errors.js';
 import { crashError } from '../internal/crash.js';
 import { cloneFailure, unsendable } from '../internal/unsendable.js';
+import { PoolServer } from '../shared/pool-serve.js';
+import { ServedObjects } from '../shared/serve.js';
 import { encodeArgs } from '../shared/transfer.js';
 import { pools } from '../internal/live.js';
 import { writeOutput } from '../internal/output.js';
@@ -105,7 +107,13 @@ export abstract class Executor implements AsyncDisposable {
     this.#resourceLimits = opts.resourceLimits;
     this.#name = opts.name ?? defaultName();
     this.#initializer =
-      opts.initializer === undefined ? undefined : { target: this.#spec(opts.initializer, `the initializer of ${this.#name}`), args: encodeArgs([...(opts.initArgs ?? [])], kind === 'ThreadPoolExecutor', `the initializer of ${this.#name}`) };
+      opts.initializer === undefined
+        ? undefined
+        : {
+            target: this.#spec(opts.initializer, `the initializer of ${this.#name}`),
+            // A process pool encodes them for each worker, which gets its own table of served objects (#spawn).
+            args: kind === 'ThreadPoolExecutor' ? encodeArgs([...(opts.initArgs ?? [])], true, `the initializer of ${this.#name}`) : [...(opts.initArgs ?? [])],
+          };
     pools.add(this);
     for (let i = 0; i < this.#minWorkers; i += 1) this.#spawn();
   }
@@ -237,11 +245,15 @@ export abstract class Executor implements AsyncDisposable {
     const taskName = name ?? `${this.#name} task ${id}`;
     const spec = this.#spec(target, taskName);
     let encoded: EncodedTask;
+    let served: ServedObjects | undefined;
     try {
       const primitive = allPrimitive(args);
       if (!primitive) refuseExecutors(args, taskName);
-      // Shared objects travel as markers of their memory (src/shared/transfer.ts); a process pool refuses them for now.
-      const sent = primitive ? args : encodeArgs(args, this.where === 'thread', taskName);
+      // Shared objects travel as markers of their memory (src/shared/transfer.ts); to a process pool,
+      // as ids of objects this process serves while the task runs (src/shared/pool-serve.ts).
+      served = primitive || this.where === 'thread' ? undefined : new ServedObjects(taskName);
+      const sent = primitive ? args : encodeArgs(args, served ?? true, taskName);
+      if (served?.size === 0) served = undefined;
       encoded = this.encodeTask({ kind: 'task', id, target: spec, args: sent, ...(each ? { each: true } : {}) });
     } catch (error) {
       if (error instanceof TaskError) throw error;
@@ -260,6 +272,7 @@ export abstract class Executor implements AsyncDisposable {
       cancel: undefined,
       graceTimer: undefined,
       signal,
+      served,
     };
     const future = new Future<unknown>(taskName, this.#control, job);
     (job as { future: Future<unknown> }).future = future;
@@ -354,6 +367,7 @@ export abstract class Executor implements AsyncDisposable {
   #give(slot: WorkerSlot, job: Job): void {
     job.slot = slot;
     this.#running += 1;
+    slot.server?.begin(job.served);
     const handover = slot.transport.handover;
     if (handover !== undefined) {
       job.cell = slot.cells.pop()!;
@@ -394,11 +408,22 @@ export abstract class Executor implements AsyncDisposable {
     const slot = new WorkerSlot(`${this.#name}_${this.#nextWorker++}`);
     this.#slots.add(slot);
     this.#starting += 1;
+    let initializer = this.#initializer;
+    if (this.where !== 'thread') {
+      // A process-pool worker's shared objects are served by this process, its initializer's for its whole life.
+      let init: ServedObjects | undefined;
+      if (initializer !== undefined) {
+        init = new ServedObjects(`the initializer of ${slot.name}`);
+        initializer = { target: initializer.target, args: encodeArgs(initializer.args, init, `the initializer of ${this.#name}`) };
+      }
+      slot.server = new PoolServer(init !== undefined && init.size > 0 ? init : undefined);
+    }
     const hooks: TransportHooks = { message: (m) => this.#onMessage(slot, m), exit: (e) => this.#onExit(slot, e) };
     slot.transport = this.startWorker(
       {
         info: { name: slot.name, daemon: true, isMain: false },
-        initializer: this.#initializer,
+        initializer,
+        served: slot.server,
         // A worker registers tsx when it first imports a TypeScript module (bootstrap.ts), not at its start.
         typescript: false,
         daemon: true,
@@ -694,6 +719,8 @@ export abstract class Executor implements AsyncDisposable {
     if (job.future.done()) return;
     clearTimeout(job.graceTimer);
     this.#unwatchSignal(job);
+    // Its waits still pending end (aborted); the objects are the user's and stay as they are.
+    void job.served?.close();
     this.#counts[outcome.status] += 1;
     settle(job.future, outcome, job.slot?.info);
   }

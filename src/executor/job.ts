@@ -1,6 +1,7 @@
 // A task of a pool: its id, its future, the encoded message, and where it is.
 
 import type { EncodedTask } from '../internal/transport/transport.js';
+import type { ServedObjects } from '../shared/serve.js';
 import type { Future } from './future.js';
 import type { WorkerSlot } from './worker-slot.js';
 
@@ -24,4 +25,6 @@ export interface Job {
   graceTimer: NodeJS.Timeout | undefined;
   /** The run() signal it listens to. */
   signal: AbortSignal | undefined;
+  /** A process-pool task's shared objects, served by this process while it runs (src/shared/pool-serve.ts). */
+  served?: ServedObjects;
 }

@@ -2,6 +2,7 @@
 
 import type { ThreadInfo } from '../internal/protocol.js';
 import type { PoolTransport } from '../internal/transport/transport.js';
+import type { PoolServer } from '../shared/pool-serve.js';
 import type { Job } from './job.js';
 
 /**
@@ -56,6 +57,8 @@ export class WorkerSlot {
   /** Child processes its tasks started and that still run: killed when it dies. */
   readonly children = new Set<number>();
   idleTimer: NodeJS.Timeout | undefined;
+  /** A process-pool worker's server of its tasks' shared objects. */
+  server: PoolServer | undefined;
 
   constructor(name: string) {
     this.name = name;

@@ -21,6 +21,8 @@ import { pauseScopes, runInScope, type ServeScope } from './scope.js';
 /** Every table serving a running child, for the leak checks of the tests (globalThis, one set per process). */
 const LIVE_KEY = Symbol.for('threadkit.shared.served.v1');
 const live = ((globalThis as Record<symbol, unknown>)[LIVE_KEY] ??= new Set<ServedObjects>()) as Set<ServedObjects>;
+/** Object ids are unique in this process, so a pool child's server tells its tables apart by id (pool-serve.ts). */
+let nextObjectId = 0;
 
 /** The shared objects one Process was given, and the server of its requests. */
 export class ServedObjects {
@@ -32,6 +34,8 @@ export class ServedObjects {
   /** The RLock owner the child acts as: negative, and unique in this process (wake-table.ts NEXT_ID); taken by the first add(). */
   #owner = 0;
   #socket: Socket | undefined;
+  /** Where replies go: the socket's write, or a pool child's server's (serveOver). */
+  #write: ((bytes: Buffer) => void) | undefined;
   #closed = false;
 
   constructor(who: string) {
@@ -48,7 +52,7 @@ export class ServedObjects {
     let id = this.#ids.get(object);
     if (this.#owner === 0) this.#owner = -(Atomics.add(table(), NEXT_ID, 1) + 1);
     if (id === undefined) {
-      id = this.#objects.size + 1;
+      id = (nextObjectId += 1);
       this.#ids.set(object, id);
       this.#objects.set(id, object);
     }
@@ -66,12 +70,35 @@ export class ServedObjects {
   attach(socket: Socket): void {
     if (this.#closed) return;
     this.#socket = socket;
+    this.#write = (bytes) => {
+      if (socket.writable) socket.write(bytes);
+    };
     live.add(this);
     const reader = new FrameReader();
     socket.on('data', (chunk: Buffer) => {
-      for (const body of reader.push(chunk)) this.#handle(parseBody<ToServer>(body));
+      for (const body of reader.push(chunk)) this.receive(parseBody<ToServer>(body));
     });
     socket.on('error', () => {});
+  }
+
+  /**
+   * Starts serving requests that a pool child's server (pool-serve.ts) hands to receive(); replies
+   * go to `write`. The socket is the server's: close() leaves it open.
+   */
+  serveOver(write: (bytes: Buffer) => void): void {
+    if (this.#closed) return;
+    this.#write = write;
+    live.add(this);
+  }
+
+  /** Whether a call of it is pending (a wait). */
+  get waiting(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  /** Whether served object `id` is in this table. */
+  has(id: number): boolean {
+    return this.#objects.has(id);
   }
 
   /**
@@ -91,6 +118,7 @@ export class ServedObjects {
     this.#ids.clear();
     this.#socket?.destroy();
     this.#socket = undefined;
+    this.#write = undefined;
     if (live.size === 0) {
       if (ended === undefined) pauseScopes();
       else void ended.then(() => live.size === 0 && pauseScopes());
@@ -103,7 +131,8 @@ export class ServedObjects {
     return this.#socket;
   }
 
-  #handle(message: ToServer): void {
+  /** Runs one request of the child (a call, or the abort of one; an abort of a call not pending here is nothing). */
+  receive(message: ToServer): void {
     switch (message.kind) {
       case 'call':
         this.#call(message.id, message.object, message.method, message.args);
@@ -182,7 +211,8 @@ export class ServedObjects {
   }
 
   #reply(message: FromServer): void {
-    if (this.#closed || this.#socket === undefined || !this.#socket.writable) return;
+    const write = this.#write;
+    if (this.#closed || write === undefined) return;
     let bytes: Buffer;
     try {
       bytes = frame(message);
@@ -194,7 +224,7 @@ export class ServedObjects {
         error: serializeThrown(new TaskError(`Cannot send the result back to ${this.#who}: ${describe(error)}`)),
       });
     }
-    this.#socket.write(bytes);
+    write(bytes);
   }
 }
 

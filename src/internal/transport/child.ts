@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import { serialize } from 'node:v8';
 import { bootstrapSource, entryUrl, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
 import { SERVE_FD } from '../../shared/remote-protocol.js';
+import type { ServedObjects } from '../../shared/serve.js';
 import { getContext } from '../context.js';
 import { encodeFrame, FrameReader } from '../control-frame.js';
 import { CONTROL_FD, THREAD_TASK, assertNever, type FromThread, type ToThread } from '../protocol.js';
@@ -135,7 +136,7 @@ interface SpawnedChild {
 function spawnChild(
   first: ToThread,
   targetIsTypeScript: boolean,
-  spec: Pick<LaunchSpec, 'daemon' | 'resourceLimits' | 'served'>,
+  spec: Pick<LaunchSpec, 'daemon' | 'resourceLimits'> & { readonly served?: Pick<ServedObjects, 'attach' | 'close'> },
   hooks: TransportHooks,
   answer: (message: FromThread) => boolean,
 ): SpawnedChild {
@@ -149,7 +150,7 @@ function spawnChild(
     // stdin is not shared (as in Python's multiprocessing): a child must not compete for the program's input.
     // Detached: the child leads its own process group, so signals reach its own children too, and
     // the terminal's Ctrl-C (sent to the foreground group) reaches only this program, which decides.
-    // fd 5: the served-objects socket, for a Process given shared objects (src/shared/remote-protocol.ts).
+    // fd 5: the served-objects socket, for a Process given shared objects and every process-pool worker (src/shared/remote-protocol.ts).
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe', ...(spec.served === undefined ? [] : ['pipe' as const])],
       serialization: 'advanced',

@@ -1,5 +1,6 @@
 // What the lifecycle needs from a backend (worker thread or child process).
 
+import type { PoolServer } from '../../shared/pool-serve.js';
 import type { ServedObjects } from '../../shared/serve.js';
 import type { FromThread, TargetSpec, ThreadInfo } from '../protocol.js';
 
@@ -66,6 +67,8 @@ export interface PoolLaunchSpec {
   readonly daemon: true;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly preloads?: readonly string[];
+  /** A process pool's worker: the server of its tasks' shared objects (its served-objects socket is opened at its start). */
+  readonly served?: PoolServer;
 }
 
 /** A started pool worker: tasks go in by id, cancels name the task. */
