@@ -17,8 +17,7 @@ import { targetsTable } from './lib/targets.ts';
 const ROOT = new URL('../', import.meta.url);
 const DOC = new URL('BENCHMARKS.md', ROOT);
 
-const arg = (name: string): string | undefined =>
-  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 const section = arg('section') ?? 'main';
 const resultsUrl = arg('results') ? pathToFileURL(arg('results')!) : new URL('bench/results.json', ROOT);

@@ -37,8 +37,12 @@ export const RESULTS = new URL('./results.json', import.meta.url);
 export const CHART = new URL('./chart.svg', import.meta.url);
 
 const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-for (const name of only ?? []) if (!(name in GROUPS)) throw new Error(`Unknown group \`${name}\`; expected one of ${Object.keys(GROUPS).join(', ')}`);
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+for (const name of only ?? [])
+  if (!(name in GROUPS)) throw new Error(`Unknown group \`${name}\`; expected one of ${Object.keys(GROUPS).join(', ')}`);
 
 const notes: string[] = [];
 const ctx: Context = { quick, tk: await loadThreadkit(), note: (m) => notes.push(m) };
@@ -60,6 +64,8 @@ writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n');
 renameSync(tmp, RESULTS);
 writeFileSync(CHART, chartSvg(file));
 
-console.log(`\nNode ${file.node}, ${file.cpus} CPUs, ${quick ? 'quick' : 'full'} run, ${((Date.now() - started) / 1000).toFixed(0)} s. Medians (p95):\n`);
+console.log(
+  `\nNode ${file.node}, ${file.cpus} CPUs, ${quick ? 'quick' : 'full'} run, ${((Date.now() - started) / 1000).toFixed(0)} s. Medians (p95):\n`,
+);
 console.log(textTable(results));
 console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}\n\nWrote bench/results.json and bench/chart.svg.`);

@@ -52,7 +52,8 @@ const { values } = parseArgs({
 const CYCLES = Number(values.cycles);
 const CONCURRENCY = Number(values.concurrency);
 const PROCESS_SHARE = Number(values['process-share']);
-if (!Number.isSafeInteger(CYCLES) || CYCLES < 10) throw new RangeError(`Expected \`--cycles\` to be an integer >= 10, got \`${values.cycles}\``);
+if (!Number.isSafeInteger(CYCLES) || CYCLES < 10)
+  throw new RangeError(`Expected \`--cycles\` to be an integer >= 10, got \`${values.cycles}\``);
 if (!Number.isSafeInteger(CONCURRENCY) || CONCURRENCY < 1) {
   throw new RangeError(`Expected \`--concurrency\` to be an integer >= 1, got \`${values.concurrency}\``);
 }
@@ -153,7 +154,9 @@ for (let i = 0; i < 3; i += 1) await nextTurn();
 const baseline = resources();
 const atStart = await memory();
 let atWarm = atStart;
-console.log(`soak: ${CYCLES} cycles, ${CONCURRENCY} at a time, ${Math.round(60 * PROCESS_SHARE)} of every 60 on a Process, warm-up ${WARMUP}`);
+console.log(
+  `soak: ${CYCLES} cycles, ${CONCURRENCY} at a time, ${Math.round(60 * PROCESS_SHARE)} of every 60 on a Process, warm-up ${WARMUP}`,
+);
 console.log(`start:   rss ${atStart.rss.toFixed(1)} MB, heap used ${atStart.heap.toFixed(1)} MB, handles: ${showCounts(baseline)}`);
 
 const perKind = new Map<Kind, { n: number; ms: number }>();
@@ -189,7 +192,9 @@ async function lane(): Promise<void> {
     if (done % 1000 === 0) {
       const s = (performance.now() - began) / 1000;
       const { rss, heapUsed } = process.memoryUsage();
-      console.log(`  ${String(done).padStart(6)} cycles  ${(done / s).toFixed(1)}/s  rss ${(rss / MB).toFixed(1)} MB  heap ${(heapUsed / MB).toFixed(1)} MB`);
+      console.log(
+        `  ${String(done).padStart(6)} cycles  ${(done / s).toFixed(1)}/s  rss ${(rss / MB).toFixed(1)} MB  heap ${(heapUsed / MB).toFixed(1)} MB`,
+      );
     }
   }
 }
@@ -212,7 +217,8 @@ console.log(
   `${CYCLES} cycles in ${seconds.toFixed(1)} s: ${(CYCLES / seconds).toFixed(1)} cycles/s` +
     ` (after the warm-up: ${((CYCLES - WARMUP) / ((performance.now() - warmAt) / 1000)).toFixed(1)}/s)`,
 );
-for (const [kind, { n, ms }] of [...perKind].sort()) console.log(`  ${kind.padEnd(16)} ${String(n).padStart(6)} cycles, ${(ms / n).toFixed(1)} ms each`);
+for (const [kind, { n, ms }] of [...perKind].sort())
+  console.log(`  ${kind.padEnd(16)} ${String(n).padStart(6)} cycles, ${(ms / n).toFixed(1)} ms each`);
 console.log(
   `rss growth after the warm-up: ${growth.toFixed(1)} MB (goal < ${RSS_GROWTH_GOAL_MB} MB); heap used ${atWarm.heap.toFixed(1)} -> ${atEnd.heap.toFixed(1)} MB`,
 );
@@ -220,7 +226,12 @@ console.log(
 const missed: string[] = [];
 if (failures.length > 0) missed.push(`${failures.length} cycles did not end as they should:\n  ${failures.slice(0, 10).join('\n  ')}`);
 if (!sameCounts(end, baseline)) missed.push(`active handles ${showCounts(end)}, at the start ${showCounts(baseline)}`);
-if (enumerate().length > 0) missed.push(`enumerate() still lists ${enumerate().map((t) => t.name).join(', ')}`);
+if (enumerate().length > 0)
+  missed.push(
+    `enumerate() still lists ${enumerate()
+      .map((t) => t.name)
+      .join(', ')}`,
+  );
 if (unhandled.length > 0) missed.push(`${unhandled.length} unhandled rejections: ${unhandled.slice(0, 3).map(String).join(', ')}`);
 if (!(growth < RSS_GROWTH_GOAL_MB)) missed.push(`rss grew ${growth.toFixed(1)} MB after the warm-up, goal < ${RSS_GROWTH_GOAL_MB} MB`);
 if (missed.length > 0) {

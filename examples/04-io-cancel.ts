@@ -28,16 +28,34 @@ server.close();
 // A loop that checks for cancellation ends by itself within the grace period ...
 // Each target sets an Event first, so the main side knows it has begun (recipe 12.2).
 let begun = new Event();
-const polite = new Thread({ name: 'polite', target: (begun: Event) => { begun.set(); for (;;) checkpoint(); }, args: [begun] });
+const polite = new Thread({
+  name: 'polite',
+  target: (begun: Event) => {
+    begun.set();
+    for (;;) checkpoint();
+  },
+  args: [begun],
+});
 polite.start();
 await begun.wait();
 started = performance.now();
 let outcome = await polite.stop({ graceMs: 1000 });
-console.log(`stop({ graceMs: 1000 }) on a loop calling checkpoint() -> '${outcome.status}' in ${(performance.now() - started).toFixed(1)} ms`);
+console.log(
+  `stop({ graceMs: 1000 }) on a loop calling checkpoint() -> '${outcome.status}' in ${(performance.now() - started).toFixed(1)} ms`,
+);
 
 // ... one that never checks is terminated when the grace period is over.
 begun = new Event();
-const stuck = new Thread({ name: 'stuck', target: (begun: Event) => { begun.set(); for (;;) { /* never checks */ } }, args: [begun] });
+const stuck = new Thread({
+  name: 'stuck',
+  target: (begun: Event) => {
+    begun.set();
+    for (;;) {
+      /* never checks */
+    }
+  },
+  args: [begun],
+});
 stuck.start();
 await begun.wait();
 started = performance.now();
@@ -46,7 +64,16 @@ console.log(`stop({ graceMs: 200 }) on for (;;) {} -> '${outcome.status}' in ${(
 
 // terminate() does not ask: it stops the thread now, no more of its code runs.
 begun = new Event();
-const stuckAgain = new Thread({ name: 'stuck-again', target: (begun: Event) => { begun.set(); for (;;) { /* never checks */ } }, args: [begun] });
+const stuckAgain = new Thread({
+  name: 'stuck-again',
+  target: (begun: Event) => {
+    begun.set();
+    for (;;) {
+      /* never checks */
+    }
+  },
+  args: [begun],
+});
 stuckAgain.start();
 await begun.wait();
 started = performance.now();

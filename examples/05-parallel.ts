@@ -35,9 +35,7 @@ console.log(`serial on the main thread: ${serial} primes below ${limit} in ${ser
 // Parallel: the same function as a plain function target, one thread per core, each taking
 // every cores-th block.
 started = performance.now();
-const threads = Array.from({ length: cores }, (_, i) =>
-  new Thread({ target: countPrimes, args: [i, cores, limit] }).start(),
-);
+const threads = Array.from({ length: cores }, (_, i) => new Thread({ target: countPrimes, args: [i, cores, limit] }).start());
 const counts = await Promise.all(threads.map((t) => t.result()));
 const parallelMs = performance.now() - started;
 const parallel = counts.reduce((a, b) => a + b, 0);

@@ -16,7 +16,9 @@ async function run(lock?: Lock): Promise<number> {
 
 const expected = threads * times;
 const unlocked = await run();
-console.log(`without a lock: ${unlocked} of ${expected}${unlocked === expected ? ' (lucky this time)' : ` (${expected - unlocked} updates lost)`}`);
+console.log(
+  `without a lock: ${unlocked} of ${expected}${unlocked === expected ? ' (lucky this time)' : ` (${expected - unlocked} updates lost)`}`,
+);
 // Python: with self._value_lock: self._value += delta  --  here: using held = lock.holdSync()
 const locked = await run(new Lock());
 console.log(`with a Lock: ${locked} of ${expected} (exact: ${locked === expected})`);

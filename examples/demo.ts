@@ -12,7 +12,7 @@ const examples: ReadonlyArray<{ file: string; title: string }> = [
   { file: '05-parallel.ts', title: 'CPU-bound work on all cores: no GIL' },
   { file: '06-subclass.ts', title: 'Subclassing Thread and overriding run()' },
   { file: '07-process.ts', title: 'The same task in a Process, stopped early' },
-  { file: '08-errors.ts', title: "Errors from a thread, and Thread.excepthook" },
+  { file: '08-errors.ts', title: 'Errors from a thread, and Thread.excepthook' },
   { file: '09-pool.ts', title: 'Countdowns on a pool: a cancelled task gives its worker to the next' },
   { file: '10-event.ts', title: 'Recipe 12.2: a thread says it has started through an Event' },
   { file: '11-queue.ts', title: 'Recipe 12.3: producer and consumer threads through a bounded Queue' },

@@ -29,6 +29,17 @@ export {
   BrokenBarrierError,
   ExecutorShutDownError,
 } from './errors.js';
-export { Event, Lock, RLock, Semaphore, BoundedSemaphore, Condition, Barrier, Queue, type QueueOptions, type Held } from './shared/index.js';
+export {
+  Event,
+  Lock,
+  RLock,
+  Semaphore,
+  BoundedSemaphore,
+  Condition,
+  Barrier,
+  Queue,
+  type QueueOptions,
+  type Held,
+} from './shared/index.js';
 export type { ThreadOptions, ThreadState, Outcome, StopOptions, ResourceLimits, ArgsOf, ResultOf } from './internal/lifecycle.js';
 export type { ExceptHook, ExceptHookInfo } from './internal/excepthook.js';

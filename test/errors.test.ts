@@ -55,44 +55,47 @@ test('errors - each class is exported and extends Error', T, () => {
 });
 
 test('errors - each is met where API.md says, with its stable code and name', T, async () => {
-  await withExcepthook(() => {}, async () => {
-    const started = new Thread({ target: () => 1 }).start();
-    const state = await caught(ThreadStateError, () => started.start());
-    await started.join();
+  await withExcepthook(
+    () => {},
+    async () => {
+      const started = new Thread({ target: () => 1 }).start();
+      const state = await caught(ThreadStateError, () => started.start());
+      await started.join();
 
-    const cancelledT = new Thread({ target: () => 1 });
-    cancelledT.cancel();
-    const cancelledError = await caught(CancelledError, () => cancelledT.start().result());
+      const cancelledT = new Thread({ target: () => 1 });
+      cancelledT.cancel();
+      const cancelledError = await caught(CancelledError, () => cancelledT.start().result());
 
-    const terminatedT = new Thread({ target: () => 1 });
-    await terminatedT.terminate();
-    const terminated = await caught(TerminatedError, () => terminatedT.result());
+      const terminatedT = new Thread({ target: () => 1 });
+      await terminatedT.terminate();
+      const terminated = await caught(TerminatedError, () => terminatedT.result());
 
-    const crashedT = new Thread({ target: () => process.exit(1) }).start();
-    const crashed = await caught(ThreadCrashedError, () => crashedT.result());
+      const crashedT = new Thread({ target: () => process.exit(1) }).start();
+      const crashed = await caught(ThreadCrashedError, () => crashedT.result());
 
-    const slow = new Thread({ target: () => sleepSync(10_000) }).start();
-    const timeout = await caught(TimeoutError, () => slow.result(1));
-    slow.cancel();
-    await slow.join();
+      const slow = new Thread({ target: () => sleepSync(10_000) }).start();
+      const timeout = await caught(TimeoutError, () => slow.result(1));
+      slow.cancel();
+      await slow.join();
 
-    const task = await caught(TaskError, () => new Thread({ target: Math.max }));
+      const task = await caught(TaskError, () => new Thread({ target: Math.max }));
 
-    const empty = await caught(QueueEmptyError, () => new Queue().getNowait());
-    const fullQueue = new Queue({ maxSize: 1 });
-    fullQueue.putNowait(1);
-    const full = await caught(QueueFullError, () => fullQueue.putNowait(2));
-    fullQueue.shutdown();
-    const shutDown = await caught(QueueShutDownError, () => fullQueue.putNowait(3));
-    const broken = await caught(BrokenBarrierError, () => new Barrier(2).waitSync(0));
+      const empty = await caught(QueueEmptyError, () => new Queue().getNowait());
+      const fullQueue = new Queue({ maxSize: 1 });
+      fullQueue.putNowait(1);
+      const full = await caught(QueueFullError, () => fullQueue.putNowait(2));
+      fullQueue.shutdown();
+      const shutDown = await caught(QueueShutDownError, () => fullQueue.putNowait(3));
+      const broken = await caught(BrokenBarrierError, () => new Barrier(2).waitSync(0));
 
-    const met = [state, cancelledError, terminated, crashed, timeout, task, empty, full, shutDown, broken];
-    for (const [i, [cls, code]] of CODES.entries()) {
-      const error = met[i] as Error & { code?: string };
-      assert.ok(error instanceof Error);
-      assert.equal(error.code, code, `${cls.name}.code`);
-      assert.equal(error.name, cls.name);
-      assert.ok(error.message.length > 0, `${cls.name} has an empty message`);
-    }
-  });
+      const met = [state, cancelledError, terminated, crashed, timeout, task, empty, full, shutDown, broken];
+      for (const [i, [cls, code]] of CODES.entries()) {
+        const error = met[i] as Error & { code?: string };
+        assert.ok(error instanceof Error);
+        assert.equal(error.code, code, `${cls.name}.code`);
+        assert.equal(error.name, cls.name);
+        assert.ok(error.message.length > 0, `${cls.name} has an empty message`);
+      }
+    },
+  );
 });

@@ -45,9 +45,13 @@ function assertInOrder(output: string, lines: ReadonlyArray<string | RegExp>): v
   let from = 0;
   for (const line of lines) {
     const rest = output.slice(from);
-    const match = typeof line === 'string'
-      ? { index: rest.indexOf(line), length: line.length }
-      : (() => { const m = line.exec(rest); return { index: m?.index ?? -1, length: m?.[0].length ?? 0 }; })();
+    const match =
+      typeof line === 'string'
+        ? { index: rest.indexOf(line), length: line.length }
+        : (() => {
+            const m = line.exec(rest);
+            return { index: m?.index ?? -1, length: m?.[0].length ?? 0 };
+          })();
     assert.ok(match.index >= 0, `expected ${String(line)} after position ${from} in:\n${output}`);
     from += match.index + match.length;
   }
@@ -71,7 +75,12 @@ describe('examples', () => {
   test('01-countdown - counts down in a thread; isAlive() then join()', async () => {
     const r = await run('examples/01-countdown.ts');
     assertExitedCleanly(r);
-    assertInOrder(r.stdout, ['created Thread-1: state=new, isAlive()=false', 'started Thread-1: isAlive()=true', 'Still running', 'join(100) -> false']);
+    assertInOrder(r.stdout, [
+      'created Thread-1: state=new, isAlive()=false',
+      'started Thread-1: isAlive()=true',
+      'Still running',
+      'join(100) -> false',
+    ]);
     assertInOrder(r.stdout, ['T-minus 3', 'T-minus 2', 'T-minus 1', 'Completed', 'outcome: {"status":"completed"']);
   });
 
@@ -125,9 +134,21 @@ describe('examples', () => {
   test('07-process - the same task runs inline, then in a Process stopped early', async () => {
     const r = await run('examples/07-process.ts');
     assertExitedCleanly(r);
-    assertInOrder(r.stdout, ['inline:', 'T-minus 2', 'T-minus 1', 'in a child process: countdown-process started, pid', 'T-minus 10', 'join(500) -> false', "stop() -> 'completed'", 'isAlive()=false']);
+    assertInOrder(r.stdout, [
+      'inline:',
+      'T-minus 2',
+      'T-minus 1',
+      'in a child process: countdown-process started, pid',
+      'T-minus 10',
+      'join(500) -> false',
+      "stop() -> 'completed'",
+      'isAlive()=false',
+    ]);
     assert.doesNotMatch(r.stdout, /T-minus 9/);
-    assert.ok(numberIn(r.stdout, /stop\(\) -> 'completed' in ([\d.]+) ms/) < 1000, 'the child was woken, not terminated after the grace period');
+    assert.ok(
+      numberIn(r.stdout, /stop\(\) -> 'completed' in ([\d.]+) ms/) < 1000,
+      'the child was woken, not terminated after the grace period',
+    );
   });
 
   test('08-errors - errors come back rebuilt; excepthook reports each failed thread', async () => {
@@ -150,7 +171,12 @@ describe('examples', () => {
   test('09-pool - a cancelled countdown gives its worker to the next task at once; the other goes on', async () => {
     const r = await run('examples/09-pool.ts');
     assertExitedCleanly(r);
-    assertInOrder(r.stdout, ['A and B run on the two workers; C waits', '"queued":1', 'cancel() A; is C still pending? true', 'C: T-minus 3']);
+    assertInOrder(r.stdout, [
+      'A and B run on the two workers; C waits',
+      '"queued":1',
+      'cancel() A; is C still pending? true',
+      'C: T-minus 3',
+    ]);
     assertInOrder(r.stdout, ['B: T-minus 4', 'B: T-minus 1']);
     assert.match(r.stdout, /A stopped at T-minus [1-9] on launch_\d \(ident \d+\), outcome completed/);
     assert.match(r.stdout, /same worker as A: true; live workers: 2, terminated tasks: 0/);
@@ -171,7 +197,11 @@ describe('examples - shared objects', () => {
     const r = await run('examples/11-queue.ts');
     assertExitedCleanly(r);
     assertInOrder(r.stdout, ['consumer: got 1', 'consumer: got 4', 'consumer: got 9', 'consumer: got 16', 'consumer: got 25']);
-    assertInOrder(r.stdout, ['stopped by the sentinel: consumer total = 55', "idle-consumer ended 'cancelled'", 'the queue still works: size 1, get() -> 7']);
+    assertInOrder(r.stdout, [
+      'stopped by the sentinel: consumer total = 55',
+      "idle-consumer ended 'cancelled'",
+      'the queue still works: size 1, get() -> 7',
+    ]);
     assert.doesNotMatch(r.stdout, /queue size [3-9]/, 'the bounded queue held more than maxSize items');
     assert.ok(numberIn(r.stdout, /ended 'cancelled' in ([\d.]+) ms/) < 1000, 'the blocked getSync() ends in < 1 s');
   });

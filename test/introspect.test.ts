@@ -54,18 +54,21 @@ test('enumerate() - failed and terminated threads leave it', T, async () => {
       throw new Error('x');
     },
   });
-  await withExcepthook(() => {}, async () => {
-    failing.start();
-    const spinning = new Thread({
-      target: () => {
-        for (;;);
-      },
-    }).start();
-    await failing.join();
-    assert.deepEqual(enumerate(), [spinning]);
-    await spinning.terminate();
-    assert.deepEqual(enumerate(), []);
-  });
+  await withExcepthook(
+    () => {},
+    async () => {
+      failing.start();
+      const spinning = new Thread({
+        target: () => {
+          for (;;);
+        },
+      }).start();
+      await failing.join();
+      assert.deepEqual(enumerate(), [spinning]);
+      await spinning.terminate();
+      assert.deepEqual(enumerate(), []);
+    },
+  );
 });
 
 test('enumerate() - returns a copy the caller may change', T, async () => {

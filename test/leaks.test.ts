@@ -49,7 +49,7 @@ async function settle(): Promise<void> {
  */
 async function filesystemIdle(): Promise<void> {
   const deadline = Date.now() + 10_000;
-  for (let quiet = 0; quiet < 3; ) {
+  for (let quiet = 0; quiet < 3;) {
     await settle();
     quiet = Object.keys(resources()).some((type) => type.startsWith('FSReq')) ? 0 : quiet + 1;
     assert.ok(Date.now() < deadline, `filesystem requests still open after 10 s: ${JSON.stringify(resources())}`);
@@ -79,25 +79,28 @@ async function round(): Promise<void> {
 }
 
 test('lifecycles - 200 start/join cycles leave no worker, port, timer or listener, and memory flat', { timeout: 120_000 }, async () => {
-  await withExcepthook(() => {}, async () => {
-    await filesystemIdle();
-    await settle();
-    const baseResources = resources();
-    const baseListeners = listeners();
+  await withExcepthook(
+    () => {},
+    async () => {
+      await filesystemIdle();
+      await settle();
+      const baseResources = resources();
+      const baseListeners = listeners();
 
-    for (let i = 0; i < 10; i += 1) await round();
-    await settle();
-    gc();
-    const heapAfterWarmup = process.memoryUsage().heapUsed;
+      for (let i = 0; i < 10; i += 1) await round();
+      await settle();
+      gc();
+      const heapAfterWarmup = process.memoryUsage().heapUsed;
 
-    for (let i = 0; i < 40; i += 1) await round();
-    await settle();
-    gc();
-    const heapAfter = process.memoryUsage().heapUsed;
+      for (let i = 0; i < 40; i += 1) await round();
+      await settle();
+      gc();
+      const heapAfter = process.memoryUsage().heapUsed;
 
-    assert.deepEqual(resources(), baseResources, 'active resources are not back to where they were');
-    assert.deepEqual(listeners(), baseListeners, 'listeners are not back to where they were');
-    const growthMb = (heapAfter - heapAfterWarmup) / 2 ** 20;
-    assert.ok(growthMb < 8, `heap grew ${growthMb.toFixed(1)} MB over 160 lifecycles`);
-  });
+      assert.deepEqual(resources(), baseResources, 'active resources are not back to where they were');
+      assert.deepEqual(listeners(), baseListeners, 'listeners are not back to where they were');
+      const growthMb = (heapAfter - heapAfterWarmup) / 2 ** 20;
+      assert.ok(growthMb < 8, `heap grew ${growthMb.toFixed(1)} MB over 160 lifecycles`);
+    },
+  );
 });

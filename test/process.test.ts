@@ -38,8 +38,9 @@ describe('Process - what only a process has', () => {
     assert.equal(p.signalCode, null);
   });
 
-  test('flags - a program run with node -e starts a Process (the parent\'s -e script is not passed on)', { timeout: 30_000 }, async () => {
-    const code = "import('threadkit').then(async ({ Process }) => console.log('result', await new Process({ target: () => 7 }).start().result()))";
+  test("flags - a program run with node -e starts a Process (the parent's -e script is not passed on)", { timeout: 30_000 }, async () => {
+    const code =
+      "import('threadkit').then(async ({ Process }) => console.log('result', await new Process({ target: () => 7 }).start().result()))";
     const exit = await new Program(process.execPath, ['-e', code]).exited();
     assert.equal(exit.code, 0, exit.stderr);
     assert.equal(exit.stdout, 'result 7\n');
@@ -76,15 +77,23 @@ describe('Process - what only a process has', () => {
     return exit.stdout;
   }
 
-  test('.terminate() - a SIGTERM handler of the target that exits with code 0 still gives outcome terminated', { timeout: 30_000 }, async () => {
-    assert.match(await terminateWithHandler('async'), /^handler ran\noutcome terminated exitCode 0 signalCode null$/m);
-  });
+  test(
+    '.terminate() - a SIGTERM handler of the target that exits with code 0 still gives outcome terminated',
+    { timeout: 30_000 },
+    async () => {
+      assert.match(await terminateWithHandler('async'), /^handler ran\noutcome terminated exitCode 0 signalCode null$/m);
+    },
+  );
 
-  test('.terminate() - a SIGTERM handler that never runs (the target blocks) is cut short by SIGKILL after the linger', { timeout: 30_000 }, async () => {
-    const stdout = await terminateWithHandler('blocking');
-    assert.doesNotMatch(stdout, /handler ran/);
-    assert.match(stdout, /^outcome terminated exitCode null signalCode SIGKILL$/m);
-  });
+  test(
+    '.terminate() - a SIGTERM handler that never runs (the target blocks) is cut short by SIGKILL after the linger',
+    { timeout: 30_000 },
+    async () => {
+      const stdout = await terminateWithHandler('blocking');
+      assert.doesNotMatch(stdout, /handler ran/);
+      assert.match(stdout, /^outcome terminated exitCode null signalCode SIGKILL$/m);
+    },
+  );
 
   test('.start() - refuses a SharedArrayBuffer argument: shared memory cannot cross processes', T, () => {
     const p = new Process({ target: (_a: unknown) => 1, args: [new SharedArrayBuffer(8)], name: 'Sharer' });
@@ -131,7 +140,12 @@ describe('Process - what only a process has', () => {
     while (!program.lines().some((line) => line.startsWith('pid '))) {
       await new Promise((resolve) => program.child.stdout!.once('data', resolve));
     }
-    const pid = Number(program.lines().find((line) => line.startsWith('pid '))!.slice(4));
+    const pid = Number(
+      program
+        .lines()
+        .find((line) => line.startsWith('pid '))!
+        .slice(4),
+    );
     assert.ok(exists(pid), 'the daemon child runs');
     program.child.kill('SIGKILL');
     await program.exited();

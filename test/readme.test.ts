@@ -160,7 +160,23 @@ describe('README.md code blocks', () => {
   let checked = false;
 
   test('readmeBlocks() - finds every ```ts block, indented ones too, with its line and readme-check mode', () => {
-    const sample = ['# t', '', '```ts', 'const a = 1;', '```', '- item', '', '  <!-- readme-check: no-run -->', '  ```ts', '  // lib/x.ts', '  export const x = 2;', '  ```', '```sh', 'ls', '```'].join('\n');
+    const sample = [
+      '# t',
+      '',
+      '```ts',
+      'const a = 1;',
+      '```',
+      '- item',
+      '',
+      '  <!-- readme-check: no-run -->',
+      '  ```ts',
+      '  // lib/x.ts',
+      '  export const x = 2;',
+      '  ```',
+      '```sh',
+      'ls',
+      '```',
+    ].join('\n');
     const found = readmeBlocks(sample);
     assert.deepEqual(
       found.map(({ line, code, mode, file, named }) => ({ line, code, mode, file, named })),
@@ -185,7 +201,9 @@ describe('README.md code blocks', () => {
     }
     if (blocks.some((block) => block.preamble.length > 0)) diagnostics = await typecheck(dir, blocks);
     const errors = diagnostics.map((d) =>
-      d.readmeLine !== undefined ? `README.md:${d.readmeLine}: ${d.text}` : `${d.block ? `block at README.md:${d.block.line}` : 'tsc'}: ${d.text}`,
+      d.readmeLine !== undefined
+        ? `README.md:${d.readmeLine}: ${d.text}`
+        : `${d.block ? `block at README.md:${d.block.line}` : 'tsc'}: ${d.text}`,
     );
     assert.deepEqual(errors, [], `README code does not type-check:\n${errors.join('\n')}`);
     checked = true;
@@ -193,7 +211,9 @@ describe('README.md code blocks', () => {
 
   test('README.md - every complete program among its blocks runs and exits 0', { timeout: 240_000 }, async (t) => {
     assert.ok(checked, 'the blocks did not type-check');
-    const programs = blocks.filter((block) => block.mode === 'run' || (block.mode === 'default' && !block.named && block.preamble.length === 0));
+    const programs = blocks.filter(
+      (block) => block.mode === 'run' || (block.mode === 'default' && !block.named && block.preamble.length === 0),
+    );
     assert.ok(programs.length > 0, 'no README block is a complete program');
     for (const block of blocks.filter((b) => b.mode === 'run')) {
       assert.deepEqual(block.preamble, [], `README.md:${block.line}: marked run, but uses ${block.preamble.join(' ')}`);
@@ -201,7 +221,11 @@ describe('README.md code blocks', () => {
     for (const block of programs) {
       await t.test(`README.md:${block.line}`, async () => {
         const { code, signal, output } = await runBlock(dir, block);
-        assert.equal(signal, null, `README.md:${block.line}: killed by ${signal} (still running after ${RUN_TIMEOUT_MS} ms? mark it <!-- readme-check: no-run -->)\n${output}`);
+        assert.equal(
+          signal,
+          null,
+          `README.md:${block.line}: killed by ${signal} (still running after ${RUN_TIMEOUT_MS} ms? mark it <!-- readme-check: no-run -->)\n${output}`,
+        );
         assert.equal(code, 0, `README.md:${block.line}: exit code ${code}\n${output}`);
         assert.doesNotMatch(output, /Exception in thread/, `README.md:${block.line}: a thread failed\n${output}`);
       });

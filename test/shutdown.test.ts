@@ -74,11 +74,14 @@ describe('stopOnSignals()', () => {
       [{ signals: ['SIGNOPE'] }, TypeError, "Expected `signals` to list signal names such as 'SIGINT', got `SIGNOPE`"],
     ];
     for (const [options, Cls, message] of expectations) {
-      assert.throws(() => stopOnSignals(options as never), (error: unknown) => {
-        assert.ok(error instanceof Cls, `${JSON.stringify(options)}: ${String(error)}`);
-        assert.equal(error.message, message);
-        return true;
-      });
+      assert.throws(
+        () => stopOnSignals(options as never),
+        (error: unknown) => {
+          assert.ok(error instanceof Cls, `${JSON.stringify(options)}: ${String(error)}`);
+          assert.equal(error.message, message);
+          return true;
+        },
+      );
     }
     assert.deepEqual(listeners(), before, 'no handler was installed');
     const uninstall = stopOnSignals({ graceMs: 0, signals: ['SIGHUP'] });
@@ -115,7 +118,12 @@ describe('Ctrl-C', () => {
     const program = new Program(process.execPath, ['--import', 'tsx', fixture('ctrl-c.ts'), mode], { detached: true });
     await program.waitForLine('process running');
     await program.waitForLine('thread running');
-    const pid = Number(program.lines().find((line) => line.startsWith('pid '))!.slice(4));
+    const pid = Number(
+      program
+        .lines()
+        .find((line) => line.startsWith('pid '))!
+        .slice(4),
+    );
     assert.ok(exists(pid), 'the Process child runs');
     process.kill(-program.child.pid!, 'SIGINT');
     return { exit: await program.exited(), pid };

@@ -41,7 +41,12 @@ async function nextStep(flag: Int32Array, seen: number, windowMs: number): Promi
     clearInterval(keepAlive);
   }
 }
-type WaitAsync = (a: Int32Array, i: number, v: number, t: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+type WaitAsync = (
+  a: Int32Array,
+  i: number,
+  v: number,
+  t: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
 
 describe('cancel()', () => {
   test('.cancel() - a thread sleeping 5 s in sleepSync() ends at once', T, async () => {

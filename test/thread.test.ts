@@ -24,21 +24,24 @@ describe('Thread - worker-only behaviour', () => {
 
   test('resourceLimits - running out of memory fails with ThreadCrashedError saying so', T, async () => {
     const reports: ExceptHookInfo[] = [];
-    await withExcepthook((info) => void reports.push(info), async () => {
-      const t = new Thread({
-        target: () => {
-          const hoard: number[][] = [];
-          for (;;) hoard.push(new Array<number>(100_000).fill(hoard.length));
-        },
-        resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
-      }).start();
-      await t.join();
-      assert.equal(t.outcome?.status, 'failed', show(t.outcome));
-      const error = t.outcome?.status === 'failed' ? t.outcome.error : undefined;
-      assert.ok(error instanceof ThreadCrashedError, show(error));
-      assert.match(error.message, /memory/i);
-      assert.equal(reports.filter((r) => r.thread === t).length, 1);
-    });
+    await withExcepthook(
+      (info) => void reports.push(info),
+      async () => {
+        const t = new Thread({
+          target: () => {
+            const hoard: number[][] = [];
+            for (;;) hoard.push(new Array<number>(100_000).fill(hoard.length));
+          },
+          resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+        }).start();
+        await t.join();
+        assert.equal(t.outcome?.status, 'failed', show(t.outcome));
+        const error = t.outcome?.status === 'failed' ? t.outcome.error : undefined;
+        assert.ok(error instanceof ThreadCrashedError, show(error));
+        assert.match(error.message, /memory/i);
+        assert.equal(reports.filter((r) => r.thread === t).length, 1);
+      },
+    );
   });
 
   test('100 threads at once - no MaxListenersExceededWarning', T, async () => {
@@ -48,11 +51,17 @@ describe('Thread - worker-only behaviour', () => {
     try {
       const threads = Array.from({ length: 100 }, (_, i) => new Thread({ target: (n: number) => n * 2, args: [i] }).start());
       const results = await Promise.all(threads.map((t) => t.result()));
-      assert.deepEqual(results, Array.from({ length: 100 }, (_, i) => i * 2));
+      assert.deepEqual(
+        results,
+        Array.from({ length: 100 }, (_, i) => i * 2),
+      );
       // Warnings are emitted on process.nextTick: let them surface before looking.
       await new Promise((resolve) => setImmediate(resolve));
       const maxListeners = warnings.filter((w) => w.name === 'MaxListenersExceededWarning');
-      assert.deepEqual(maxListeners.map((w) => w.message), []);
+      assert.deepEqual(
+        maxListeners.map((w) => w.message),
+        [],
+      );
     } finally {
       process.off('warning', onWarning);
     }

@@ -113,7 +113,13 @@ export type ProcessPeer = (typeof PROCESS_PEERS)[number];
 export function createProcessPool(peer: ProcessPeer, processes: number): PeerPool {
   switch (peer) {
     case 'tinypool': {
-      const pool = new Tinypool({ filename: TASKS.href, runtime: 'child_process', minThreads: processes, maxThreads: processes, execArgv: [] });
+      const pool = new Tinypool({
+        filename: TASKS.href,
+        runtime: 'child_process',
+        minThreads: processes,
+        maxThreads: processes,
+        execArgv: [],
+      });
       return {
         run(task, arg) {
           const ac = new AbortController();

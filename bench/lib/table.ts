@@ -20,7 +20,14 @@ const HEADER = ['metric', 'unit', 'better', ...IMPLS, 'threadkit/raw', 'threadki
 export function textTable(results: readonly Result[]): string {
   const rows = [HEADER, ...compare(results).map((c) => cells(c, true))];
   const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Markdown: medians only (p95 is in results.json). */

@@ -62,7 +62,10 @@ const TARGETS: Target[] = [
       const median = tkMedian(c);
       const r = c?.bestPeer?.ratio;
       if (median === undefined || r === undefined || cpus === undefined) return undefined;
-      return [`${fmt(median)}× (${fmtRatio(r)} ${c!.bestPeer!.peer}; ${fmt(median / cpus)} × ${cpus} cores)`, r >= 1 && median >= 0.95 * cpus];
+      return [
+        `${fmt(median)}× (${fmtRatio(r)} ${c!.bestPeer!.peer}; ${fmt(median / cpus)} × ${cpus} cores)`,
+        r >= 1 && median >= 0.95 * cpus,
+      ];
     },
   },
   withinRaw('event-wake', 1.5),

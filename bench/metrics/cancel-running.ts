@@ -109,8 +109,7 @@ export const cancelRunning: Group = async (ctx) => {
   const perRound = pick(ctx, 1, 3); // workerpool takes 2 s a sample: keep --quick short
   const nextByImpl = new Map<Impl, number[]>();
   const settle = await alternate(all, pick(ctx, 2, 4), async (impl) => {
-    const runner =
-      impl === 'threadkit' ? threadkitRunner(api!) : impl === 'raw' ? rawRunner() : peerRunner(createPool(impl, 1));
+    const runner = impl === 'threadkit' ? threadkitRunner(api!) : impl === 'raw' ? rawRunner() : peerRunner(createPool(impl, 1));
     const warm = new Stamps(1); // warm-up: the pool's first worker is up, the code has run once
     runner.startNext(warm);
     await warm.wait(0);
@@ -120,7 +119,11 @@ export const cancelRunning: Group = async (ctx) => {
     nextByImpl.set(impl, [...(nextByImpl.get(impl) ?? []), ...samples.map((s) => s.next)]);
     return samples.map((s) => s.settle);
   });
-  ctx.note('cancel-running-task(-next): a pool of one thread; threadkit: ThreadPoolExecutor({ maxWorkers: 1 }), the task blocked in sleepSync(Infinity), future.cancel(), the next task on the same worker; raw: a reusable Worker with a flag; peers: their abort, which replaces the worker.');
-  ctx.note(`cancel-running-task(-next): ${CANNOT_CANCEL_RUNNING.join(', ')} left out: its abort cannot end a running task that does not yield (the promise never settles).`);
+  ctx.note(
+    'cancel-running-task(-next): a pool of one thread; threadkit: ThreadPoolExecutor({ maxWorkers: 1 }), the task blocked in sleepSync(Infinity), future.cancel(), the next task on the same worker; raw: a reusable Worker with a flag; peers: their abort, which replaces the worker.',
+  );
+  ctx.note(
+    `cancel-running-task(-next): ${CANNOT_CANCEL_RUNNING.join(', ')} left out: its abort cannot end a running task that does not yield (the promise never settles).`,
+  );
   return [...summarizeAll('cancel-running-task', 'ms', settle), ...summarizeAll('cancel-running-task-next', 'ms', nextByImpl)];
 };

@@ -99,6 +99,8 @@ export const cancelWake: Group = async (ctx) => {
     );
     results.push(...summarizeAll(METRIC[mode], 'us', samples));
   }
-  ctx.note('cancel-*: one fresh thread per sample, woken 5 ms after it entered its wait; raw is a Worker doing the same on a bare Int32 flag.');
+  ctx.note(
+    'cancel-*: one fresh thread per sample, woken 5 ms after it entered its wait; raw is a Worker doing the same on a bare Int32 flag.',
+  );
   return results;
 };

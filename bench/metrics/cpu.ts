@@ -36,8 +36,7 @@ function calibrate(ms: number): number {
 }
 
 /** Seeds dealt round-robin to k shares. */
-const deal = (seeds: number[], k: number): number[][] =>
-  Array.from({ length: k }, (_, j) => seeds.filter((_, i) => i % k === j));
+const deal = (seeds: number[], k: number): number[][] => Array.from({ length: k }, (_, j) => seeds.filter((_, i) => i % k === j));
 
 /** k warm threads of one implementation that run the whole batch. */
 interface Batcher {
@@ -110,6 +109,8 @@ export const cpu: Group = async (ctx) => {
     results.push(...summarizeAll(`cpu-speedup@${k}`, 'x', speedups));
     if (k === cores) results.push(...summarizeAll('cpu-speedup', 'x', speedups));
   }
-  ctx.note(`cpu-speedup: ${seeds.length} tasks, ${median(serial).toFixed(0)} ms serial on the main thread; every implementation on k warm threads (threadkit: ThreadPoolExecutor; raw: k Workers, one message per share).`);
+  ctx.note(
+    `cpu-speedup: ${seeds.length} tasks, ${median(serial).toFixed(0)} ms serial on the main thread; every implementation on k warm threads (threadkit: ThreadPoolExecutor; raw: k Workers, one message per share).`,
+  );
   return results;
 };

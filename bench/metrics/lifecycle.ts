@@ -52,7 +52,9 @@ export const lifecycle: Group = async (ctx) => {
     terminate.set(impl, [...(terminate.get(impl) ?? []), ...samples.map((s) => s.terminate)]);
     return samples.map((s) => s.start);
   });
-  ctx.note('thread-start: threadkit with a plain-function target (no tsx loader in the thread); raw is new Worker(file) with execArgv []; peers: pool constructor → first task running.');
+  ctx.note(
+    'thread-start: threadkit with a plain-function target (no tsx loader in the thread); raw is new Worker(file) with execArgv []; peers: pool constructor → first task running.',
+  );
   ctx.note('terminate: the thread spins in for(;;); peers: pool.destroy() / pool.terminate(true) with the task running.');
   return [...summarizeAll('thread-start', 'ms', start), ...summarizeAll('terminate', 'ms', terminate)];
 };

@@ -21,7 +21,6 @@ import { alternate } from '../lib/rounds.ts';
 const RAW_POOL = new URL('../workers/raw-pool.mjs', import.meta.url);
 const MiB = 2 ** 20;
 
-
 /** threadkit target: stamps slot 0 on its first line (the task "runs"). */
 function stampOnly(buffer: SharedArrayBuffer): number {
   const s = new BigInt64Array(buffer);
@@ -139,7 +138,7 @@ async function throughput(r: Runner, count: number): Promise<number> {
   const all = new Array<PromiseLike<unknown>>(count);
   for (let i = 0; i < count; i++) all[i] = r.echo(i);
   await Promise.all(all);
-  return count / elapsed(t0, now(), 'ms') * 1000;
+  return (count / elapsed(t0, now(), 'ms')) * 1000;
 }
 
 let gc: (() => void) | undefined;
@@ -205,10 +204,16 @@ export const pool: Group = async (ctx: Context) => {
     return [added];
   });
 
-  ctx.note('pool-task-start: submit → first line of the task on an idle warm worker of a one-worker pool (2 ms idle before each); raw: postMessage → the handler of an idle Worker.');
+  ctx.note(
+    'pool-task-start: submit → first line of the task on an idle warm worker of a one-worker pool (2 ms idle before each); raw: postMessage → the handler of an idle Worker.',
+  );
   ctx.note('pool-round-trip: sequential await of a trivial task on a one-worker pool; raw: postMessage → reply message.');
-  ctx.note(`tiny-task-throughput: ${tasks} trivial tasks submitted at once, then all awaited, on ${cores} warm workers; raw: postMessage round-robin to ${cores} Workers.`);
-  ctx.note(`pool-queued-memory: main-thread heapUsed + external (after gc) added by ${queued} trivial submits queued behind one busy worker.`);
+  ctx.note(
+    `tiny-task-throughput: ${tasks} trivial tasks submitted at once, then all awaited, on ${cores} warm workers; raw: postMessage round-robin to ${cores} Workers.`,
+  );
+  ctx.note(
+    `pool-queued-memory: main-thread heapUsed + external (after gc) added by ${queued} trivial submits queued behind one busy worker.`,
+  );
   return [
     ...summarizeAll('pool-task-start', 'us', starts),
     ...summarizeAll('pool-round-trip', 'us', roundTrips),

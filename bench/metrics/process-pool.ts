@@ -76,6 +76,8 @@ export const processPool: Group = async (ctx) => {
   const samples = await alternate(all, pick(ctx, 2, 4), (impl) =>
     impl === 'threadkit' ? threadkit(api!, count) : isProcessPeer(impl) ? peer(impl, count) : raw(count),
   );
-  ctx.note('process-pool-round-trip: sequential await of a trivial task on a warm one-worker ProcessPoolExecutor; raw: child.send() → the forked child sends it back → its message arrives; peers: one-process pools (tinypool runtime child_process, workerpool workerType process; poolifier\'s cluster pool is left out, see peers.ts).');
+  ctx.note(
+    "process-pool-round-trip: sequential await of a trivial task on a warm one-worker ProcessPoolExecutor; raw: child.send() → the forked child sends it back → its message arrives; peers: one-process pools (tinypool runtime child_process, workerpool workerType process; poolifier's cluster pool is left out, see peers.ts).",
+  );
   return summarizeAll('process-pool-round-trip', 'us', samples);
 };

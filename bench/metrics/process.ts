@@ -133,7 +133,9 @@ export const processes: Group = async (ctx) => {
     return samples;
   });
 
-  ctx.note('process-*: threadkit Process with plain-function targets; raw is child_process.fork() of a .mjs child with execArgv [] (readiness: state running + 100 ms).');
+  ctx.note(
+    'process-*: threadkit Process with plain-function targets; raw is child_process.fork() of a .mjs child with execArgv [] (readiness: state running + 100 ms).',
+  );
   return [
     ...summarizeAll('process-start', 'ms', startSamples),
     ...summarizeAll('process-cancel-blocked-sleep', 'us', cancelSamples),

@@ -138,8 +138,7 @@ function blockedGet(buffer: SharedArrayBuffer, queue: TkQueue<Item>): void {
 const item = (i: number): Item => ({ id: i, name: `item-${i}` });
 
 /** Resolves when the worker exits; rejects on its error. */
-const exited = (w: Worker): Promise<unknown> =>
-  new Promise((resolve, reject) => w.once('exit', resolve).once('error', reject));
+const exited = (w: Worker): Promise<unknown> => new Promise((resolve, reject) => w.once('exit', resolve).once('error', reject));
 
 /**
  * The wake-up harness of event-wake and queue-latency: one thread takes `count` samples in turn; for each,
@@ -192,7 +191,7 @@ async function lockUncontended(ctx: Context, api: SharedApi | undefined, all: Im
     let perOp: number[];
     if (impl === 'threadkit') {
       const thread = new ctx.tk!.Thread({ target: timeLock, args: [new api!.Lock(), iterations, reps] }).start();
-      perOp = (await thread.result());
+      perOp = await thread.result();
     } else {
       const lock = new SharedArrayBuffer(4);
       const worker = new Worker(RAW_LOCK, { workerData: { mode: 'uncontended', lock, iterations, reps }, execArgv: [] });
@@ -235,7 +234,8 @@ async function lockContended(ctx: Context, api: SharedApi | undefined, all: Impl
       const [a, b] = await Promise.all([stamps.wait(3), stamps.wait(4)]);
       await ended;
       const total = new Int32Array(counter)[0];
-      if (total !== 2 * iterations) throw new Error(`lock-contended (${impl}): the counter is ${total}, expected ${2 * iterations}: the lock let an update through`);
+      if (total !== 2 * iterations)
+        throw new Error(`lock-contended (${impl}): the counter is ${total}, expected ${2 * iterations}: the lock let an update through`);
       rates.push((2 * iterations) / (elapsed(t0, a > b ? a : b, 'ms') / 1000));
     }
     return rates;
@@ -258,7 +258,11 @@ async function queueThroughput(ctx: Context, api: SharedApi | undefined, all: Im
       ended = Promise.all([producer.result(), sum]);
     } else {
       const { port1, port2 } = new MessageChannel();
-      const data = (role: string, port: unknown) => ({ workerData: { role, port, count, stamps: stamps.buffer }, transferList: [port] as never[], execArgv: [] });
+      const data = (role: string, port: unknown) => ({
+        workerData: { role, port, count, stamps: stamps.buffer },
+        transferList: [port] as never[],
+        execArgv: [],
+      });
       const producer = new Worker(RAW_QUEUE, data('producer', port1));
       const consumer = new Worker(RAW_QUEUE, data('consumer', port2));
       sum = new Promise((resolve, reject) => consumer.once('message', resolve).once('error', reject));
@@ -268,7 +272,8 @@ async function queueThroughput(ctx: Context, api: SharedApi | undefined, all: Im
     const t0 = now();
     stamps.set(0);
     const done = await stamps.wait(3);
-    if ((await sum) !== expected) throw new Error(`queue-throughput (${impl}): the consumer's ids sum to ${String(await sum)}, expected ${expected}`);
+    if ((await sum) !== expected)
+      throw new Error(`queue-throughput (${impl}): the consumer's ids sum to ${String(await sum)}, expected ${expected}`);
     await ended;
     return [count / (elapsed(t0, done, 'ms') / 1000)];
   });
@@ -317,7 +322,7 @@ async function processQueueOp(ctx: Context, api: SharedApi | undefined, all: Imp
       const p = new ctx.tk!.Process({ target: queueOps, args: [queue, count + warmup] });
       try {
         p.start();
-        return ((await p.result(60_000))).slice(warmup); // a hang is a failure too
+        return (await p.result(60_000)).slice(warmup); // a hang is a failure too
       } catch (error) {
         ctx.note(`process-queue-op: threadkit skipped: a Queue used from a Process failed: ${(error as Error).message}`);
         impls = impls.filter((i) => i !== 'threadkit');
@@ -373,9 +378,17 @@ export const shared: Group = async (ctx) => {
     ...(await processQueueOp(ctx, api, all)),
     ...(await cancelBlockedGet(ctx, api, all)),
   ];
-  ctx.note('event-wake: set() → the first line after waitSync() in a thread blocked 5 ms; raw: Atomics.notify → Atomics.wait in a Worker. queue-latency: await queue.put() → the thread blocked in getSync() returns; raw: postMessage + Atomics.notify → Atomics.wait, then receiveMessageOnPort.');
-  ctx.note('lock-uncontended: ns per acquireSync()+release() in one thread (loops of 100 000); raw: compareExchange spin-lock. lock-contended: 2 threads incrementing a plain counter under the lock, acquisitions/s (the counter is checked exact); raw: spin then Atomics.wait/notify (futex mutex).');
-  ctx.note('queue-throughput: a producer thread putSync()s { id, name } items, a consumer thread getSync()s them (default maxBytes); raw: postMessage of the same items between two Workers over a MessagePort. process-queue-op: one putSync + getSync in a Process (served by the parent); raw: two IPC round trips to a parent that holds the items.');
-  ctx.note('cancel-blocked-get: cancel() → a thread blocked in queue.getSync() resumes (in its catch); the cancel-wake harness (fresh thread per sample); raw: the same Atomics.notify → Atomics.wait wake as cancel-blocked-sleep.');
+  ctx.note(
+    'event-wake: set() → the first line after waitSync() in a thread blocked 5 ms; raw: Atomics.notify → Atomics.wait in a Worker. queue-latency: await queue.put() → the thread blocked in getSync() returns; raw: postMessage + Atomics.notify → Atomics.wait, then receiveMessageOnPort.',
+  );
+  ctx.note(
+    'lock-uncontended: ns per acquireSync()+release() in one thread (loops of 100 000); raw: compareExchange spin-lock. lock-contended: 2 threads incrementing a plain counter under the lock, acquisitions/s (the counter is checked exact); raw: spin then Atomics.wait/notify (futex mutex).',
+  );
+  ctx.note(
+    'queue-throughput: a producer thread putSync()s { id, name } items, a consumer thread getSync()s them (default maxBytes); raw: postMessage of the same items between two Workers over a MessagePort. process-queue-op: one putSync + getSync in a Process (served by the parent); raw: two IPC round trips to a parent that holds the items.',
+  );
+  ctx.note(
+    'cancel-blocked-get: cancel() → a thread blocked in queue.getSync() resumes (in its catch); the cancel-wake harness (fresh thread per sample); raw: the same Atomics.notify → Atomics.wait wake as cancel-blocked-sleep.',
+  );
   return results;
 };

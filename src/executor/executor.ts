@@ -11,7 +11,14 @@ import { writeOutput } from '../internal/output.js';
 import { assertNever, type FromThread, type TargetSpec, type ToThread } from '../internal/protocol.js';
 import { rebuildThrown } from '../internal/serialize.js';
 import type { Outcome } from '../internal/settlement.js';
-import type { EncodedTask, ExitInfo, PoolLaunchSpec, PoolTransport, ResourceLimits, TransportHooks } from '../internal/transport/transport.js';
+import type {
+  EncodedTask,
+  ExitInfo,
+  PoolLaunchSpec,
+  PoolTransport,
+  ResourceLimits,
+  TransportHooks,
+} from '../internal/transport/transport.js';
 import { validateMs } from '../internal/validate.js';
 import type { ArgsOf, ResultOf } from '../internal/lifecycle.js';
 import { targetSpec, type Target } from '../task.js';
@@ -112,7 +119,10 @@ export abstract class Executor implements AsyncDisposable {
         : {
             target: this.#spec(opts.initializer, `the initializer of ${this.#name}`),
             // A process pool encodes them for each worker, which gets its own table of served objects (#spawn).
-            args: kind === 'ThreadPoolExecutor' ? encodeArgs([...(opts.initArgs ?? [])], true, `the initializer of ${this.#name}`) : [...(opts.initArgs ?? [])],
+            args:
+              kind === 'ThreadPoolExecutor'
+                ? encodeArgs([...(opts.initArgs ?? [])], true, `the initializer of ${this.#name}`)
+                : [...(opts.initArgs ?? [])],
           };
     pools.add(this);
     for (let i = 0; i < this.#minWorkers; i += 1) this.#spawn();
@@ -156,7 +166,7 @@ export abstract class Executor implements AsyncDisposable {
    * @throws as submit() does; TypeError for options that are not what they should be.
    */
   run<T extends Target>(target: T, args?: ArgsOf<T>, options: RunOptions = {}): Future<ResultOf<T>> {
-    return this.#submit(target, args ?? ([]), options, false) as Future<ResultOf<T>>;
+    return this.#submit(target, args ?? [], options, false) as Future<ResultOf<T>>;
   }
 
   /**
@@ -168,7 +178,11 @@ export abstract class Executor implements AsyncDisposable {
    * flight, then throws ExecutorShutDownError.
    * @throws {ExecutorShutDownError} after shutdown() or stop().
    */
-  map<T extends Target>(target: T, iterable: Iterable<ArgsOf<T>[0]> | AsyncIterable<ArgsOf<T>[0]>, options: MapOptions = {}): AsyncIterableIterator<ResultOf<T>> {
+  map<T extends Target>(
+    target: T,
+    iterable: Iterable<ArgsOf<T>[0]> | AsyncIterable<ArgsOf<T>[0]>,
+    options: MapOptions = {},
+  ): AsyncIterableIterator<ResultOf<T>> {
     this.#refuseAfterShutdown('map');
     this.#spec(target, `the target of ${this.#name}.map()`);
     return mapTasks(
@@ -193,7 +207,8 @@ export abstract class Executor implements AsyncDisposable {
     this.#shutdown = true;
     this.#shutdownDone ??= new Promise((resolve) => (this.#markShutDown = resolve));
     if (options.cancelFutures === true) {
-      for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) this.#end(job, { status: 'cancelled', reason: undefined });
+      for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift())
+        this.#end(job, { status: 'cancelled', reason: undefined });
       for (const slot of [...this.#slots]) for (const job of [...slot.ahead]) this.#cancelJob(job, undefined);
     }
     this.#updateRefs();
@@ -236,10 +251,14 @@ export abstract class Executor implements AsyncDisposable {
     if (!Array.isArray(args)) throw new TypeError(`Expected \`args\` to be an array, ${got(args)}`);
     if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, ${got(options)}`);
     const { signal, name } = options;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`Expected \`signal\` to be an AbortSignal, ${got(signal)}`);
-    if (name !== undefined && (typeof name !== 'string' || name === '')) throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(name)}`);
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      throw new TypeError(`Expected \`signal\` to be an AbortSignal, ${got(signal)}`);
+    if (name !== undefined && (typeof name !== 'string' || name === ''))
+      throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(name)}`);
     if (this.#maxQueued !== Infinity && this.#idle.length === 0 && this.#waiting() >= this.#maxQueued) {
-      throw new RangeError(`${this.#name} already has ${this.#waiting()} tasks queued, its \`maxQueued\`; wait for some to end, or raise maxQueued.`);
+      throw new RangeError(
+        `${this.#name} already has ${this.#waiting()} tasks queued, its \`maxQueued\`; wait for some to end, or raise maxQueued.`,
+      );
     }
     const id = (this.#nextTask += 1);
     const taskName = name ?? `${this.#name} task ${id}`;
@@ -342,7 +361,7 @@ export abstract class Executor implements AsyncDisposable {
         if (slot.state !== 'busy' || slot.terminating || slot.transport.handover === undefined) continue;
         if (1 + slot.ahead.length <= REFILL) takers.push(slot);
       }
-      for (let gave = true; gave && this.#queue.size > 0; ) {
+      for (let gave = true; gave && this.#queue.size > 0;) {
         gave = false;
         for (const slot of takers) {
           const onTheirWay = 1 + slot.ahead.length;
@@ -532,7 +551,8 @@ export abstract class Executor implements AsyncDisposable {
   #steal(slot: WorkerSlot): boolean {
     for (const other of this.#slots) {
       const job = other.ahead[0];
-      if (other === slot || job === undefined || job.cell === undefined || other.transport.handover?.withdraw(job.cell, job.id) !== true) continue;
+      if (other === slot || job === undefined || job.cell === undefined || other.transport.handover?.withdraw(job.cell, job.id) !== true)
+        continue;
       other.ahead.shift();
       this.#freeCell(other, job);
       this.#running -= 1;
@@ -604,7 +624,9 @@ export abstract class Executor implements AsyncDisposable {
       this.#running -= 1;
       this.#end(
         job,
-        slot.terminating ? { status: 'terminated' } : { status: 'failed', error: crashError(slot.name, exit, { exitCalled: slot.exitCalled, began: job.began }) },
+        slot.terminating
+          ? { status: 'terminated' }
+          : { status: 'failed', error: crashError(slot.name, exit, { exitCalled: slot.exitCalled, began: job.began }) },
       );
     } else if (was === 'starting' && !slot.terminating && this.#broken === undefined) {
       this.#breakPool(slot, crashError(slot.name, exit, { exitCalled: undefined, began: false }));
@@ -623,7 +645,8 @@ export abstract class Executor implements AsyncDisposable {
         'Its pending and later tasks fail; fix the initializer (or what stops a worker from starting) and create a new pool.',
       { cause },
     );
-    for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) this.#end(job, { status: 'failed', error: this.#broken });
+    for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift())
+      this.#end(job, { status: 'failed', error: this.#broken });
     for (const other of [...this.#slots]) {
       for (const next of [...other.ahead]) {
         if (next.cell === undefined || other.transport.handover?.withdraw(next.cell, next.id) !== true) continue;

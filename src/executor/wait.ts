@@ -103,7 +103,10 @@ export function asCompleted<F extends Future<unknown>>(futures: Iterable<F>, tim
  * @throws {TypeError} for futures that are not an iterable of Futures, or an unknown `returnWhen`.
  * @throws {RangeError} when `timeoutMs` is not a finite number >= 0.
  */
-export async function wait<F extends Future<unknown>>(futures: Iterable<F>, options: WaitOptions = {}): Promise<{ done: Set<F>; notDone: Set<F> }> {
+export async function wait<F extends Future<unknown>>(
+  futures: Iterable<F>,
+  options: WaitOptions = {},
+): Promise<{ done: Set<F>; notDone: Set<F> }> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, ${got(options)}`);
   const returnWhen = options.returnWhen ?? 'ALL_COMPLETED';
   if (returnWhen !== 'FIRST_COMPLETED' && returnWhen !== 'FIRST_EXCEPTION' && returnWhen !== 'ALL_COMPLETED') {

@@ -29,7 +29,11 @@ export const THREAD_TASK = 1;
 export type ToThread =
   | { kind: 'start'; target: TargetSpec; args: unknown[]; info: Omit<ThreadInfo, 'ident'> & { ident?: number } }
   /** A pool worker: who it is, and the initializer to run once before its first task. */
-  | { kind: 'serve'; info: Omit<ThreadInfo, 'ident'> & { ident?: number }; initializer: { target: TargetSpec; args: unknown[] } | undefined }
+  | {
+      kind: 'serve';
+      info: Omit<ThreadInfo, 'ident'> & { ident?: number };
+      initializer: { target: TargetSpec; args: unknown[] } | undefined;
+    }
   /**
    * A pool worker: run this task (one at a time: the next comes after its ending). With `each`,
    * `args[0]` is a chunk of items: the target is called on each and the ending's value is the array of results.
@@ -113,9 +117,7 @@ export const CONTROL_FD = 4;
  * its end, which ends the watcher's blocking read).
  */
 export type ControlFrame =
-  | { kind: 'cancel'; id: number; reason: unknown }
-  | { kind: 'exit-called'; id: number; code: number }
-  | { kind: 'bye' };
+  { kind: 'cancel'; id: number; reason: unknown } | { kind: 'exit-called'; id: number; code: number } | { kind: 'bye' };
 
 /** Compile-time exhaustiveness for `switch (msg.kind)`. */
 export function assertNever(value: never): never {

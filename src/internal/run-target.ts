@@ -35,12 +35,7 @@ export function compiledCount(): number {
 let compiledTotal = 0;
 
 /** Imports or rebuilds the target as a zero-argument call. */
-export async function loadTarget(
-  target: TargetSpec,
-  args: unknown[],
-  info: ThreadInfo,
-  importer: Importer,
-): Promise<() => unknown> {
+export async function loadTarget(target: TargetSpec, args: unknown[], info: ThreadInfo, importer: Importer): Promise<() => unknown> {
   const cached = cachedTarget(target, info);
   const fn = cached ?? (await importTarget(target, info, importer));
   return function runTarget() {

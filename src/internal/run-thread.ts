@@ -4,7 +4,17 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { TaskError, describe } from '../errors.js';
 import { claim, isRaised, wakeWaiters } from './cancel-flag.js';
 import { NO_TASK, endTask, newTaskContext, setContext, type ThreadContext } from './context.js';
-import { THREAD_TASK, assertNever, type Ending, type FromThread, type TargetSpec, type TaskBatch, type TaskMessage, type ThreadInfo, type ToThread } from './protocol.js';
+import {
+  THREAD_TASK,
+  assertNever,
+  type Ending,
+  type FromThread,
+  type TargetSpec,
+  type TaskBatch,
+  type TaskMessage,
+  type ThreadInfo,
+  type ToThread,
+} from './protocol.js';
 import { cachedTarget, ending, importTarget, type Importer } from './run-target.js';
 import { serializeThrown } from './serialize.js';
 import { sentence } from './unsendable.js';
@@ -128,7 +138,10 @@ function sendEnding(side: Side, message: Ending, then?: () => void): void {
         'Return data that structured clone can copy (no functions, symbols, sockets or class behaviour).',
       { cause: error },
     );
-    side.send({ kind: 'failed', id: message.id, error: serializeThrown(unsent), ...(message.retire ? { retire: message.retire } : {}) }, then);
+    side.send(
+      { kind: 'failed', id: message.id, error: serializeThrown(unsent), ...(message.retire ? { retire: message.retire } : {}) },
+      then,
+    );
   }
 }
 
@@ -150,7 +163,13 @@ function interceptExit(side: Side): void {
  * the target is pending fails the thread; nothing after the ending changes it.
  */
 export async function runThread(options: RunOptions): Promise<void> {
-  const context: ThreadContext = { info: options.info, flag: options.flag, port: options.port, task: newTaskContext(THREAD_TASK), inbox: [] };
+  const context: ThreadContext = {
+    info: options.info,
+    flag: options.flag,
+    port: options.port,
+    task: newTaskContext(THREAD_TASK),
+    inbox: [],
+  };
   setContext(context);
   interceptExit(options);
   process.on('uncaughtException', (error) => running?.fail(error));

@@ -13,7 +13,11 @@ import { cloneable } from './serialize.js';
 export function subclassSpec(instance: object, name: string, libraryMark: symbol): TargetSpec {
   const className = instance.constructor.name;
   const methods: Record<string, string> = {};
-  for (let proto = Object.getPrototypeOf(instance) as object | null; proto !== null && !Object.hasOwn(proto, libraryMark); proto = Object.getPrototypeOf(proto) as object | null) {
+  for (
+    let proto = Object.getPrototypeOf(instance) as object | null;
+    proto !== null && !Object.hasOwn(proto, libraryMark);
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
       if (key === 'constructor' || key in methods || typeof descriptor.value !== 'function') continue;
       methods[key] = functionSource(descriptor.value as (...args: unknown[]) => unknown, `${className}.${key}()`);

@@ -51,7 +51,14 @@ export function unsendableError(name: string, kind: string, what: string, error:
  * that cannot travel (`fallback` when none alone fails); any error other than a clone failure is
  * returned as it is. `kind` is 'Thread', 'Process', 'thread' or 'process'.
  */
-export function unsendable(error: unknown, args: unknown[], sendable: (value: unknown) => boolean, who: string, kind: string, fallback: string): unknown {
+export function unsendable(
+  error: unknown,
+  args: unknown[],
+  sendable: (value: unknown) => boolean,
+  who: string,
+  kind: string,
+  fallback: string,
+): unknown {
   if (!(error instanceof Error) || error.name !== 'DataCloneError') return error;
   const index = args.findIndex((arg) => !sendable(arg));
   const what = index >= 0 ? `args[${index}] (${typeName(args[index])})` : fallback;
@@ -66,7 +73,8 @@ export function typeName(value: unknown): string {
     let ctor: string | undefined;
     try {
       const proto: unknown = Object.getPrototypeOf(value);
-      ctor = proto === null || proto === Object.prototype ? undefined : (value.constructor as { name?: unknown } | undefined)?.name as string;
+      ctor =
+        proto === null || proto === Object.prototype ? undefined : ((value.constructor as { name?: unknown } | undefined)?.name as string);
     } catch {
       ctor = undefined;
     }

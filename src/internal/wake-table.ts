@@ -73,9 +73,7 @@ export function table(): Int32Array {
   if (cached !== undefined) return cached;
   const flag = (globals[CONTEXT_KEY] as { flag?: Int32Array } | undefined)?.flag;
   const created =
-    flag !== undefined && flag.buffer.byteLength === bytes()
-      ? new Int32Array(flag.buffer)
-      : new Int32Array(new SharedArrayBuffer(bytes()));
+    flag !== undefined && flag.buffer.byteLength === bytes() ? new Int32Array(flag.buffer) : new Int32Array(new SharedArrayBuffer(bytes()));
   globals[TABLE_KEY] = created;
   return created;
 }

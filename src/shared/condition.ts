@@ -170,7 +170,9 @@ export class Condition {
   #ops(method: string): LockOps {
     const ops = this.#lock[LOCK_OPS]();
     if (!ops.owned()) {
-      throw new ThreadStateError(`${method}() of a Condition whose lock the calling thread does not hold; acquire it first (cond.acquireSync() or using held = cond.holdSync()).`);
+      throw new ThreadStateError(
+        `${method}() of a Condition whose lock the calling thread does not hold; acquire it first (cond.acquireSync() or using held = cond.holdSync()).`,
+      );
     }
     return ops;
   }

@@ -214,7 +214,9 @@ export class Queue<T = unknown> {
       this.#lockSync(PUT_MUTEX);
       if (this.#commitPut(bytes)) return;
     }
-    throw new QueueFullError(`putNowait() of a full Queue (${this.size} items${this.maxSize === Infinity ? '' : ` of ${this.maxSize}`}, ${this.maxBytes} bytes).`);
+    throw new QueueFullError(
+      `putNowait() of a full Queue (${this.size} items${this.maxSize === Infinity ? '' : ` of ${this.maxSize}`}, ${this.maxBytes} bytes).`,
+    );
   }
 
   /**
@@ -391,7 +393,7 @@ export class Queue<T = unknown> {
   readonly #itemOrShut = (): true | typeof NOT_YET => (this.size > 0 || Atomics.load(this.#mem, SHUT) !== 0 ? true : NOT_YET);
 
   readonly #allDone = (): true | typeof NOT_YET =>
-    ((count(Atomics.load(this.#words, PRODUCED)) - Atomics.load(this.#mem, DONE)) >>> 0 === 0 ? true : NOT_YET);
+    (count(Atomics.load(this.#words, PRODUCED)) - Atomics.load(this.#mem, DONE)) >>> 0 === 0 ? true : NOT_YET;
 
   /** Holding the mutex (released here): writes and commits the record, or says there is no room. */
   #commitPut(bytes: Uint8Array): boolean {
@@ -511,7 +513,9 @@ function left(deadline: number): number {
 }
 
 function shutDown(what: 'put' | 'get'): QueueShutDownError {
-  return new QueueShutDownError(what === 'put' ? 'put() of a Queue that was shut down.' : 'get() of a Queue that was shut down and is empty.');
+  return new QueueShutDownError(
+    what === 'put' ? 'put() of a Queue that was shut down.' : 'get() of a Queue that was shut down and is empty.',
+  );
 }
 
 function count(word: bigint): number {
@@ -558,9 +562,12 @@ function encodeItem(item: unknown): Uint8Array {
 }
 
 function uncloneable(error: unknown): TaskError {
-  return new TaskError(`Cannot put the item in a Queue: it cannot be cloned (${describe(error)}). Put data that structured clone can copy.`, {
-    cause: error,
-  });
+  return new TaskError(
+    `Cannot put the item in a Queue: it cannot be cloned (${describe(error)}). Put data that structured clone can copy.`,
+    {
+      cause: error,
+    },
+  );
 }
 
 function decodeItem(bytes: Uint8Array): unknown {

@@ -52,7 +52,7 @@ export class ServedObjects {
     let id = this.#ids.get(object);
     if (this.#owner === 0) this.#owner = -(Atomics.add(table(), NEXT_ID, 1) + 1);
     if (id === undefined) {
-      id = (nextObjectId += 1);
+      id = nextObjectId += 1;
       this.#ids.set(object, id);
       this.#objects.set(id, object);
     }

@@ -123,7 +123,12 @@ function raise(error: Error): never {
  * cancel or the timer bumps it. While pending it keeps the thread alive.
  * @throws {RangeError} (synchronously) when `timeoutMs` is not a number >= 0.
  */
-export function waitAsync<T>(ws: WaitSet, attempt: Attempt<T>, timeoutMs: unknown, options: WaitOptions = {}): Promise<T | typeof TIMED_OUT> {
+export function waitAsync<T>(
+  ws: WaitSet,
+  attempt: Attempt<T>,
+  timeoutMs: unknown,
+  options: WaitOptions = {},
+): Promise<T | typeof TIMED_OUT> {
   const ms = timeoutOf(timeoutMs);
   return waitAsyncChecked(ws, attempt, ms, options);
 }

@@ -108,7 +108,7 @@ export function lifecycleContract(backend: Backend): void {
       assert.fail(`${t.name} completed with ${show(value)}, expected it to fail`);
     }
 
-    describe('the suite\'s own probes', () => {
+    describe("the suite's own probes", () => {
       test('failure() - fails the test when the thread completes instead', T, async () => {
         await assert.rejects(failure(new Ctor({ target: () => 'fine' })), (error: unknown) => {
           assert.ok(error instanceof assert.AssertionError, show(error));
@@ -632,35 +632,39 @@ export function lifecycleContract(backend: Backend): void {
         await assert.rejects(t.result(), TerminatedError);
       });
 
-      test('.stop() - validates its options like the constructor: wrong type, unknown key, bad graceMs; nothing is stopped', T, async () => {
-        const flag = newFlag();
-        const t = new Ctor({ target: signalThenSleep, args: [flag] });
-        const fresh = new Ctor({ target: () => 1 });
-        const expectations: Array<[unknown, ErrorConstructor, string | RegExp]> = [
-          [5, TypeError, 'Expected `options` to be an object or undefined, got `5` (number)'],
-          [null, TypeError, 'Expected `options` to be an object or undefined, got `null` (null)'],
-          [{ grace: 5 }, TypeError, 'Unknown option `grace` for stop(); expected one of: graceMs'],
-          [{ graceMs: -1 }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `-1` (number)'],
-          [{ graceMs: Number.NaN }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `NaN` (number)'],
-          [{ graceMs: '10' }, RangeError, /^Expected `graceMs` to be a finite number >= 0, got `"10"` \(string\)$/],
-        ];
-        for (const [options, Cls, message] of expectations) {
-          await assert.rejects(fresh.stop(options as never), (error: unknown) => {
-            assert.ok(error instanceof Cls, `${show(options)}: ${show(error)}`);
-            if (typeof message === 'string') assert.equal(error.message, message);
-            else assert.match(error.message, message);
-            return true;
-          });
-        }
-        assert.equal(fresh.state, 'new', 'a refused stop() does not terminate a new thread');
-        t.start();
-        await running(t, flag);
-        await assert.rejects(t.stop({ graceMs: -1 }), RangeError);
-        await assert.rejects(t.stop(5 as never), TypeError);
-        // The target is running ('running' may still be on its way to this side); a refused stop() cancels nothing.
-        assert.ok(t.state === 'starting' || t.state === 'running', `a refused stop() does not cancel a running thread (${t.state})`);
-        assert.equal((await t.stop({ graceMs: 5_000 })).status, 'cancelled');
-      });
+      test(
+        '.stop() - validates its options like the constructor: wrong type, unknown key, bad graceMs; nothing is stopped',
+        T,
+        async () => {
+          const flag = newFlag();
+          const t = new Ctor({ target: signalThenSleep, args: [flag] });
+          const fresh = new Ctor({ target: () => 1 });
+          const expectations: Array<[unknown, ErrorConstructor, string | RegExp]> = [
+            [5, TypeError, 'Expected `options` to be an object or undefined, got `5` (number)'],
+            [null, TypeError, 'Expected `options` to be an object or undefined, got `null` (null)'],
+            [{ grace: 5 }, TypeError, 'Unknown option `grace` for stop(); expected one of: graceMs'],
+            [{ graceMs: -1 }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `-1` (number)'],
+            [{ graceMs: Number.NaN }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `NaN` (number)'],
+            [{ graceMs: '10' }, RangeError, /^Expected `graceMs` to be a finite number >= 0, got `"10"` \(string\)$/],
+          ];
+          for (const [options, Cls, message] of expectations) {
+            await assert.rejects(fresh.stop(options as never), (error: unknown) => {
+              assert.ok(error instanceof Cls, `${show(options)}: ${show(error)}`);
+              if (typeof message === 'string') assert.equal(error.message, message);
+              else assert.match(error.message, message);
+              return true;
+            });
+          }
+          assert.equal(fresh.state, 'new', 'a refused stop() does not terminate a new thread');
+          t.start();
+          await running(t, flag);
+          await assert.rejects(t.stop({ graceMs: -1 }), RangeError);
+          await assert.rejects(t.stop(5 as never), TypeError);
+          // The target is running ('running' may still be on its way to this side); a refused stop() cancels nothing.
+          assert.ok(t.state === 'starting' || t.state === 'running', `a refused stop() does not cancel a running thread (${t.state})`);
+          assert.equal((await t.stop({ graceMs: 5_000 })).status, 'cancelled');
+        },
+      );
 
       test('.cancel(), .terminate(), .stop() - after the end have no effect', T, async () => {
         const t = new Ctor({ target: () => 'value' }).start();
@@ -919,7 +923,7 @@ export function lifecycleContract(backend: Backend): void {
         }
       });
 
-      test('.start() - an argument whose getter throws: TaskError naming args[i], the getter\'s error as cause; nothing starts', T, () => {
+      test(".start() - an argument whose getter throws: TaskError naming args[i], the getter's error as cause; nothing starts", T, () => {
         const exploded = new Error('getter exploded');
         const before = activeCount();
         const resources = process.getActiveResourcesInfo().sort();
@@ -941,7 +945,7 @@ export function lifecycleContract(backend: Backend): void {
             assert.equal(error.code, 'ERR_TASK');
             assert.match(error.message, /args\[1\] \(an object\)/);
             assert.match(error.message, /getter exploded/);
-            assert.equal(error.cause, exploded, 'the getter\'s own error is the cause');
+            assert.equal(error.cause, exploded, "the getter's own error is the cause");
             return true;
           },
         );

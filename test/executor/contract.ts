@@ -47,10 +47,12 @@ export function executorContract(backend: PoolBackend): void {
     if (sharesMemory) {
       await Promise.race([
         waitFlag(flag),
-        Promise.resolve(future.then(
-          (v) => Promise.reject(new Error(`${future.name} ended first: ${show(v)}`)),
-          (e) => Promise.reject(new Error(`${future.name} ended first: ${show(e)}`)),
-        )),
+        Promise.resolve(
+          future.then(
+            (v) => Promise.reject(new Error(`${future.name} ended first: ${show(v)}`)),
+            (e) => Promise.reject(new Error(`${future.name} ended first: ${show(e)}`)),
+          ),
+        ),
       ]);
       return;
     }
@@ -87,7 +89,7 @@ export function executorContract(backend: PoolBackend): void {
             () => new Ctor(options),
             (error: unknown) => {
               assert.ok(error instanceof Err, `${option}: expected ${Err.name}, got ${show(error)}`);
-              assert.match((error).message, new RegExp(option));
+              assert.match(error.message, new RegExp(option));
               return true;
             },
           );
@@ -180,16 +182,26 @@ export function executorContract(backend: PoolBackend): void {
 
       test('.submit() - refuses what cannot be sent with a TaskError naming the argument; a pool cannot be sent', T, async () => {
         const p = pool({ maxWorkers: 1 });
-        assert.throws(() => p.submit((f: unknown) => f, () => 1), (error: unknown) => {
-          assert.ok(error instanceof TaskError, show(error));
-          assert.match(error.message, /args\[0\]/);
-          return true;
-        });
-        assert.throws(() => p.submit((x: unknown) => x, p), (error: unknown) => {
-          assert.ok(error instanceof TaskError, show(error));
-          assert.match(error.message, /args\[0\].*cannot be sent to a worker.*create a pool inside the task/s);
-          return true;
-        });
+        assert.throws(
+          () =>
+            p.submit(
+              (f: unknown) => f,
+              () => 1,
+            ),
+          (error: unknown) => {
+            assert.ok(error instanceof TaskError, show(error));
+            assert.match(error.message, /args\[0\]/);
+            return true;
+          },
+        );
+        assert.throws(
+          () => p.submit((x: unknown) => x, p),
+          (error: unknown) => {
+            assert.ok(error instanceof TaskError, show(error));
+            assert.match(error.message, /args\[0\].*cannot be sent to a worker.*create a pool inside the task/s);
+            return true;
+          },
+        );
         assert.throws(() => p.submit((x: unknown) => x, { pool: p }), TaskError);
         const untyped = p.submit.bind(p) as (target: unknown) => unknown;
         assert.throws(() => untyped(Math.max), TaskError);
@@ -235,23 +247,27 @@ export function executorContract(backend: PoolBackend): void {
         await p.shutdown();
       });
 
-      test('.cancel() - a running task is cancelled through its flag; the same worker takes the next task, which sees no cancel', T, async () => {
-        const p = pool({ maxWorkers: 1 });
-        const flag = newFlag();
-        const first = p.submit(sleeper, flag, 10_000);
-        await running(first, flag);
-        const started = performance.now();
-        first.cancel();
-        first.cancel(); // idempotent
-        const result = await first;
-        assert.ok(performance.now() - started < 1000, 'a cancelled 10 s sleep ends in well under a second');
-        assert.equal(result.cancelled, true);
-        const next = await p.submit(probe, { n: 2 });
-        assert.equal(next.ident, result.ident, 'the worker was kept');
-        assert.equal(next.cancelled, false, 'the next task does not see the previous cancel');
-        assert.equal(p.stats.terminated, 0);
-        await p.shutdown();
-      });
+      test(
+        '.cancel() - a running task is cancelled through its flag; the same worker takes the next task, which sees no cancel',
+        T,
+        async () => {
+          const p = pool({ maxWorkers: 1 });
+          const flag = newFlag();
+          const first = p.submit(sleeper, flag, 10_000);
+          await running(first, flag);
+          const started = performance.now();
+          first.cancel();
+          first.cancel(); // idempotent
+          const result = await first;
+          assert.ok(performance.now() - started < 1000, 'a cancelled 10 s sleep ends in well under a second');
+          assert.equal(result.cancelled, true);
+          const next = await p.submit(probe, { n: 2 });
+          assert.equal(next.ident, result.ident, 'the worker was kept');
+          assert.equal(next.cancelled, false, 'the next task does not see the previous cancel');
+          assert.equal(p.stats.terminated, 0);
+          await p.shutdown();
+        },
+      );
 
       test('.cancel() - a task that gives up (checkpoint, cancelSignal, sleep) ends cancelled; the worker is kept', T, async () => {
         const p = pool({ maxWorkers: 1 });
@@ -277,22 +293,26 @@ export function executorContract(backend: PoolBackend): void {
         await p.shutdown();
       });
 
-      test('.stop() - a task that ignores its cancel is terminated after graceMs; its worker is replaced and the queue goes on', T, async () => {
-        const p = pool({ maxWorkers: 1 });
-        const flag = newFlag();
-        const spinner = p.submit(signalThenSpin, flag);
-        const after = p.submit(add, 1, 2);
-        await running(spinner, flag);
-        const identBefore = (spinner.state, p.stats.workers);
-        assert.equal(identBefore, 1);
-        const started = performance.now();
-        assert.deepEqual(await spinner.stop({ graceMs: 100 }), { status: 'terminated' });
-        assert.ok(performance.now() - started >= 90, 'after the grace period');
-        await assert.rejects(spinner.result(), TerminatedError);
-        assert.equal(await after, 3);
-        assert.equal(p.stats.terminated, 1);
-        await p.shutdown();
-      });
+      test(
+        '.stop() - a task that ignores its cancel is terminated after graceMs; its worker is replaced and the queue goes on',
+        T,
+        async () => {
+          const p = pool({ maxWorkers: 1 });
+          const flag = newFlag();
+          const spinner = p.submit(signalThenSpin, flag);
+          const after = p.submit(add, 1, 2);
+          await running(spinner, flag);
+          const identBefore = (spinner.state, p.stats.workers);
+          assert.equal(identBefore, 1);
+          const started = performance.now();
+          assert.deepEqual(await spinner.stop({ graceMs: 100 }), { status: 'terminated' });
+          assert.ok(performance.now() - started >= 90, 'after the grace period');
+          await assert.rejects(spinner.result(), TerminatedError);
+          assert.equal(await after, 3);
+          assert.equal(p.stats.terminated, 1);
+          await p.shutdown();
+        },
+      );
 
       test('.stop() - on a queued task it is cancel(); on one that has just returned it has no effect', T, async () => {
         const p = pool({ maxWorkers: 1 });
@@ -311,26 +331,33 @@ export function executorContract(backend: PoolBackend): void {
         await p.shutdown();
       });
 
-      test('.stop() - a task cancelled before it began whose worker is replaced ends with the first reason, and never runs elsewhere', T, async () => {
-        // Found by the lifecycle fuzz (test/fuzz/pools.ts): a process-pool task sent to its child,
-        // cancelled, then stopped before 'running' came back was requeued when the child died: it
-        // ran uncancelled on the next worker (stop() never resolved) or a later cancel renamed it.
-        const p = pool({ minWorkers: 1, maxWorkers: 1 });
-        for (let i = 0; i < 5; i += 1) {
-          assert.equal(await p.submit(add, 1, i), 1 + i); // the worker is warm: the next task is sent to it at once
-          // A plain function is compiled on a worker's first use of it: its target begins later than a module's.
-          const f = p.submit((ms: number) => sleepSync(ms), 10_000 + i);
-          f.cancel('first');
-          const outcome = await f.stop({ graceMs: 0 });
-          f.cancel('second');
-          // Cancelled where the cancel beat its target, terminated where the target had begun.
-          assert.ok(outcome.status === 'terminated' || (outcome.status === 'cancelled' && outcome.reason === 'first'), `${i}: ${show(outcome)}`);
-          assert.equal(f.outcome, outcome);
-          assert.equal(p.stats.queued, 0, `${i}: the task went back to the queue`);
-        }
-        assert.equal(await p.submit(add, 2, 3), 5);
-        await p.shutdown();
-      });
+      test(
+        '.stop() - a task cancelled before it began whose worker is replaced ends with the first reason, and never runs elsewhere',
+        T,
+        async () => {
+          // Found by the lifecycle fuzz (test/fuzz/pools.ts): a process-pool task sent to its child,
+          // cancelled, then stopped before 'running' came back was requeued when the child died: it
+          // ran uncancelled on the next worker (stop() never resolved) or a later cancel renamed it.
+          const p = pool({ minWorkers: 1, maxWorkers: 1 });
+          for (let i = 0; i < 5; i += 1) {
+            assert.equal(await p.submit(add, 1, i), 1 + i); // the worker is warm: the next task is sent to it at once
+            // A plain function is compiled on a worker's first use of it: its target begins later than a module's.
+            const f = p.submit((ms: number) => sleepSync(ms), 10_000 + i);
+            f.cancel('first');
+            const outcome = await f.stop({ graceMs: 0 });
+            f.cancel('second');
+            // Cancelled where the cancel beat its target, terminated where the target had begun.
+            assert.ok(
+              outcome.status === 'terminated' || (outcome.status === 'cancelled' && outcome.reason === 'first'),
+              `${i}: ${show(outcome)}`,
+            );
+            assert.equal(f.outcome, outcome);
+            assert.equal(p.stats.queued, 0, `${i}: the task went back to the queue`);
+          }
+          assert.equal(await p.submit(add, 2, 3), 5);
+          await p.shutdown();
+        },
+      );
       test('.run() - an aborted signal cancels the task, then replaces the worker after graceMs', T, async () => {
         // A grace that a cooperative cancel always makes, even on a loaded machine; the stuck task gets a short one.
         const p = pool({ maxWorkers: 1, graceMs: 5000 });
@@ -365,25 +392,32 @@ export function executorContract(backend: PoolBackend): void {
     });
 
     describe('nothing a task does harms the pool', () => {
-      test('crashes - process.exit() and a promise that can never settle fail that task with ThreadCrashedError; the pool goes on', T, async () => {
-        const p = pool({ maxWorkers: 1 });
-        await withExcepthook(() => {}, async () => {
-          const exits = p.submit(() => process.exit(3));
-          await assert.rejects(exits.result(), (error: unknown) => {
-            assert.ok(error instanceof ThreadCrashedError, show(error));
-            assert.match(error.message, /process\.exit\(3\)/);
-            return true;
-          });
-          const hangs = p.submit(() => new Promise(() => {}));
-          await assert.rejects(hangs.result(), (error: unknown) => {
-            assert.ok(error instanceof ThreadCrashedError, show(error));
-            assert.match(error.message, /event loop ran empty/);
-            return true;
-          });
-          assert.equal(await p.submit(add, 2, 2), 4);
-        });
-        await p.shutdown();
-      });
+      test(
+        'crashes - process.exit() and a promise that can never settle fail that task with ThreadCrashedError; the pool goes on',
+        T,
+        async () => {
+          const p = pool({ maxWorkers: 1 });
+          await withExcepthook(
+            () => {},
+            async () => {
+              const exits = p.submit(() => process.exit(3));
+              await assert.rejects(exits.result(), (error: unknown) => {
+                assert.ok(error instanceof ThreadCrashedError, show(error));
+                assert.match(error.message, /process\.exit\(3\)/);
+                return true;
+              });
+              const hangs = p.submit(() => new Promise(() => {}));
+              await assert.rejects(hangs.result(), (error: unknown) => {
+                assert.ok(error instanceof ThreadCrashedError, show(error));
+                assert.match(error.message, /event loop ran empty/);
+                return true;
+              });
+              assert.equal(await p.submit(add, 2, 2), 4);
+            },
+          );
+          await p.shutdown();
+        },
+      );
 
       test('leftovers - a task that leaves a timer or a server running gets a fresh worker for the next task', T, async () => {
         const p = pool({ maxWorkers: 1 });
@@ -406,23 +440,30 @@ export function executorContract(backend: PoolBackend): void {
         await p.shutdown();
       });
 
-      test('excepthook - a failed future nobody handles is reported once, with the future and the worker; a handled one is not', T, async () => {
-        const reports: ExceptHookInfo[] = [];
-        await withExcepthook((info) => reports.push(info), async () => {
-          const p = pool({ maxWorkers: 1 });
-          const unhandled = p.submit(parse, 'x');
-          const handled = p.submit(parse, 'y');
-          await assert.rejects(handled.result());
-          await unhandled.stop(); // waits, without handling the error
-          await new Promise((r) => setImmediate(r));
-          await new Promise((r) => setImmediate(r));
-          assert.equal(reports.length, 1, show(reports));
-          assert.equal(reports[0]!.future, unhandled);
-          assert.match(reports[0]!.thread.name, new RegExp(`^${p.name}_0$`));
-          assert.match(String((reports[0]!.error as Error).message), /not a number: x/);
-          await p.shutdown();
-        });
-      });
+      test(
+        'excepthook - a failed future nobody handles is reported once, with the future and the worker; a handled one is not',
+        T,
+        async () => {
+          const reports: ExceptHookInfo[] = [];
+          await withExcepthook(
+            (info) => reports.push(info),
+            async () => {
+              const p = pool({ maxWorkers: 1 });
+              const unhandled = p.submit(parse, 'x');
+              const handled = p.submit(parse, 'y');
+              await assert.rejects(handled.result());
+              await unhandled.stop(); // waits, without handling the error
+              await new Promise((r) => setImmediate(r));
+              await new Promise((r) => setImmediate(r));
+              assert.equal(reports.length, 1, show(reports));
+              assert.equal(reports[0]!.future, unhandled);
+              assert.match(reports[0]!.thread.name, new RegExp(`^${p.name}_0$`));
+              assert.match(String((reports[0]!.error as Error).message), /not a number: x/);
+              await p.shutdown();
+            },
+          );
+        },
+      );
 
       test('initializer - runs once per worker before its tasks', T, async () => {
         const p = pool({ maxWorkers: 1, initializer: setUp, initArgs: ['hello'] });
@@ -464,7 +505,10 @@ export function executorContract(backend: PoolBackend): void {
         const first = p.shutdown();
         assert.equal(p.shutdown(), first, 'every call returns the same wait');
         await first;
-        assert.deepEqual(futures.map((f) => f.outcome), [2, 4, 6].map((value) => ({ status: 'completed', value })));
+        assert.deepEqual(
+          futures.map((f) => f.outcome),
+          [2, 4, 6].map((value) => ({ status: 'completed', value })),
+        );
         for (const call of [() => p.submit(add, 1, 1), () => p.run(add, [1, 1]), () => p.map(add, [1])]) {
           assert.throws(call, (error: unknown) => {
             assert.ok(error instanceof ExecutorShutDownError, show(error));
@@ -525,13 +569,22 @@ export function executorContract(backend: PoolBackend): void {
         const items = Array.from({ length: 20 }, (_, i) => i);
         const ordered: number[] = [];
         for await (const r of p.map((x: number) => x * x, items)) ordered.push(r);
-        assert.deepEqual(ordered, items.map((x) => x * x));
+        assert.deepEqual(
+          ordered,
+          items.map((x) => x * x),
+        );
         const unordered: number[] = [];
         for await (const r of p.map((x: number) => x * x, items, { ordered: false })) unordered.push(r);
-        assert.deepEqual(unordered.sort((x, y) => x - y), items.map((x) => x * x));
+        assert.deepEqual(
+          unordered.sort((x, y) => x - y),
+          items.map((x) => x * x),
+        );
         const chunked: number[] = [];
         for await (const r of p.map((x: number) => x + 1, items, { chunkSize: 7 })) chunked.push(r);
-        assert.deepEqual(chunked, items.map((x) => x + 1));
+        assert.deepEqual(
+          chunked,
+          items.map((x) => x + 1),
+        );
         assert.throws(() => p.map((x: number) => x, items, { chunkSize: 0 }), RangeError);
         assert.throws(() => p.map((x: number) => x, 42 as never), TypeError);
         await p.shutdown();
@@ -590,28 +643,32 @@ export function executorContract(backend: PoolBackend): void {
         await p.shutdown();
       });
 
-      test('asCompleted() - yields the Future objects themselves, ended ones first, then as they end; TimeoutError after timeoutMs', T, async () => {
-        const p = pool({ maxWorkers: 2 });
-        const done = p.submit(add, 1, 1);
-        await done;
-        const flag = newFlag();
-        const slow = p.submit(sleeper, flag, 10_000);
-        const quick = p.submit(add, 2, 2);
-        await quick;
-        const seen: unknown[] = [];
-        await assert.rejects(async () => {
-          for await (const f of asCompleted<Future<unknown>>([slow, done, quick, done], 300)) {
-            assert.ok(f instanceof Future, `expected a Future, got ${show(f)}`);
-            seen.push(f);
-          }
-        }, TimeoutError);
-        assert.deepEqual(seen, [done, quick]);
-        slow.cancel();
-        const rest: unknown[] = [];
-        for await (const f of asCompleted([slow])) rest.push(f);
-        assert.deepEqual(rest, [slow]);
-        await p.shutdown();
-      });
+      test(
+        'asCompleted() - yields the Future objects themselves, ended ones first, then as they end; TimeoutError after timeoutMs',
+        T,
+        async () => {
+          const p = pool({ maxWorkers: 2 });
+          const done = p.submit(add, 1, 1);
+          await done;
+          const flag = newFlag();
+          const slow = p.submit(sleeper, flag, 10_000);
+          const quick = p.submit(add, 2, 2);
+          await quick;
+          const seen: unknown[] = [];
+          await assert.rejects(async () => {
+            for await (const f of asCompleted<Future<unknown>>([slow, done, quick, done], 300)) {
+              assert.ok(f instanceof Future, `expected a Future, got ${show(f)}`);
+              seen.push(f);
+            }
+          }, TimeoutError);
+          assert.deepEqual(seen, [done, quick]);
+          slow.cancel();
+          const rest: unknown[] = [];
+          for await (const f of asCompleted([slow])) rest.push(f);
+          assert.deepEqual(rest, [slow]);
+          await p.shutdown();
+        },
+      );
 
       test('wait() - ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION (a cancel is not an exception), and timeoutMs', T, async () => {
         const p = pool({ maxWorkers: 2 });

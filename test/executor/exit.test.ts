@@ -52,7 +52,12 @@ describe('executors - exit semantics and cleanup', () => {
     while (!program.lines().some((line) => line.startsWith('pids '))) {
       await new Promise((resolve) => program.child.stdout!.once('data', resolve));
     }
-    const pids = program.lines().find((line) => line.startsWith('pids '))!.slice(5).split(' ').map(Number);
+    const pids = program
+      .lines()
+      .find((line) => line.startsWith('pids '))!
+      .slice(5)
+      .split(' ')
+      .map(Number);
     assert.ok(pids.length >= 1 && pids.every(exists), `the workers run: ${pids.join(', ')}`);
     program.child.kill('SIGKILL');
     await program.exited();
@@ -76,13 +81,16 @@ describe('executors - exit semantics and cleanup', () => {
   test('idle death - a worker that dies while idle is replaced silently; the next task runs', T, async () => {
     const reports: unknown[] = [];
     const pool = tracked(new ProcessPoolExecutor({ maxWorkers: 1, minWorkers: 1 }));
-    await withExcepthook((info) => reports.push(info), async () => {
-      const pid = await pool.submit(() => process.pid);
-      process.kill(pid, 'SIGKILL');
-      await gone(pid, 3000);
-      const next = await pool.submit(() => process.pid);
-      assert.notEqual(next, pid);
-    });
+    await withExcepthook(
+      (info) => reports.push(info),
+      async () => {
+        const pid = await pool.submit(() => process.pid);
+        process.kill(pid, 'SIGKILL');
+        await gone(pid, 3000);
+        const next = await pool.submit(() => process.pid);
+        assert.notEqual(next, pid);
+      },
+    );
     assert.deepEqual(reports, [], 'nothing is reported');
     assert.equal(pool.stats.failed, 0);
     await pool.shutdown();

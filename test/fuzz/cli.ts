@@ -36,7 +36,8 @@ const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : N
 const share = Number(values['process-share']);
 if (!Number.isSafeInteger(runs) || runs < 1) throw new RangeError(`Expected \`--runs\` to be an integer >= 1, got \`${values.runs}\``);
 if (!Number.isSafeInteger(seed)) throw new RangeError(`Expected \`--seed\` to be an integer, got \`${values.seed}\``);
-if (!(share >= 0 && share <= 1)) throw new RangeError(`Expected \`--process-share\` to be a number from 0 to 1, got \`${values['process-share']}\``);
+if (!(share >= 0 && share <= 1))
+  throw new RangeError(`Expected \`--process-share\` to be a number from 0 to 1, got \`${values['process-share']}\``);
 if (values.backend !== undefined && !(values.backend in BACKENDS)) {
   throw new RangeError(`Expected \`--backend\` to be one of ${Object.keys(BACKENDS).join(', ')}, got \`${values.backend}\``);
 }

@@ -40,12 +40,24 @@ const TIME_LIMIT_MS = 100_000;
 
 test(`Thread - ${THREAD_RUNS} random lifecycle sequences end as the model says (seed ${SEED})`, { timeout: 120_000 }, async (t) => {
   t.diagnostic(`seed ${SEED}`);
-  await fuzzLifecycle({ backend: ThreadBackend, numRuns: THREAD_RUNS, seed: SEED, timeLimitMs: TIME_LIMIT_MS, ...(PATH === undefined ? {} : { path: PATH }) });
+  await fuzzLifecycle({
+    backend: ThreadBackend,
+    numRuns: THREAD_RUNS,
+    seed: SEED,
+    timeLimitMs: TIME_LIMIT_MS,
+    ...(PATH === undefined ? {} : { path: PATH }),
+  });
 });
 
 test(`Process - ${PROCESS_RUNS} random lifecycle sequences end as the model says (seed ${SEED})`, { timeout: 120_000 }, async (t) => {
   t.diagnostic(`seed ${SEED}`);
-  await fuzzLifecycle({ backend: ProcessBackend, numRuns: PROCESS_RUNS, seed: SEED, timeLimitMs: TIME_LIMIT_MS, ...(PATH === undefined ? {} : { path: PATH }) });
+  await fuzzLifecycle({
+    backend: ProcessBackend,
+    numRuns: PROCESS_RUNS,
+    seed: SEED,
+    timeLimitMs: TIME_LIMIT_MS,
+    ...(PATH === undefined ? {} : { path: PATH }),
+  });
 });
 
 after(closePools);
@@ -54,10 +66,20 @@ for (const [backend, runs] of [
   [ThreadPoolBackend, THREAD_POOL_RUNS],
   [ProcessPoolBackend, PROCESS_POOL_RUNS],
 ] as const) {
-  test(`${backend.name} - ${runs} random lifecycle sequences of a Future on a warm worker end as the model says (seed ${SEED})`, { timeout: 120_000 }, async (t) => {
-    t.diagnostic(`seed ${SEED}`);
-    await fuzzLifecycle({ backend, numRuns: runs, seed: SEED, timeLimitMs: TIME_LIMIT_MS, ...(PATH === undefined ? {} : { path: PATH }) });
-  });
+  test(
+    `${backend.name} - ${runs} random lifecycle sequences of a Future on a warm worker end as the model says (seed ${SEED})`,
+    { timeout: 120_000 },
+    async (t) => {
+      t.diagnostic(`seed ${SEED}`);
+      await fuzzLifecycle({
+        backend,
+        numRuns: runs,
+        seed: SEED,
+        timeLimitMs: TIME_LIMIT_MS,
+        ...(PATH === undefined ? {} : { path: PATH }),
+      });
+    },
+  );
 }
 
 /**
@@ -96,5 +118,8 @@ const LyingBackend: Backend = {
 };
 
 test('fuzz - a backend whose terminate() lies about the outcome fails the property', { timeout: 120_000 }, async () => {
-  await assert.rejects(fuzzLifecycle({ backend: LyingBackend, numRuns: 100, seed: SEED, endOnFailure: true }), /terminate\(\)[^\n]* resolved with \{"status":"completed","value":0\}/);
+  await assert.rejects(
+    fuzzLifecycle({ backend: LyingBackend, numRuns: 100, seed: SEED, endOnFailure: true }),
+    /terminate\(\)[^\n]* resolved with \{"status":"completed","value":0\}/,
+  );
 });

@@ -264,7 +264,8 @@ function problem(real: Real, message: string): void {
 function failIfProblems(real: Real): void {
   if (real.problems.length === 0) return;
   throw new Error(
-    `${real.backend.name} ${real.subject.name}: ${real.problems.join('; ')}\n` + `What happened (ms since the sequence began):\n${real.log.join('\n')}`,
+    `${real.backend.name} ${real.subject.name}: ${real.problems.join('; ')}\n` +
+      `What happened (ms since the sequence began):\n${real.log.join('\n')}`,
   );
 }
 
@@ -286,11 +287,15 @@ function outcomeProblem(outcome: Outcome, m: Model): string | null {
   }
   switch (outcome.status) {
     case 'completed':
-      return m.kind.completesWith(outcome.value, m.token) ? null : `completed with ${show(outcome.value)}, not what target ${m.kind.name} returns`;
+      return m.kind.completesWith(outcome.value, m.token)
+        ? null
+        : `completed with ${show(outcome.value)}, not what target ${m.kind.name} returns`;
     case 'failed':
       return isTargetError(outcome.error, m.token) ? null : `failed with ${show(outcome.error)}, not the target's own error`;
     case 'cancelled':
-      return Object.is(outcome.reason, m.firstCancel?.reason) ? null : `cancelled with reason ${show(outcome.reason)}, not the first cancel's ${show(m.firstCancel?.reason)}`;
+      return Object.is(outcome.reason, m.firstCancel?.reason)
+        ? null
+        : `cancelled with reason ${show(outcome.reason)}, not the first cancel's ${show(m.firstCancel?.reason)}`;
     case 'terminated':
       return null;
   }
@@ -324,7 +329,8 @@ function sample(m: Model, real: Real, where: string): void {
     const ran = Atomics.load(real.ran, 0);
     if (ran > 1) problem(real, `${where}: the target ran ${ran} times`);
     if (ran > 0 && (!m.started || m.cancelledBeforeStart)) problem(real, `${where}: the target ran although ${describeModel(m)}`);
-    if (ran > 0 && real.cancelledAtOnce) problem(real, `${where}: the target ran although a cancel() had ended the subject before it began`);
+    if (ran > 0 && real.cancelledAtOnce)
+      problem(real, `${where}: the target ran although a cancel() had ended the subject before it began`);
   }
   if (outcome !== undefined) {
     if (real.seen === undefined) {
@@ -352,7 +358,13 @@ async function within<V>(promise: Promise<V>, ms: number, what: string): Promise
 }
 
 /** Watches a call's promise: `settled` runs when it settles, after a fresh read of the subject. */
-function track<V>(m: Model, real: Real, call: string, promise: Promise<V>, settled: (result: { value: V } | { error: unknown }) => void): Promise<void> {
+function track<V>(
+  m: Model,
+  real: Real,
+  call: string,
+  promise: Promise<V>,
+  settled: (result: { value: V } | { error: unknown }) => void,
+): Promise<void> {
   const done = promise
     .then(
       (value) => ({ value }),
@@ -456,7 +468,8 @@ class Force implements Cmd {
       if (!('value' in result)) return problem(real, `${call} rejected with ${show(result.error)}`);
       const outcome = result.value;
       if (outcome !== subject.outcome) problem(real, `${call} resolved with ${show(outcome)}, but outcome is ${show(subject.outcome)}`);
-      if (endedBefore !== undefined && outcome !== endedBefore) problem(real, `${call} after the end resolved with ${show(outcome)}, not ${show(endedBefore)}`);
+      if (endedBefore !== undefined && outcome !== endedBefore)
+        problem(real, `${call} after the end resolved with ${show(outcome)}, not ${show(endedBefore)}`);
       if (wasNew && outcome?.status !== 'terminated') problem(real, `${call} before start() resolved with ${show(outcome)}`);
       if (outcome !== undefined && outcome.status !== 'terminated' && !before.has(outcome.status)) {
         problem(real, `${call} resolved with ${show(outcome)}; before it only [${[...before].join(', ')}] or terminated were possible`);
@@ -489,7 +502,8 @@ class Wait implements Cmd {
     note(real, call);
     const done = track(m, real, call, promise, (result) => {
       if (wasNew) {
-        if ('value' in result || !(result.error instanceof ThreadStateError)) problem(real, `${call} before start() did not reject with ThreadStateError`);
+        if ('value' in result || !(result.error instanceof ThreadStateError))
+          problem(real, `${call} before start() did not reject with ThreadStateError`);
         return;
       }
       const outcome = subject.outcome;
@@ -525,7 +539,10 @@ function reportsOf(real: Real): ExceptHookInfo[] {
   const { subject } = real;
   // The subject may be an adapter around the thread (a test backend): match the Thread by its unique name too; a pool Future by itself.
   return real.reports.filter(
-    (info) => info.thread === (subject as unknown) || info.thread.name === subject.name || (subject.future !== undefined && info.future === subject.future),
+    (info) =>
+      info.thread === (subject as unknown) ||
+      info.thread.name === subject.name ||
+      (subject.future !== undefined && info.future === subject.future),
   );
 }
 
@@ -538,7 +555,9 @@ function resultProblem(outcome: Outcome, result: { value: unknown } | { error: u
     case 'failed':
       return 'error' in result && result.error === outcome.error ? null : `${got} for ${show(outcome)}`;
     case 'cancelled':
-      return 'error' in result && result.error instanceof CancelledError && Object.is(result.error.reason, outcome.reason) ? null : `${got} for ${show(outcome)}`;
+      return 'error' in result && result.error instanceof CancelledError && Object.is(result.error.reason, outcome.reason)
+        ? null
+        : `${got} for ${show(outcome)}`;
     case 'terminated':
       return 'error' in result && result.error instanceof TerminatedError ? null : `${got} for ${show(outcome)}`;
   }
@@ -562,7 +581,11 @@ class Misuse implements Cmd {
     const { subject } = real;
     const state = subject.state;
     const promise =
-      this.call === 'join(-1)' ? subject.join(-1) : this.call === 'result(NaN)' ? subject.result(Number.NaN) : subject.stop({ graceMs: -1 });
+      this.call === 'join(-1)'
+        ? subject.join(-1)
+        : this.call === 'result(NaN)'
+          ? subject.result(Number.NaN)
+          : subject.stop({ graceMs: -1 });
     if (this.call === 'result(NaN)' && !isNew(m)) markHandled(real);
     const done = track(m, real, this.call, promise, (result) => {
       if (!('error' in result) || !(result.error instanceof RangeError)) problem(real, `${this.call} did not reject with RangeError`);
@@ -625,15 +648,21 @@ export const DEFAULT_LIMITS: SequenceLimits = { maxCommands: 10, maxMs: 30 };
 function commandArbitraries(limits: SequenceLimits): Array<fc.Arbitrary<Cmd>> {
   const ms = fc.integer({ min: 0, max: limits.maxMs });
   const timeout = fc.option(ms, { nil: undefined, freq: 3 });
-  const reason = fc.oneof(fc.constant(undefined), fc.constant('enough'), fc.integer({ min: 0, max: 9 }).map((n) => ({ stopRequest: n })));
+  const reason = fc.oneof(
+    fc.constant(undefined),
+    fc.constant('enough'),
+    fc.integer({ min: 0, max: 9 }).map((n) => ({ stopRequest: n })),
+  );
   const start = fc.constant(new Start());
   const cancel = reason.map((r) => new Cancel(r));
-  const pause = fc.oneof(
-    fc.constant<PauseKind>({ kind: 'microtask' }),
-    fc.constant<PauseKind>({ kind: 'turn' }),
-    ms.map<PauseKind>((n) => ({ kind: 'timer', ms: n })),
-    { arbitrary: fc.constant<PauseKind>({ kind: 'begun' }), weight: 2 },
-  ).map((p) => new Pause(p));
+  const pause = fc
+    .oneof(
+      fc.constant<PauseKind>({ kind: 'microtask' }),
+      fc.constant<PauseKind>({ kind: 'turn' }),
+      ms.map<PauseKind>((n) => ({ kind: 'timer', ms: n })),
+      { arbitrary: fc.constant<PauseKind>({ kind: 'begun' }), weight: 2 },
+    )
+    .map((p) => new Pause(p));
   // Weights by repetition (fc.commands picks one arbitrary uniformly). The opening of a sequence
   // (lifecycleProperty) starts most subjects; start() here is the second start(), or a late first one.
   return [
@@ -713,7 +742,8 @@ async function finish(m: Model, real: Real): Promise<void> {
   const unhandledOnly = real.backend.reportsUnhandledOnly === true && real.handledWithReports !== undefined;
   const expected = outcome?.status === 'failed' && (!unhandledOnly || real.handledWithReports! > 0) ? 1 : 0;
   if (reports.length !== expected) problem(real, `excepthook called ${reports.length} times for outcome ${show(outcome)}`);
-  if (expected === 1 && outcome?.status === 'failed' && reports[0]?.error !== outcome.error) problem(real, 'excepthook got another error than the outcome');
+  if (expected === 1 && outcome?.status === 'failed' && reports[0]?.error !== outcome.error)
+    problem(real, 'excepthook got another error than the outcome');
   failIfProblems(real);
 }
 

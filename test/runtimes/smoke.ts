@@ -229,7 +229,10 @@ for (const Pool of [ThreadPoolExecutor, ProcessPoolExecutor]) {
     assert.deepEqual(out, [2, 4, 6, 8]);
   });
   await check(`${kind}: a task that throws fails its future with the error; the pool goes on`, async () => {
-    await assert.rejects(pool.submit(fail, 'too far').result(5000), (error: Error) => error instanceof RangeError && error.message === 'too far');
+    await assert.rejects(
+      pool.submit(fail, 'too far').result(5000),
+      (error: Error) => error instanceof RangeError && error.message === 'too far',
+    );
     assert.equal(await pool.submit(add, 1, 1), 2);
   });
   await check(`${kind}: stop() of a stuck task replaces its worker; the next task runs on a new one`, async () => {
@@ -256,7 +259,11 @@ for (const Pool of [ThreadPoolExecutor, ProcessPoolExecutor]) {
 await check('nothing is left running', () => {
   assert.equal(activeCount(), 0);
   assert.deepEqual(enumerate(), []);
-  for (const pool of pools) assert.deepEqual({ name: pool.name, workers: pool.stats.workers, queued: pool.stats.queued }, { name: pool.name, workers: 0, queued: 0 });
+  for (const pool of pools)
+    assert.deepEqual(
+      { name: pool.name, workers: pool.stats.workers, queued: pool.stats.queued },
+      { name: pool.name, workers: 0, queued: 0 },
+    );
   return Promise.resolve();
 });
 

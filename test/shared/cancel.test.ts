@@ -97,7 +97,7 @@ const cases: Case[] = [
       const held = c.holdSync();
       try {
         Atomics.store(f, 0, 1);
-      Atomics.notify(f, 0);
+        Atomics.notify(f, 0);
         return c.waitForSync(() => false, 5000);
       } finally {
         held.release();
@@ -107,7 +107,7 @@ const cases: Case[] = [
       const held = await c.hold();
       try {
         Atomics.store(f, 0, 1);
-      Atomics.notify(f, 0);
+        Atomics.notify(f, 0);
         return await c.waitFor(() => false, 5000);
       } finally {
         held.release();
@@ -163,7 +163,10 @@ describe('cancel() of a thread blocked in a shared-object wait', () => {
   test('Queue - a cancelled getSync loses no item: the next put goes to the next getter', T, async () => {
     const q = new Queue<string>();
     const flag = newFlag();
-    const t = new Thread({ target: (f: Int32Array, queue: Queue<string>) => ((Atomics.store(f, 0, 1), Atomics.notify(f, 0)), queue.getSync()), args: [flag, q] }).start();
+    const t = new Thread({
+      target: (f: Int32Array, queue: Queue<string>) => ((Atomics.store(f, 0, 1), Atomics.notify(f, 0)), queue.getSync()),
+      args: [flag, q],
+    }).start();
     await reached(t, flag);
     t.cancel();
     await t.join();
@@ -179,11 +182,14 @@ describe('cancel() of a thread blocked in a shared-object wait', () => {
     const wait = (f: Int32Array, barrier: Barrier) => ((Atomics.store(f, 0, 1), Atomics.notify(f, 0)), barrier.waitSync(5000));
     const [victim, other] = flags.map((f) => new Thread({ target: wait, args: [f, b] }).start()) as [Thread, Thread];
     await Promise.all([reached(victim, flags[0]!), reached(other, flags[1]!)]);
-    await withExcepthook(() => {}, async () => {
-      victim.cancel();
-      await assert.rejects(victim.result(), CancelledError);
-      await assert.rejects(other.result(), BrokenBarrierError);
-    });
+    await withExcepthook(
+      () => {},
+      async () => {
+        victim.cancel();
+        await assert.rejects(victim.result(), CancelledError);
+        await assert.rejects(other.result(), BrokenBarrierError);
+      },
+    );
     assert.equal(b.broken, true);
     await assert.rejects(b.wait(0), BrokenBarrierError);
     b.reset();

@@ -33,7 +33,12 @@ function assertClone(item: unknown, label = ''): void {
   assert.deepStrictEqual(copy, expected, label);
   const shape = (v: unknown): unknown =>
     typeof v === 'object' && v !== null
-      ? [Object.getPrototypeOf(v) === Object.prototype, Object.getPrototypeOf(v) === Array.prototype, Reflect.ownKeys(v), ...Object.values(v).map(shape)]
+      ? [
+          Object.getPrototypeOf(v) === Object.prototype,
+          Object.getPrototypeOf(v) === Array.prototype,
+          Reflect.ownKeys(v),
+          ...Object.values(v).map(shape),
+        ]
       : Object.is(v, -0)
         ? '-0'
         : typeof v;
@@ -58,7 +63,8 @@ function randomValue(next: () => number, depth: number): unknown {
   if (r < 0.75) {
     const o: Record<string, unknown> = {};
     const keys = Math.floor(next() * 5);
-    for (let i = 0; i < keys; i += 1) o[next() < 0.2 ? String(Math.floor(next() * 10)) : STRINGS[Math.floor(next() * 6)]! + i] = randomValue(next, depth + 1);
+    for (let i = 0; i < keys; i += 1)
+      o[next() < 0.2 ? String(Math.floor(next() * 10)) : STRINGS[Math.floor(next() * 6)]! + i] = randomValue(next, depth + 1);
     return o;
   }
   const a: unknown[] = [];
@@ -88,9 +94,12 @@ describe('Queue items', () => {
     cycle.self = cycle;
     const back = roundTrip(cycle) as Record<string, unknown>;
     assert.equal(back.self, back, 'a cycle stays a cycle');
-    assertClone(new (class Point {
-      x = 1;
-    })(), 'a class instance');
+    assertClone(
+      new (class Point {
+        x = 1;
+      })(),
+      'a class instance',
+    );
     assertClone({ d: new Date(0), m: new Map([[1, 2]]), u: new Uint8Array([1, 2]) });
     const deep: Record<string, unknown> = {};
     let at = deep;

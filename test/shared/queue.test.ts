@@ -29,14 +29,20 @@ describe('Queue', () => {
     for (let i = 0; i < 8; i += 1) {
       const item = await q.get(10_000);
       assert.equal(item.length, 1024 * 1024);
-      assert.ok(item.every((byte) => byte === i + 1), `item ${i} is not intact`);
+      assert.ok(
+        item.every((byte) => byte === i + 1),
+        `item ${i} is not intact`,
+      );
     }
     await t.result();
   });
 
   test('an item larger than maxBytes - put throws TaskError saying so; nothing is put', T, () => {
     const q = new Queue({ maxBytes: 1024 });
-    assert.throws(() => q.putSync(new Uint8Array(2048)), (error: Error) => error instanceof TaskError && /maxBytes \(1024\)/.test(error.message));
+    assert.throws(
+      () => q.putSync(new Uint8Array(2048)),
+      (error: Error) => error instanceof TaskError && /maxBytes \(1024\)/.test(error.message),
+    );
     assert.equal(q.size, 0);
     q.putSync('fits');
     assert.equal(q.getSync(0), 'fits');
@@ -60,14 +66,17 @@ describe('Queue', () => {
 
   test('shutdown({ immediate: true }) - wakes a blocked getter with QueueShutDownError and lets join() return', T, async () => {
     const q = new Queue<number>();
-    const getter = new Thread({ target: (queue: Queue<number>) => {
-      try {
-        queue.getSync(10_000);
-        return 'got';
-      } catch (error) {
-        return (error as Error).name;
-      }
-    }, args: [q] }).start();
+    const getter = new Thread({
+      target: (queue: Queue<number>) => {
+        try {
+          queue.getSync(10_000);
+          return 'got';
+        } catch (error) {
+          return (error as Error).name;
+        }
+      },
+      args: [q],
+    }).start();
     while (getter.state !== 'running') await new Promise((resolve) => setTimeout(resolve, 5));
     q.shutdown({ immediate: true });
     assert.equal(await getter.result(), 'QueueShutDownError');
@@ -111,40 +120,44 @@ describe('Queue', () => {
       throw new Error(`failed with THREADKIT_SEED=${seed}: ${(error as Error).message}`, { cause: error });
     }
   });
-  test('shutdown({ immediate: true }) - racing putters and a getter: nothing is left or put after the drop, join() returns', T, async () => {
-    const q = new Queue<number>();
-    const putter = (queue: Queue<number>) => {
-      let put = 0;
-      try {
-        for (;;) {
-          queue.putSync(put);
-          put += 1;
+  test(
+    'shutdown({ immediate: true }) - racing putters and a getter: nothing is left or put after the drop, join() returns',
+    T,
+    async () => {
+      const q = new Queue<number>();
+      const putter = (queue: Queue<number>) => {
+        let put = 0;
+        try {
+          for (;;) {
+            queue.putSync(put);
+            put += 1;
+          }
+        } catch (error) {
+          if ((error as Error).name !== 'QueueShutDownError') throw error;
         }
-      } catch (error) {
-        if ((error as Error).name !== 'QueueShutDownError') throw error;
-      }
-      return put;
-    };
-    const getter = (queue: Queue<number>) => {
-      let got = 0;
-      try {
-        for (;;) {
-          queue.getSync();
-          queue.taskDone();
-          got += 1;
+        return put;
+      };
+      const getter = (queue: Queue<number>) => {
+        let got = 0;
+        try {
+          for (;;) {
+            queue.getSync();
+            queue.taskDone();
+            got += 1;
+          }
+        } catch (error) {
+          if ((error as Error).name !== 'QueueShutDownError') throw error;
         }
-      } catch (error) {
-        if ((error as Error).name !== 'QueueShutDownError') throw error;
-      }
-      return got;
-    };
-    const threads = [putter, putter, getter].map((target) => new Thread({ target, args: [q] }).start());
-    while (q.size < 100) await new Promise((resolve) => setTimeout(resolve, 1));
-    q.shutdown({ immediate: true });
-    const [a, b, got] = await Promise.all(threads.map((t) => t.result()));
-    assert.ok(a! + b! >= got!, 'no item taken twice');
-    assert.equal(q.size, 0, 'no item committed after the drop');
-    await q.join(5000); // the dropped items count as done; no put after the drop left one undone
-    assert.throws(() => q.putNowait(1), QueueShutDownError);
-  });
+        return got;
+      };
+      const threads = [putter, putter, getter].map((target) => new Thread({ target, args: [q] }).start());
+      while (q.size < 100) await new Promise((resolve) => setTimeout(resolve, 1));
+      q.shutdown({ immediate: true });
+      const [a, b, got] = await Promise.all(threads.map((t) => t.result()));
+      assert.ok(a! + b! >= got!, 'no item taken twice');
+      assert.equal(q.size, 0, 'no item committed after the drop');
+      await q.join(5000); // the dropped items count as done; no put after the drop left one undone
+      assert.throws(() => q.putNowait(1), QueueShutDownError);
+    },
+  );
 });

@@ -148,7 +148,7 @@ describe('Condition', () => {
     assert.deepEqual(await Promise.all(threads.map((t) => t.result())), [true, true, true, true, true]);
   });
 
-  test('.waitForSync() - returns the predicate\'s value once a notify makes it true', T, async () => {
+  test(".waitForSync() - returns the predicate's value once a notify makes it true", T, async () => {
     const cond = new Condition();
     const state = new Int32Array(new SharedArrayBuffer(8));
     const t = new Thread({
@@ -205,10 +205,13 @@ describe('Barrier', () => {
     }).start();
     await reached(t, flag);
     while (barrier.nWaiting < 1) await new Promise((resolve) => setTimeout(resolve, 5));
-    await withExcepthook(() => {}, async () => {
-      barrier.reset();
-      await assert.rejects(t.result(), BrokenBarrierError, show(t.outcome));
-    });
+    await withExcepthook(
+      () => {},
+      async () => {
+        barrier.reset();
+        await assert.rejects(t.result(), BrokenBarrierError, show(t.outcome));
+      },
+    );
     assert.equal(barrier.broken, false);
     const two = new Barrier(2);
     const u = new Thread({ target: (b: Barrier) => b.waitSync(10_000), args: [two] }).start();

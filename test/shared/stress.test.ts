@@ -90,76 +90,85 @@ function worker(lock: Lock, sem: Semaphore, queue: Queue<number>, board: Board, 
   return 'stopped';
 }
 
-test(`storm - Lock, Semaphore and Queue under random timeouts and cancels (THREADKIT_SEED=${SEED})`, { timeout: DURATION + 60_000 }, async (t) => {
-  const rand = random(SEED);
-  const lock = new Lock();
-  const sem = new Semaphore(2);
-  const queue = new Queue<number>({ maxSize: 4, maxBytes: 256 });
-  const slots = 1024;
-  const board: Board = {
-    state: new Int32Array(new SharedArrayBuffer(4 * 8)),
-    locked: new Int32Array(new SharedArrayBuffer(4 * slots)),
-    put: new Int32Array(new SharedArrayBuffer(4 * IDS)),
-    seen: new Int32Array(new SharedArrayBuffer(4 * IDS)),
-  };
-  let started = 0;
-  const spawn = () => new Thread({ target: worker, args: [lock, sem, queue, board, started++, Math.floor(rand() * 2 ** 31)] }).start();
-  const live = new Set(Array.from({ length: WORKERS }, spawn));
-  const ended: Thread[] = [];
-  let cancels = 0;
-  try {
-    const until = performance.now() + DURATION;
-    while (performance.now() < until && started < slots - WORKERS) {
-      await new Promise((resolve) => setTimeout(resolve, 10 + rand() * 90));
-      // Cancel a worker that is running its loop (one still starting would only end before it began).
-      const running = [...live].filter((t) => t.state === 'running');
-      if (running.length === 0) continue;
-      const victim = running[Math.floor(rand() * running.length)]!;
-      victim.cancel();
-      cancels += 1;
-      live.delete(victim);
-      ended.push(victim);
-      live.add(spawn());
-    }
-    Atomics.store(board.state, 3, 1);
-    // Workers blocked forever in a queue wait are woken by the shutdown; the others see the stop flag.
-    queue.shutdown();
-    const all = [...ended, ...live];
-    for (const w of all) {
-      assert.equal(await w.join(10_000), true, `${w.name} did not end: a deadlock or a lost wake-up`);
-      const status = w.outcome?.status;
-      if (status === 'failed') {
-        const error = (w.outcome as { error: unknown }).error as Error;
-        assert.ok(error.name === 'QueueShutDownError', `${w.name} failed: ${error.stack}`);
-      } else {
-        assert.ok(status === 'completed' || status === 'cancelled', `${w.name}: ${status}`);
+test(
+  `storm - Lock, Semaphore and Queue under random timeouts and cancels (THREADKIT_SEED=${SEED})`,
+  { timeout: DURATION + 60_000 },
+  async (t) => {
+    const rand = random(SEED);
+    const lock = new Lock();
+    const sem = new Semaphore(2);
+    const queue = new Queue<number>({ maxSize: 4, maxBytes: 256 });
+    const slots = 1024;
+    const board: Board = {
+      state: new Int32Array(new SharedArrayBuffer(4 * 8)),
+      locked: new Int32Array(new SharedArrayBuffer(4 * slots)),
+      put: new Int32Array(new SharedArrayBuffer(4 * IDS)),
+      seen: new Int32Array(new SharedArrayBuffer(4 * IDS)),
+    };
+    let started = 0;
+    const spawn = () => new Thread({ target: worker, args: [lock, sem, queue, board, started++, Math.floor(rand() * 2 ** 31)] }).start();
+    const live = new Set(Array.from({ length: WORKERS }, spawn));
+    const ended: Thread[] = [];
+    let cancels = 0;
+    try {
+      const until = performance.now() + DURATION;
+      while (performance.now() < until && started < slots - WORKERS) {
+        await new Promise((resolve) => setTimeout(resolve, 10 + rand() * 90));
+        // Cancel a worker that is running its loop (one still starting would only end before it began).
+        const running = [...live].filter((t) => t.state === 'running');
+        if (running.length === 0) continue;
+        const victim = running[Math.floor(rand() * running.length)]!;
+        victim.cancel();
+        cancels += 1;
+        live.delete(victim);
+        ended.push(victim);
+        live.add(spawn());
       }
-    }
-    // Drain what is left, then check every item.
-    for (;;) {
-      try {
-        Atomics.add(board.seen, queue.getNowait(), 1);
-      } catch {
-        break;
+      Atomics.store(board.state, 3, 1);
+      // Workers blocked forever in a queue wait are woken by the shutdown; the others see the stop flag.
+      queue.shutdown();
+      const all = [...ended, ...live];
+      for (const w of all) {
+        assert.equal(await w.join(10_000), true, `${w.name} did not end: a deadlock or a lost wake-up`);
+        const status = w.outcome?.status;
+        if (status === 'failed') {
+          const error = (w.outcome as { error: unknown }).error as Error;
+          assert.ok(error.name === 'QueueShutDownError', `${w.name} failed: ${error.stack}`);
+        } else {
+          assert.ok(status === 'completed' || status === 'cancelled', `${w.name}: ${status}`);
+        }
       }
+      // Drain what is left, then check every item.
+      for (;;) {
+        try {
+          Atomics.add(board.seen, queue.getNowait(), 1);
+        } catch {
+          break;
+        }
+      }
+      const ids = Atomics.load(board.state, 4);
+      let delivered = 0;
+      for (let id = 0; id < ids; id += 1) {
+        assert.equal(board.seen[id], board.put[id], `item ${id}: put ${board.put[id]} time(s), got ${board.seen[id]} time(s)`);
+        delivered += board.seen[id]!;
+      }
+      const acquisitions = board.locked.reduce((sum, n) => sum + n, 0);
+      assert.equal(board.state[0], acquisitions, 'the count under the Lock is not exact');
+      assert.ok(board.state[2]! <= 2, `${board.state[2]} threads were inside a Semaphore(2)`);
+      assert.equal(lock.locked(), false);
+      assert.equal(sem.acquireSync(0) && sem.acquireSync(0) && !sem.acquireSync(0), true, 'the semaphore is back at 2');
+      t.diagnostic(
+        `seed ${SEED}: ${acquisitions} lock acquisitions, ${delivered} items delivered of ${ids} tried, ${cancels} cancels, ${started} threads`,
+      );
+      assert.ok(
+        acquisitions > 0 && delivered > 0 && cancels > 0,
+        `a storm that did nothing: ${acquisitions} locks, ${delivered} items, ${cancels} cancels`,
+      );
+    } catch (error) {
+      throw new Error(`storm failed with THREADKIT_SEED=${SEED}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      Atomics.store(board.state, 3, 1);
+      await Promise.all([...live, ...ended].map((w) => w.terminate()));
     }
-    const ids = Atomics.load(board.state, 4);
-    let delivered = 0;
-    for (let id = 0; id < ids; id += 1) {
-      assert.equal(board.seen[id], board.put[id], `item ${id}: put ${board.put[id]} time(s), got ${board.seen[id]} time(s)`);
-      delivered += board.seen[id]!;
-    }
-    const acquisitions = board.locked.reduce((sum, n) => sum + n, 0);
-    assert.equal(board.state[0], acquisitions, 'the count under the Lock is not exact');
-    assert.ok(board.state[2]! <= 2, `${board.state[2]} threads were inside a Semaphore(2)`);
-    assert.equal(lock.locked(), false);
-    assert.equal(sem.acquireSync(0) && sem.acquireSync(0) && !sem.acquireSync(0), true, 'the semaphore is back at 2');
-    t.diagnostic(`seed ${SEED}: ${acquisitions} lock acquisitions, ${delivered} items delivered of ${ids} tried, ${cancels} cancels, ${started} threads`);
-    assert.ok(acquisitions > 0 && delivered > 0 && cancels > 0, `a storm that did nothing: ${acquisitions} locks, ${delivered} items, ${cancels} cancels`);
-  } catch (error) {
-    throw new Error(`storm failed with THREADKIT_SEED=${SEED}: ${(error as Error).message}`, { cause: error });
-  } finally {
-    Atomics.store(board.state, 3, 1);
-    await Promise.all([...live, ...ended].map((w) => w.terminate()));
-  }
-});
+  },
+);

@@ -34,7 +34,7 @@ describe('shared objects in args', () => {
     assert.equal(await t.result(), 'ok');
     assert.equal(lock.locked(), true, 'the lock taken in the thread is this lock');
     assert.equal(event.isSet(), true);
-    assert.equal((config.deep as { list: unknown[] }).list[0], lock, 'the caller\'s args are left as they were');
+    assert.equal((config.deep as { list: unknown[] }).list[0], lock, "the caller's args are left as they were");
   });
 
   test('to many threads at once - they all see one object', T, async () => {
@@ -87,23 +87,27 @@ describe('shared objects in args', () => {
     assert.equal(activeCount(), 0);
   });
 
-  test('objects passed to a thread never started, cancelled or terminated before it runs, or that ends at once - leak nothing', T, async () => {
-    const before = blocksInUse();
-    const objects = [new Lock(), new Queue(), new Event()];
-    const never = new Thread({ target: (..._o: unknown[]) => 0, args: objects });
-    void never;
-    const cancelledFirst = new Thread({ target: (..._o: unknown[]) => 0, args: objects });
-    cancelledFirst.cancel();
-    cancelledFirst.start();
-    const terminatedFirst = new Thread({ target: (..._o: unknown[]) => 0, args: objects }).start();
-    const quick = new Thread({ target: (..._o: unknown[]) => 0, args: objects }).start();
-    const waiter = new Thread({ target: (e: Event) => e.wait(10_000), args: [objects[2] as Event] }).start();
-    await terminatedFirst.terminate();
-    await quick.join();
-    await waiter.terminate(); // terminated inside an async wait: its wait's block goes with it
-    await cancelledFirst.join();
-    assert.equal(blocksInUse(), before, 'wake-table blocks were left in use');
-    // The objects still work.
-    assert.equal(await (objects[0] as Lock).acquire(0), true);
-  });
+  test(
+    'objects passed to a thread never started, cancelled or terminated before it runs, or that ends at once - leak nothing',
+    T,
+    async () => {
+      const before = blocksInUse();
+      const objects = [new Lock(), new Queue(), new Event()];
+      const never = new Thread({ target: (..._o: unknown[]) => 0, args: objects });
+      void never;
+      const cancelledFirst = new Thread({ target: (..._o: unknown[]) => 0, args: objects });
+      cancelledFirst.cancel();
+      cancelledFirst.start();
+      const terminatedFirst = new Thread({ target: (..._o: unknown[]) => 0, args: objects }).start();
+      const quick = new Thread({ target: (..._o: unknown[]) => 0, args: objects }).start();
+      const waiter = new Thread({ target: (e: Event) => e.wait(10_000), args: [objects[2] as Event] }).start();
+      await terminatedFirst.terminate();
+      await quick.join();
+      await waiter.terminate(); // terminated inside an async wait: its wait's block goes with it
+      await cancelledFirst.join();
+      assert.equal(blocksInUse(), before, 'wake-table blocks were left in use');
+      // The objects still work.
+      assert.equal(await (objects[0] as Lock).acquire(0), true);
+    },
+  );
 });

@@ -21,7 +21,10 @@ describe('shared objects - validation', () => {
   });
 
   test('.release(n) / .notify(n) - n must be an integer', T, () => {
-    assert.throws(() => new Semaphore().release(0), { name: 'RangeError', message: 'Expected `n` to be an integer >= 1, got `0` (number)' });
+    assert.throws(() => new Semaphore().release(0), {
+      name: 'RangeError',
+      message: 'Expected `n` to be an integer >= 1, got `0` (number)',
+    });
     const c = new Condition();
     c.acquireSync();
     assert.throws(() => c.notify(-1), RangeError);
@@ -29,7 +32,10 @@ describe('shared objects - validation', () => {
   });
 
   test('new Condition(lock) - lock must be a Lock or an RLock', T, () => {
-    assert.throws(() => new Condition(new Event() as unknown as Lock), { name: 'TypeError', message: /Expected `lock` to be a Lock, an RLock or undefined/ });
+    assert.throws(() => new Condition(new Event() as unknown as Lock), {
+      name: 'TypeError',
+      message: /Expected `lock` to be a Lock, an RLock or undefined/,
+    });
     assert.throws(() => new Condition({} as Lock), TypeError);
     const lock = new Lock();
     const c = new Condition(lock);
@@ -39,8 +45,14 @@ describe('shared objects - validation', () => {
   });
 
   test('new Queue(options) - maxSize an integer >= 1 or Infinity, maxBytes an integer >= 1, no unknown options', T, () => {
-    assert.throws(() => new Queue({ maxSize: 0 }), { name: 'RangeError', message: 'Expected `maxSize` to be an integer >= 1 or Infinity, got `0` (number)' });
-    assert.throws(() => new Queue({ maxBytes: -1 }), { name: 'RangeError', message: 'Expected `maxBytes` to be an integer >= 1, got `-1` (number)' });
+    assert.throws(() => new Queue({ maxSize: 0 }), {
+      name: 'RangeError',
+      message: 'Expected `maxSize` to be an integer >= 1 or Infinity, got `0` (number)',
+    });
+    assert.throws(() => new Queue({ maxBytes: -1 }), {
+      name: 'RangeError',
+      message: 'Expected `maxBytes` to be an integer >= 1, got `-1` (number)',
+    });
     assert.throws(() => new Queue({ maxsize: 3 } as never), { name: 'TypeError', message: /Unknown option `maxsize`/ });
     assert.throws(() => new Queue(5 as never), TypeError);
     const q = new Queue();

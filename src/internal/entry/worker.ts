@@ -32,7 +32,12 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
     exitCalled: (id: number, code: number) => send({ kind: 'exit-called', id, code }),
   };
   if (first?.kind === 'start') {
-    await runThread({ ...side, info: { ...first.info, ident: first.info.ident ?? threadId, isMain: false }, target: first.target, args: first.args });
+    await runThread({
+      ...side,
+      info: { ...first.info, ident: first.info.ident ?? threadId, isMain: false },
+      target: first.target,
+      args: first.args,
+    });
   } else if (first?.kind === 'serve') {
     await serve({
       ...side,

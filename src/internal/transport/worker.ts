@@ -4,8 +4,26 @@ import { types } from 'node:util';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../../errors.js';
 import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
-import { HANDOVER_CELLS, createFlag, createHandover, freeFlag, isClaimed, offer, raiseFlag, reasonPosted, withdraw } from '../cancel-flag.js';
-import { THREAD_TASK, type FromThread, type TargetSpec, type TaskBatch, type TaskMessage, type TaskTuple, type ToThread } from '../protocol.js';
+import {
+  HANDOVER_CELLS,
+  createFlag,
+  createHandover,
+  freeFlag,
+  isClaimed,
+  offer,
+  raiseFlag,
+  reasonPosted,
+  withdraw,
+} from '../cancel-flag.js';
+import {
+  THREAD_TASK,
+  type FromThread,
+  type TargetSpec,
+  type TaskBatch,
+  type TaskMessage,
+  type TaskTuple,
+  type ToThread,
+} from '../protocol.js';
 import { cloneable } from '../serialize.js';
 import { cloneFailure } from '../unsendable.js';
 import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, PostedTask, Transport, TransportHooks } from './transport.js';
@@ -168,7 +186,15 @@ function launchWorker(
     port1.close();
     freeFlag(flag);
     setImmediate(() => hooks.exit({ exitCode: null, signal: null, error }));
-    return { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {}, handover: { cells: HANDOVER_CELLS, offer() {}, withdraw: () => true, claimed: () => false } };
+    return {
+      ident: null,
+      cancel() {},
+      terminate() {},
+      ref() {},
+      unref() {},
+      post() {},
+      handover: { cells: HANDOVER_CELLS, offer() {}, withdraw: () => true, claimed: () => false },
+    };
   }
 
   let lastError: unknown;
