@@ -4,29 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CancelledError, Event, Lock, ProcessPoolExecutor, Queue, RLock, ThreadPoolExecutor } from 'threadkit';
 import { guardThreads, T } from '../support/guard.ts';
+import { random } from '../support/seeded.ts';
+import { blocksInUse, servedCount } from '../support/served.ts';
 
 guardThreads();
-
-function servedCount(): number {
-  return ((globalThis as Record<symbol, Set<unknown> | undefined>)[Symbol.for('threadkit.shared.served.v1')] ?? new Set()).size;
-}
-
-function blocksInUse(): number {
-  const table = (globalThis as Record<symbol, Int32Array | undefined>)[Symbol.for('threadkit.wake-table.v1')];
-  return table === undefined ? 0 : Atomics.load(table, 1);
-}
-
-/** A tiny seeded generator (mulberry32), so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('shared objects in a ProcessPoolExecutor task', () => {
   test('submit() - a Queue shared by a ThreadPoolExecutor task and a ProcessPoolExecutor task carries every item in order', T, async () => {

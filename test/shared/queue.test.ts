@@ -4,20 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Queue, QueueShutDownError, TaskError, Thread } from 'threadkit';
 import { guardThreads, T } from '../support/guard.ts';
+import { random } from '../support/seeded.ts';
 
 guardThreads();
-
-/** A seeded PRNG (mulberry32), so a failing run can be replayed from its printed seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('Queue', () => {
   test('1 MiB items - cross from a thread intact, in order', T, async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Lock, Queue, Semaphore, Thread } from 'threadkit';
 import { guardThreads } from '../support/guard.ts';
+import { random } from '../support/seeded.ts';
 
 guardThreads();
 
@@ -15,17 +16,6 @@ const SEED = Number(process.env.THREADKIT_SEED ?? Date.now() % 1_000_000);
 const DURATION = Number(process.env.THREADKIT_STRESS_MS ?? 2000);
 const WORKERS = 4;
 const IDS = 1 << 20;
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Shared counters, one Int32Array each. */
 interface Board {

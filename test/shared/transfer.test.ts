@@ -4,14 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Event, Lock, Process, Queue, Semaphore, Thread, activeCount } from 'threadkit';
 import { guardThreads, T } from '../support/guard.ts';
+import { blocksInUse } from '../support/served.ts';
 
 guardThreads();
-
-/** Blocks in use in this process's wake table (an internal probe, for leak checks only). */
-function blocksInUse(): number {
-  const table = (globalThis as Record<symbol, Int32Array | undefined>)[Symbol.for('threadkit.wake-table.v1')];
-  return table === undefined ? 0 : Atomics.load(table, 1);
-}
 
 describe('shared objects in args', () => {
   test('nested in arrays and plain objects, repeated and in a cycle - the same object in the thread', T, async () => {
