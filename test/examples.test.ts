@@ -174,7 +174,7 @@ describe('examples', () => {
     assertInOrder(r.stdout, [
       'A and B run on the two workers; C waits',
       '"queued":1',
-      'cancel() A; is C still pending? true',
+      'cancel() A: it wakes from its sleep, and its worker takes C next',
       'C: T-minus 3',
     ]);
     assertInOrder(r.stdout, ['B: T-minus 4', 'B: T-minus 1']);

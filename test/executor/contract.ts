@@ -14,14 +14,25 @@ import {
   ThreadStateError,
   TimeoutError,
   asCompleted,
-  checkpoint,
   currentThread,
   sleepSync,
   wait,
   type ExceptHookInfo,
 } from 'threadkit';
 import { add as addTs, parse as parseTs, type ParseError } from '../fixtures/tasks.ts';
-import { add, awaitSignal, asyncSleeper, failingSetUp, greet, parse, probe, setUp, sleeper } from '../support/pool-targets.ts';
+import {
+  add,
+  awaitSignal,
+  asyncSleeper,
+  checkpointer,
+  failingSetUp,
+  greet,
+  napThenCheck,
+  parse,
+  probe,
+  setUp,
+  sleeper,
+} from '../support/pool-targets.ts';
 import { withExcepthook } from '../support/excepthook.ts';
 import { newFlag, show, waitFlag } from '../support/flag.ts';
 import { guardPools, T, tracked } from '../support/guard.ts';
@@ -279,15 +290,11 @@ export function executorContract(backend: PoolBackend): void {
           const outcome = await f.stop();
           assert.ok(outcome.status === 'cancelled' || (outcome.status === 'completed' && outcome.value === false), show(outcome));
         }
-        const checkpointer = p.submit(() => {
-          for (;;) {
-            sleepSync(5);
-            checkpoint();
-          }
-        });
-        await new Promise((r) => setTimeout(r, 100));
-        checkpointer.cancel('why');
-        await assert.rejects(checkpointer.result(), (error: unknown) => error instanceof CancelledError && error.reason === 'why');
+        const flag = newFlag();
+        const looping = p.submit(checkpointer, flag);
+        await running(looping, flag);
+        looping.cancel('why');
+        await assert.rejects(looping.result(), (error: unknown) => error instanceof CancelledError && error.reason === 'why');
         assert.equal(p.stats.terminated, 0);
         assert.equal(p.stats.workers, 1);
         await p.shutdown();
@@ -610,13 +617,16 @@ export function executorContract(backend: PoolBackend): void {
       });
 
       test('.map() - break cancels the tasks in flight; a failing task ends the loop with its error', T, async () => {
-        const p = pool({ maxWorkers: 1 });
-        for await (const r of p.map((x: number) => x, [1, 2, 3, 4, 5])) {
-          assert.equal(r, 1);
+        // The first item ends at once; the next one in flight sleeps 10 s unless the break cancels it.
+        const broken = pool({ maxWorkers: 1 });
+        for await (const r of broken.map(napThenCheck, [0, 10_000, 10_000, 10_000, 10_000])) {
+          assert.equal(r, 0);
           break;
         }
-        const stats = p.stats;
-        assert.ok(stats.cancelled >= 1 || stats.completed <= 2, show(stats));
+        await broken.shutdown();
+        assert.equal(broken.stats.completed, 1, show(broken.stats));
+        assert.ok(broken.stats.cancelled >= 1, `the task in flight was cancelled: ${show(broken.stats)}`);
+        const p = pool({ maxWorkers: 1 });
         await assert.rejects(async () => {
           for await (const _result of p.map(parse, ['1', 'two', '3'])) {
             // consume

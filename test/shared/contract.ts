@@ -1,8 +1,8 @@
-// The shared-object contract (API.md §5), written once and run against every side: inline, in a Thread and in a Process.
+// The shared-object contract (API.md §5), written once and run against every side: inline, in a Thread, in a Process and in a task of each pool.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Event, Process, Thread } from 'threadkit';
+import { Event, Process, ProcessPoolExecutor, Thread, ThreadPoolExecutor } from 'threadkit';
 import {
   asyncForms,
   barrierBasics,
@@ -20,8 +20,11 @@ import {
 } from '../fixtures/shared-tasks.ts';
 import { guardThreads, T } from '../support/guard.ts';
 
-/** Where the contract's task runs: in place on the main thread, in a Thread, or in a Process (served by this side). */
-export type Side = 'inline' | 'Thread' | 'Process';
+/**
+ * Where the contract's task runs: in place on the main thread, in a Thread, in a Process (served by
+ * this side), or as a task of a pool of either kind (a process pool's objects are served per task).
+ */
+export type Side = 'inline' | 'Thread' | 'Process' | 'ThreadPoolExecutor' | 'ProcessPoolExecutor';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyTask = (...args: any[]) => unknown;
@@ -29,7 +32,13 @@ type AnyTask = (...args: any[]) => unknown;
 async function runOn(side: Side, target: AnyTask, args: unknown[]): Promise<unknown> {
   if (side === 'inline') return target(...args);
   if (side === 'Process') return new Process({ target, args }).start().result();
-  return new Thread({ target, args }).start().result();
+  if (side === 'Thread') return new Thread({ target, args }).start().result();
+  const pool = side === 'ThreadPoolExecutor' ? new ThreadPoolExecutor({ maxWorkers: 1 }) : new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    return await pool.submit(target, ...args);
+  } finally {
+    await pool.shutdown();
+  }
 }
 
 /** Registers the contract's tests for `side`. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Lock, Queue, Thread } from 'threadkit';
 // The same modules 'threadkit' loads (dist/), so the same wake table.
-import { WAITING, alloc, free, generation, setHolding, slot, table } from '../../dist/internal/wake-table.js';
+import { CAPACITY, WAITING, alloc, free, generation, setHolding, slot, table } from '../../dist/internal/wake-table.js';
 import { guardThreads, T } from '../support/guard.ts';
 
 guardThreads();
@@ -43,8 +43,14 @@ describe('wake table - a gone holder', () => {
     Atomics.add(mem, 2, 1);
     Atomics.or(mem, 3 + (ghost >>> 5), 1 << (ghost & 31));
     const waiter = new Thread({ target: (l: Lock) => l.acquireSync(10_000) && (l.release(), true), args: [lock] }).start();
-    while (waiter.state !== 'running') await new Promise((resolve) => setTimeout(resolve, 5));
-    await new Promise((resolve) => setTimeout(resolve, 50)); // let it block in acquireSync()
+    // The waiter has registered once a bit other than the ghost's is set in the wait set's BITS
+    // words (slot 3 on); right after that it re-checks the lock (held) and blocks on its WAKE word.
+    const bits = (): number[] => Array.from(mem.subarray(3, 3 + CAPACITY / 32));
+    const ghostOnly = bits().join();
+    for (const deadline = Date.now() + 10_000; bits().join() === ghostOnly;) {
+      assert.ok(Date.now() < deadline && waiter.isAlive(), `the waiter never registered: ${waiter.state}`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
     lock.release(); // wakes one waiter: the ghost
     assert.equal(await waiter.join(200), false, 'the staged ghost was not the one woken');
     free(ghost); // the owner frees the block of a thread that died inside a wait: every waiter re-checks

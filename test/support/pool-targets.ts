@@ -1,6 +1,6 @@
 // Plain-function targets shared by the executor tests: self-contained (sent as source), so a worker needs no TypeScript loader.
 
-import { cancelled, cancelSignal, currentThread, sleep, sleepSync } from 'threadkit';
+import { cancelled, cancelSignal, checkpoint, currentThread, sleep, sleepSync } from 'threadkit';
 
 /** Sets `f[0]`, then sleeps `ms` in sleepSync (a cancel wakes it); returns who ran it and whether it was cancelled. */
 export function sleeper(f: Int32Array, ms: number): { ident: number; cancelled: boolean } {
@@ -8,6 +8,23 @@ export function sleeper(f: Int32Array, ms: number): { ident: number; cancelled: 
   Atomics.notify(f, 0);
   sleepSync(ms);
   return { ident: currentThread().ident, cancelled: cancelled() };
+}
+
+/** Sets `f[0]`, then sleeps in short steps with checkpoint() between them: a cancel ends it cancelled. */
+export function checkpointer(f: Int32Array): never {
+  Atomics.store(f, 0, 1);
+  Atomics.notify(f, 0);
+  for (;;) {
+    sleepSync(5);
+    checkpoint();
+  }
+}
+
+/** Sleeps `ms` (a cancel wakes it), then checkpoint(): returns `ms`, or ends cancelled when cancelled. */
+export function napThenCheck(ms: number): number {
+  sleepSync(ms);
+  checkpoint();
+  return ms;
 }
 
 /** Who runs this task, and whether it sees a cancel (it must not, after a cancelled one). */
