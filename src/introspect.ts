@@ -1,15 +1,14 @@
 // Introspection on the owning side: mainThread(), enumerate(), activeCount().
 
+import { MAIN_THREAD } from './internal/context.js';
 import { live } from './internal/live.js';
 import type { ThreadInfo } from './internal/protocol.js';
 import type { Process } from './process.js';
 import type { Thread } from './thread.js';
 
-const MAIN: ThreadInfo = Object.freeze({ name: 'MainThread', ident: 0, daemon: false, isMain: true });
-
 /** `{ name: 'MainThread', ident: 0, daemon: false, isMain: true }`: the program's main thread. */
 export function mainThread(): ThreadInfo {
-  return MAIN;
+  return MAIN_THREAD;
 }
 
 /** The live Thread and Process objects started from this thread (started and not yet ended). */

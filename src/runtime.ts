@@ -7,16 +7,15 @@
 import { isMainThread, threadId } from 'node:worker_threads';
 import { CancelledError } from './errors.js';
 import { CANCEL, isRaised } from './internal/cancel-flag.js';
-import { NO_TASK, cancelReason, getContext, newTaskContext, type TaskContext, type ThreadContext } from './internal/context.js';
+import { MAIN_THREAD, NO_TASK, cancelReason, getContext, newTaskContext, type TaskContext, type ThreadContext } from './internal/context.js';
 import type { ThreadInfo } from './internal/protocol.js';
-import { mainThread } from './introspect.js';
 import { validateMs } from './internal/validate.js';
 
 export type { ThreadInfo };
 
 /** Outside a threadkit thread: the main thread, or a worker someone else started. */
 const OUTSIDE: ThreadInfo = isMainThread
-  ? mainThread()
+  ? MAIN_THREAD
   : Object.freeze({ name: `Worker-${threadId}`, ident: threadId, daemon: false, isMain: false });
 
 /** Never notified: what `sleepSync()` waits on outside a threadkit thread. */

@@ -35,6 +35,9 @@ export interface ThreadContext {
   readonly inbox: ToThread[];
 }
 
+/** `currentThread()` on the program's main thread, and `mainThread()`. */
+export const MAIN_THREAD: ThreadInfo = Object.freeze({ name: 'MainThread', ident: 0, daemon: false, isMain: true });
+
 const KEY = Symbol.for('threadkit.context.v1');
 
 /** The id of "no task" (between a pool worker's tasks, and outside threadkit threads): never cancelled. */
