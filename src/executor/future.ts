@@ -3,6 +3,7 @@
 import { report } from '../internal/excepthook.js';
 import type { ThreadInfo } from '../internal/protocol.js';
 import { Settlement, unwrap, type Outcome } from '../internal/settlement.js';
+import { move, type Transitions } from '../internal/state-machine.js';
 import { validateMs, validateTimeout } from '../internal/validate.js';
 
 /**
@@ -21,7 +22,7 @@ import { validateMs, validateTimeout } from '../internal/validate.js';
  */
 export type FutureState = 'pending' | 'running' | 'cancelling' | 'ended';
 
-const LEGAL: Record<FutureState, readonly FutureState[]> = {
+const LEGAL: Transitions<FutureState> = {
   pending: ['running', 'ended'],
   running: ['cancelling', 'ended'],
   cancelling: ['ended'],
@@ -190,10 +191,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
   }
 
   #move(to: FutureState): void {
-    if (!LEGAL[this.#state].includes(to)) {
-      throw new Error(`threadkit internal error: illegal future transition ${this.#state} -> ${to}`);
-    }
-    this.#state = to;
+    this.#state = move(LEGAL, this.#state, to, 'future');
   }
 
   /** As Node decides about unhandled rejections: reported when nobody handled it by the next turn of the loop. */

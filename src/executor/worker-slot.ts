@@ -3,6 +3,7 @@
 import type { ThreadInfo } from '../internal/protocol.js';
 import type { PoolTransport } from '../internal/transport/transport.js';
 import type { PoolServer } from '../shared/pool-serve.js';
+import { move, type Transitions } from '../internal/state-machine.js';
 import type { Job } from './job.js';
 
 /**
@@ -27,7 +28,7 @@ import type { Job } from './job.js';
  */
 export type SlotState = 'starting' | 'idle' | 'busy' | 'retiring' | 'gone';
 
-const LEGAL: Record<SlotState, readonly SlotState[]> = {
+const LEGAL: Transitions<SlotState> = {
   starting: ['idle', 'retiring', 'gone'],
   idle: ['busy', 'retiring', 'gone'],
   busy: ['idle', 'retiring', 'gone'],
@@ -70,10 +71,7 @@ export class WorkerSlot {
 
   /** Moves to `to`; throws an internal error for an illegal move (a threadkit bug). */
   move(to: SlotState): void {
-    if (!LEGAL[this.#state].includes(to)) {
-      throw new Error(`threadkit internal error: illegal worker transition ${this.#state} -> ${to} (${this.name})`);
-    }
-    this.#state = to;
+    this.#state = move(LEGAL, this.#state, to, `worker (${this.name})`);
   }
 
   /** What `currentThread()` says inside it, for excepthook reports. */

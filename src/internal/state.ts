@@ -1,5 +1,7 @@
 // Lifecycle states of a Thread or Process and the one function that moves between them.
 
+import { move, type Transitions } from './state-machine.js';
+
 /**
  * The states, with their legal transitions:
  *
@@ -18,7 +20,7 @@
  */
 export type ThreadState = 'new' | 'starting' | 'running' | 'cancelling' | 'ended';
 
-const LEGAL: Record<ThreadState, readonly ThreadState[]> = {
+const LEGAL: Transitions<ThreadState> = {
   new: ['starting', 'ended'],
   starting: ['running', 'cancelling', 'ended'],
   running: ['cancelling', 'ended'],
@@ -28,8 +30,5 @@ const LEGAL: Record<ThreadState, readonly ThreadState[]> = {
 
 /** Returns `to` when `from -> to` is legal; throws an internal error otherwise (a threadkit bug). */
 export function transition(from: ThreadState, to: ThreadState): ThreadState {
-  if (!LEGAL[from].includes(to)) {
-    throw new Error(`threadkit internal error: illegal state transition ${from} -> ${to}`);
-  }
-  return to;
+  return move(LEGAL, from, to, 'state');
 }
