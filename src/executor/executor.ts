@@ -27,9 +27,12 @@ import type { Job } from './job.js';
 import { JobQueue } from './queue.js';
 import { mapTasks, type MapOptions } from './map.js';
 import { validateOptions, type ExecutorOptions } from './options.js';
-import { WorkerSlot } from './worker-slot.js';
+import { WorkerSlot as Slot } from './worker-slot.js';
 
 export type { ExecutorOptions };
+
+/** A worker of this pool, running Jobs. */
+type WorkerSlot = Slot<Job>;
 
 /** Options of `run()`. */
 export interface RunOptions {
@@ -424,7 +427,7 @@ export abstract class Executor implements AsyncDisposable {
   // --- workers -------------------------------------------------------------------------------
 
   #spawn(): void {
-    const slot = new WorkerSlot(`${this.#name}_${this.#nextWorker++}`);
+    const slot = new Slot<Job>(`${this.#name}_${this.#nextWorker++}`);
     this.#slots.add(slot);
     this.#starting += 1;
     let initializer = this.#initializer;

@@ -10,7 +10,7 @@ export interface Job {
   readonly future: Future<unknown>;
   readonly encoded: EncodedTask;
   /** The worker running it; undefined while queued. */
-  slot: WorkerSlot | undefined;
+  slot: WorkerSlot<Job> | undefined;
   /** True once it left the queue (given to a worker, or cancelled there). */
   dequeued: boolean;
   /** Its target has begun (a child said `running`; a worker thread claimed it in its handover). */

@@ -4,7 +4,6 @@ import type { ThreadInfo } from '../internal/protocol.js';
 import type { PoolTransport } from '../internal/transport/transport.js';
 import type { PoolServer } from '../shared/pool-serve.js';
 import { move, type Transitions } from '../internal/state-machine.js';
-import type { Job } from './job.js';
 
 /**
  * The states of a worker, with their legal transitions:
@@ -36,19 +35,20 @@ const LEGAL: Transitions<SlotState> = {
   gone: [],
 };
 
-export class WorkerSlot {
+/** A worker of a pool whose tasks are `J`s (job.ts's Job; generic so that the two files do not import each other). */
+export class WorkerSlot<J> {
   readonly name: string;
   #state: SlotState = 'starting';
   /** Set once started (the transport calls back before `start` returns only asynchronously). */
   transport!: PoolTransport;
   /** The task it runs (busy), or the one it ran when it is retiring after it. */
-  job: Job | undefined;
+  job: J | undefined;
   /** A thread worker's next tasks, in order, posted while `job` runs so that they begin without a round trip. */
-  readonly ahead: Job[] = [];
+  readonly ahead: J[] = [];
   /** Free cells of its handover (threads; cancel-flag.ts): a task takes one when given, frees it when it leaves. */
   readonly cells: number[] = [];
   /** Tasks given since the last post, sent together (transport.post). */
-  readonly outbox: Job[] = [];
+  readonly outbox: J[] = [];
   /** Tasks it has ended. */
   tasks = 0;
   /** The code its task gave to process.exit(), for the crash diagnosis. */

@@ -1,0 +1,96 @@
+// The source's import graph: no cycle (type imports and import() included), and index.ts only re-exports.
+
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+
+/** Every .ts file under src/, by absolute path. */
+function sources(dir = SRC): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+/** file -> the src files it imports (static, type-only, re-exports and import()). */
+function importGraph(): Map<string, string[]> {
+  const files = sources();
+  const known = new Set(files);
+  const graph = new Map<string, string[]>();
+  for (const file of files) {
+    const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+    const targets = importedFiles
+      .map(({ fileName }) => fileName)
+      .filter((name) => name.startsWith('.'))
+      .map((name) => resolve(dirname(file), name.replace(/\.js$/, '.ts')))
+      .filter((target) => known.has(target));
+    graph.set(file, [...new Set(targets)]);
+  }
+  return graph;
+}
+
+/** The strongly connected components of more than one file (Tarjan), each as src-relative paths. */
+function cycles(graph: Map<string, string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next);
+    next += 1;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v)!) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(relative(SRC, w));
+    } while (w !== v);
+    if (component.length > 1 || graph.get(v)!.includes(v)) found.push(component.sort());
+  };
+  for (const file of graph.keys()) if (!index.has(file)) visit(file);
+  return found;
+}
+
+test('src - no import cycle, type imports included', () => {
+  const graph = importGraph();
+  assert.ok(graph.size > 20, `only ${graph.size} source files found under ${SRC}`);
+  assert.deepEqual(cycles(graph), []);
+});
+
+test('src - the cycle check finds a cycle (the check itself can fail)', () => {
+  const a = join(SRC, 'a.ts');
+  const b = join(SRC, 'b.ts');
+  const c = join(SRC, 'c.ts');
+  const graph = new Map([
+    [a, [b]],
+    [b, [c]],
+    [c, [a]],
+  ]);
+  assert.deepEqual(cycles(graph), [['a.ts', 'b.ts', 'c.ts']]);
+});
+
+test('src/index.ts - the public manifest only re-exports', () => {
+  const text = readFileSync(join(SRC, 'index.ts'), 'utf8');
+  const file = ts.createSourceFile('index.ts', text, ts.ScriptTarget.Latest);
+  const other = file.statements.filter((statement) => !ts.isExportDeclaration(statement));
+  assert.deepEqual(
+    other.map((statement) => statement.getText(file)),
+    [],
+  );
+});
