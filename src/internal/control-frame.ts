@@ -9,6 +9,8 @@ import { deserialize, serialize } from 'node:v8';
 import { describe } from '../errors.js';
 import { assertNever, type ControlFrame } from './protocol.js';
 
+/** Where each header field starts: the payload's length (u32 LE), the kind (u8), the task id (i32 LE). */
+export const AT = { size: 0, kind: 4, id: 5 } as const;
 /** Bytes before the payload. */
 export const HEADER_BYTES = 9;
 /** The kind byte of each frame. */
@@ -41,9 +43,9 @@ export function encodeFrame(frame: ControlFrame): Buffer {
       assertNever(frame);
   }
   const bytes = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
-  bytes.writeUInt32LE(payload.length, 0);
-  bytes.writeUInt8(KIND[frame.kind], 4);
-  bytes.writeInt32LE(id, 5);
+  bytes.writeUInt32LE(payload.length, AT.size);
+  bytes.writeUInt8(KIND[frame.kind], AT.kind);
+  bytes.writeInt32LE(id, AT.id);
   payload.copy(bytes, HEADER_BYTES);
   return bytes;
 }
@@ -55,10 +57,10 @@ export class FrameReader {
   push(chunk: Buffer): ControlFrame[] {
     this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     const frames: ControlFrame[] = [];
-    while (this.#pending.length >= HEADER_BYTES && this.#pending.length >= HEADER_BYTES + this.#pending.readUInt32LE(0)) {
-      const size = this.#pending.readUInt32LE(0);
-      const kind = this.#pending.readUInt8(4);
-      const id = this.#pending.readInt32LE(5);
+    while (this.#pending.length >= HEADER_BYTES && this.#pending.length >= HEADER_BYTES + this.#pending.readUInt32LE(AT.size)) {
+      const size = this.#pending.readUInt32LE(AT.size);
+      const kind = this.#pending.readUInt8(AT.kind);
+      const id = this.#pending.readInt32LE(AT.id);
       const payload = this.#pending.subarray(HEADER_BYTES, HEADER_BYTES + size);
       this.#pending = this.#pending.subarray(HEADER_BYTES + size);
       frames.push(decode(kind, id, payload));

@@ -56,15 +56,17 @@ export const SERVED_METHODS: Record<Kind, readonly string[]> = {
 
 const V8 = 0;
 const JSON_FORMAT = 1;
+/** Bytes of a frame's length prefix (u32 LE, the body's length); remote.ts's reader script takes it from here. */
+export const LENGTH_BYTES = 4;
 
 /** One frame: u32 length (LE), the format byte, then `message` (see the header). */
 export function frame(message: ToServer | FromServer): Buffer {
   const json = jsonSafeMessage(message);
   const body = json ? Buffer.from(JSON.stringify(message)) : serialize(message);
-  const bytes = Buffer.allocUnsafe(5 + body.length);
+  const bytes = Buffer.allocUnsafe(LENGTH_BYTES + 1 + body.length);
   bytes.writeUInt32LE(body.length + 1, 0);
-  bytes[4] = json ? JSON_FORMAT : V8;
-  body.copy(bytes, 5);
+  bytes[LENGTH_BYTES] = json ? JSON_FORMAT : V8;
+  body.copy(bytes, LENGTH_BYTES + 1);
   return bytes;
 }
 
@@ -116,11 +118,11 @@ export class FrameReader {
   push(chunk: Buffer): Buffer[] {
     this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     const bodies: Buffer[] = [];
-    while (this.#pending.length >= 4) {
+    while (this.#pending.length >= LENGTH_BYTES) {
       const size = this.#pending.readUInt32LE(0);
-      if (this.#pending.length < 4 + size) break;
-      bodies.push(this.#pending.subarray(4, 4 + size));
-      this.#pending = this.#pending.subarray(4 + size);
+      if (this.#pending.length < LENGTH_BYTES + size) break;
+      bodies.push(this.#pending.subarray(LENGTH_BYTES, LENGTH_BYTES + size));
+      this.#pending = this.#pending.subarray(LENGTH_BYTES + size);
     }
     return bodies;
   }

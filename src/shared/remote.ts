@@ -22,7 +22,7 @@ import { WAKE, home, slot, table, view } from '../internal/wake-table.js';
 import { checkpoint, whenCancelled } from '../runtime.js';
 import { KIND, LOCK_OPS, SHARE, held, isShared, type Held, type Kind, type Shareable } from './brand.js';
 import { timedOut } from './lock.js';
-import { SERVE_FD, frame, parseBody, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
+import { LENGTH_BYTES, SERVE_FD, frame, parseBody, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
 import { timeoutOf } from './wait.js';
 
 const READER = `'use strict';
@@ -34,10 +34,10 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 let pending = Buffer.alloc(0);
 function take(chunk) {
   pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, chunk]);
-  while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32LE(0)) {
+  while (pending.length >= ${LENGTH_BYTES} && pending.length >= ${LENGTH_BYTES} + pending.readUInt32LE(0)) {
     const size = pending.readUInt32LE(0);
-    const body = new Uint8Array(pending.subarray(4, 4 + size));
-    pending = pending.subarray(4 + size);
+    const body = new Uint8Array(pending.subarray(${LENGTH_BYTES}, ${LENGTH_BYTES} + size));
+    pending = pending.subarray(${LENGTH_BYTES} + size);
     port.postMessage(body, [body.buffer]);
     Atomics.add(wake, ${WAKE}, 1);
     Atomics.notify(wake, ${WAKE});

@@ -1,7 +1,7 @@
 // The watcher thread of a child process: takes cancels from the control socket (fd 4) while the main thread may block.
 //
 // The parent writes each cancel as a control frame (control-frame.ts: length, kind, task id, then
-// the reason serialized). The watcher raises the cancel flag for the frame's task as soon as its
+// the reason serialized; the script below takes its offsets and kinds from there). The watcher raises the cancel flag for the frame's task as soon as its
 // header is in (the target wakes without waiting for
 // the reason; WAKE is bumped too, for a wait in a shared object), then hands the reason over a
 // MessagePort and raises REASON, as cancel-flag.ts's raiseFlag() and reasonPosted() do for a Thread. When the socket closes, the parent is gone and
@@ -16,7 +16,7 @@
 import { writeSync } from 'node:fs';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { CANCEL, REASON, WAKE } from '../cancel-flag.js';
-import { HEADER_BYTES, KIND, encodeFrame } from '../control-frame.js';
+import { AT, HEADER_BYTES, KIND, encodeFrame } from '../control-frame.js';
 import { CONTROL_FD } from '../protocol.js';
 
 /** Slot of the watcher's `leaving` flag: written once (0 -> 1) by the child's main thread at exit, read by the watcher. */
@@ -34,9 +34,9 @@ let raised = false;
 function take(chunk) {
   pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
   while (pending.length >= ${HEADER_BYTES}) {
-    const size = pending.readUInt32LE(0);
-    const kind = pending.readUInt8(4);
-    const id = pending.readInt32LE(5);
+    const size = pending.readUInt32LE(${AT.size});
+    const kind = pending.readUInt8(${AT.kind});
+    const id = pending.readInt32LE(${AT.id});
     if (kind === ${KIND.cancel} && !raised) {
       raised = true;
       if (Atomics.exchange(flag, ${CANCEL}, id) !== id) {
