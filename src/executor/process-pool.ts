@@ -1,7 +1,7 @@
 // ProcessPoolExecutor: the same executor over long-lived child processes.
 
 import type { ToThread } from '../internal/protocol.js';
-import { encodeChildTask, ipcCloneable, startPoolChild } from '../internal/transport/child.js';
+import { copyForChild, encodeChildTask, ipcCloneable, startPoolChild } from '../internal/transport/child.js';
 import type { EncodedTask, PoolLaunchSpec, PoolTransport, TransportHooks } from '../internal/transport/transport.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 
@@ -34,5 +34,9 @@ export class ProcessPoolExecutor extends Executor {
 
   protected override sendable(value: unknown): boolean {
     return ipcCloneable(value);
+  }
+
+  protected override copyArgs(args: readonly unknown[]): unknown[] {
+    return copyForChild(args);
   }
 }

@@ -3,7 +3,7 @@
 import type { ToThread } from '../internal/protocol.js';
 import { cloneable } from '../internal/serialize.js';
 import type { EncodedTask, PoolLaunchSpec, PoolTransport, TransportHooks } from '../internal/transport/transport.js';
-import { encodeWorkerTask, startPoolWorker } from '../internal/transport/worker.js';
+import { copyForWorker, encodeWorkerTask, startPoolWorker } from '../internal/transport/worker.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 
 let counter = 0;
@@ -39,5 +39,9 @@ export class ThreadPoolExecutor extends Executor {
 
   protected override sendable(value: unknown): boolean {
     return cloneable(value);
+  }
+
+  protected override copyArgs(args: readonly unknown[]): unknown[] {
+    return copyForWorker(args);
   }
 }
