@@ -174,7 +174,7 @@ export abstract class Executor implements AsyncDisposable {
    * Queues `target(...args)` and returns its Future. The task starts at once on an idle worker,
    * on a new one when none is idle (up to maxWorkers), or when a worker is free.
    * @throws {ExecutorShutDownError} after shutdown() or stop().
-   * @throws {TaskError} when an argument cannot be sent to a worker (it names it), or for a native or bound function.
+   * @throws {TaskError} when an argument cannot be sent to a worker, or holds a pool or a Future anywhere (it names the path), or for a native or bound function. The args are copied now: later changes to them are not seen by the task.
    * @throws {TypeError} for a target that is none of the forms.
    * @throws {RangeError} when maxQueued tasks are already waiting.
    */

@@ -14,6 +14,7 @@ let counter = 0;
  * with its parent, even when the parent is killed with SIGKILL. No child is left behind by
  * shutdown(), stop(), a crash or the parent's death.
  * @throws {TypeError} / {RangeError} for options that are not what they should be.
+ * @throws {TaskError} when `initArgs` cannot be sent to a worker (naming `initArgs[i]`); nothing is started.
  */
 export class ProcessPoolExecutor extends Executor {
   constructor(options?: ExecutorOptions) {

@@ -14,6 +14,7 @@ let counter = 0;
  * returns; only a task that ignores its cancel past `graceMs` after stop() costs its worker.
  * An idle pool does not keep the program alive.
  * @throws {TypeError} / {RangeError} for options that are not what they should be.
+ * @throws {TaskError} when `initArgs` cannot be sent to a worker (naming `initArgs[i]`); nothing is started.
  * @example
  * const pool = new ThreadPoolExecutor({ maxWorkers: 4 });
  * const f = pool.submit(resize, image, 200);
