@@ -2,10 +2,11 @@
 
 import { ExecutorShutDownError, TaskError, ThreadCrashedError, describe, got } from '../errors.js';
 import { crashError } from '../internal/crash.js';
-import { cloneFailure, unsendable } from '../internal/unsendable.js';
+import { cloneFailure, typeName, unsendable } from '../internal/unsendable.js';
 import { PoolServer } from '../shared/pool-serve.js';
 import { ServedObjects } from '../shared/serve.js';
 import { encodeArgs } from '../shared/transfer.js';
+import { UNSENDABLE } from '../shared/walk.js';
 import { pools } from '../internal/live.js';
 import { writeOutput } from '../internal/output.js';
 import { assertNever, type FromThread, type TargetSpec, type ToThread } from '../internal/protocol.js';
@@ -61,6 +62,13 @@ export interface ExecutorStats {
   readonly terminated: number;
 }
 
+/** A pool's initializer, its args copied; a process pool's shared objects in them are markers of `served`. */
+interface Initializer {
+  readonly target: TargetSpec;
+  readonly args: unknown[];
+  readonly served: ServedObjects | undefined;
+}
+
 /** Target specs of functions, computed once per function. */
 const specs = new WeakMap<object, TargetSpec>();
 
@@ -82,7 +90,11 @@ export abstract class Executor implements AsyncDisposable {
   readonly #maxQueued: number;
   readonly #graceMs: number;
   readonly #resourceLimits: ResourceLimits | undefined;
-  readonly #initializer: { target: TargetSpec; args: unknown[] } | undefined;
+  /**
+   * The initializer and a copy of its args made in the constructor. A process pool's shared objects
+   * in them are markers of `served`, a table each worker forks (its own, with the same ids).
+   */
+  readonly #initializer: Initializer | undefined;
 
   readonly #slots = new Set<WorkerSlot>();
   /** Idle workers, the most recently used last (taken first: it is the warmest). */
@@ -116,19 +128,30 @@ export abstract class Executor implements AsyncDisposable {
     this.#graceMs = opts.graceMs;
     this.#resourceLimits = opts.resourceLimits;
     this.#name = opts.name ?? defaultName();
-    this.#initializer =
-      opts.initializer === undefined
-        ? undefined
-        : {
-            target: this.#spec(opts.initializer, `the initializer of ${this.#name}`),
-            // A process pool encodes them for each worker, which gets its own table of served objects (#spawn).
-            args:
-              kind === 'ThreadPoolExecutor'
-                ? encodeArgs([...(opts.initArgs ?? [])], true, `the initializer of ${this.#name}`)
-                : [...(opts.initArgs ?? [])],
-          };
+    this.#initializer = opts.initializer === undefined ? undefined : this.#initArgs(opts.initializer, opts.initArgs ?? []);
     pools.add(this);
     for (let i = 0; i < this.#minWorkers; i += 1) this.#spawn();
+  }
+
+  /**
+   * The initializer and its args, copied now (API.md §12): later changes to them are not seen by
+   * any worker, and what cannot be sent is refused here, before anything starts.
+   * @throws {TaskError} naming `initArgs[i]` when it cannot be sent (or holds a pool or a Future).
+   */
+  #initArgs(initializer: Target, initArgs: unknown[]): Initializer {
+    const who = `the initializer of ${this.#name}`;
+    const target = this.#spec(initializer, who);
+    // Shared objects travel as markers of their memory (threads) or of this process's served ids (processes).
+    const served = this.where === 'thread' ? undefined : new ServedObjects(who);
+    let args: unknown[];
+    try {
+      args = this.copyArgs(encodeArgs([...initArgs], served ?? true, who, 'initArgs'));
+    } catch (error) {
+      if (error instanceof TaskError) throw error;
+      const failure = error instanceof Error && error.name === 'DataCloneError' ? error : cloneFailure(error);
+      throw unsendable(failure, initArgs, (value) => this.sendable(value), who, this.where, 'its initArgs', 'initArgs');
+    }
+    return { target, args, served: served !== undefined && served.size > 0 ? served : undefined };
   }
 
   /** The pool's name; its workers are `<name>_<i>`. */
@@ -154,7 +177,7 @@ export abstract class Executor implements AsyncDisposable {
    * Queues `target(...args)` and returns its Future. The task starts at once on an idle worker,
    * on a new one when none is idle (up to maxWorkers), or when a worker is free.
    * @throws {ExecutorShutDownError} after shutdown() or stop().
-   * @throws {TaskError} when an argument cannot be sent to a worker (it names it), or for a native or bound function.
+   * @throws {TaskError} when an argument cannot be sent to a worker, or holds a pool or a Future anywhere (it names the path), or for a native or bound function. The args are copied now: later changes to them are not seen by the task.
    * @throws {TypeError} for a target that is none of the forms.
    * @throws {RangeError} when maxQueued tasks are already waiting.
    */
@@ -248,6 +271,8 @@ export abstract class Executor implements AsyncDisposable {
   protected abstract encodeTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask;
   /** Whether one value can travel to this backend. */
   protected abstract sendable(value: unknown): boolean;
+  /** A copy of `args` as a worker of this backend receives them. Throws DataCloneError when one cannot be sent. */
+  protected abstract copyArgs(args: readonly unknown[]): unknown[];
 
   #submit(target: Target, args: unknown[], options: RunOptions, each: boolean): Future<unknown> {
     this.#refuseAfterShutdown(each ? 'map' : 'submit');
@@ -269,8 +294,9 @@ export abstract class Executor implements AsyncDisposable {
     let encoded: EncodedTask;
     let served: ServedObjects | undefined;
     try {
+      // Primitive args need no walk (the tiny tasks' fast path); the others are walked for shared
+      // objects, pools and Futures, and copied now (encodeTask): a later change is not seen (API.md §12).
       const primitive = allPrimitive(args);
-      if (!primitive) refuseExecutors(args, taskName);
       // Shared objects travel as markers of their memory (src/shared/transfer.ts); to a process pool,
       // as ids of objects this process serves while the task runs (src/shared/pool-serve.ts).
       served = primitive || this.where === 'thread' ? undefined : new ServedObjects(taskName);
@@ -430,29 +456,29 @@ export abstract class Executor implements AsyncDisposable {
     const slot = new Slot<Job>(`${this.#name}_${this.#nextWorker++}`);
     this.#slots.add(slot);
     this.#starting += 1;
-    let initializer = this.#initializer;
+    const initializer = this.#initializer;
     if (this.where !== 'thread') {
       // A process-pool worker's shared objects are served by this process, its initializer's for its whole life.
-      let init: ServedObjects | undefined;
-      if (initializer !== undefined) {
-        init = new ServedObjects(`the initializer of ${slot.name}`);
-        initializer = { target: initializer.target, args: encodeArgs(initializer.args, init, `the initializer of ${this.#name}`) };
-      }
-      slot.server = new PoolServer(init !== undefined && init.size > 0 ? init : undefined);
+      slot.server = new PoolServer(initializer?.served?.fork(`the initializer of ${slot.name}`));
     }
     const hooks: TransportHooks = { message: (m) => this.#onMessage(slot, m), exit: (e) => this.#onExit(slot, e) };
-    slot.transport = this.startWorker(
-      {
-        info: { name: slot.name, daemon: true, isMain: false },
-        initializer,
-        served: slot.server,
-        // A worker registers tsx when it first imports a TypeScript module (bootstrap.ts), not at its start.
-        typescript: false,
-        daemon: true,
-        resourceLimits: this.#resourceLimits,
-      },
-      hooks,
-    );
+    const spec: PoolLaunchSpec = {
+      info: { name: slot.name, daemon: true, isMain: false },
+      initializer: initializer && { target: initializer.target, args: initializer.args },
+      served: slot.server,
+      // A worker registers tsx when it first imports a TypeScript module (bootstrap.ts), not at its start.
+      typescript: false,
+      daemon: true,
+      resourceLimits: this.#resourceLimits,
+    };
+    try {
+      slot.transport = this.startWorker(spec, hooks);
+    } catch (error) {
+      // Not expected (the initArgs were copied in the constructor); were it to happen, it is a
+      // worker that could not start, reported as its exit, and never a slot without a transport.
+      slot.transport = { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {} };
+      setImmediate(() => hooks.exit({ exitCode: null, signal: null, error }));
+    }
     for (let cell = (slot.transport.handover?.cells ?? 0) - 1; cell >= 0; cell -= 1) slot.cells.push(cell);
     if (this.#reffed) slot.transport.ref();
   }
@@ -795,22 +821,12 @@ export abstract class Executor implements AsyncDisposable {
 }
 
 Object.defineProperty(Executor.prototype, Symbol.toStringTag, { value: 'Executor' });
-
-/** A pool or a future cannot travel to a worker: it would arrive as an empty object and deadlock or fail obscurely. */
-function refuseExecutors(args: unknown[], taskName: string): void {
-  args.forEach((arg, index) => {
-    // At the top level and one level down in arrays and plain objects (a deeper one is not looked for).
-    const inside: unknown[] = Array.isArray(arg) ? (arg as unknown[]) : isPlainObject(arg) ? Object.values(arg) : [];
-    const found = [arg, ...inside].find((value) => value instanceof Executor || value instanceof Future);
-    if (found !== undefined) {
-      const what = found instanceof Future ? 'a Future' : `a ${(found as object).constructor.name}`;
-      throw new TaskError(
-        `Cannot start ${taskName}: args[${index}] is or holds ${what}, which cannot be sent to a worker. ` +
-          'A task cannot use the pool it runs in: create a pool inside the task, or return what should be submitted next and submit it here.',
-      );
-    }
-  });
-}
+// A pool anywhere in args is refused (walk.ts): it would arrive as an empty object and deadlock or fail obscurely.
+Object.defineProperty(Executor.prototype, UNSENDABLE, {
+  get(this: Executor) {
+    return typeName(this);
+  },
+});
 
 /** Whether every argument is a primitive (nothing to look into, nothing shared). */
 function allPrimitive(args: unknown[]): boolean {
@@ -819,10 +835,4 @@ function allPrimitive(args: unknown[]): boolean {
     if (arg !== null && (typeof arg === 'object' || typeof arg === 'function')) return false;
   }
   return true;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }

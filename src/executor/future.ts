@@ -5,6 +5,7 @@ import type { ThreadInfo } from '../internal/protocol.js';
 import { Settlement, unwrap, type Outcome } from '../internal/settlement.js';
 import { move, type Transitions } from '../internal/state-machine.js';
 import { validateMs, validateTimeout } from '../internal/validate.js';
+import { UNSENDABLE } from '../shared/walk.js';
 
 /**
  * The states of a Future, with their legal transitions:
@@ -212,3 +213,6 @@ export function writer<R>(future: Future<R>): FutureWriter<R> {
 export function settlementOf<R>(future: Future<R>): Settlement<R> {
   return future[FUTURE].settlement;
 }
+
+// A Future anywhere in args is refused (walk.ts): it would arrive as an empty object.
+Object.defineProperty(Future.prototype, UNSENDABLE, { value: 'a Future' });

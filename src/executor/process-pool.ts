@@ -1,7 +1,7 @@
 // ProcessPoolExecutor: the same executor over long-lived child processes.
 
 import type { ToThread } from '../internal/protocol.js';
-import { encodeChildTask, ipcCloneable, startPoolChild } from '../internal/transport/child.js';
+import { copyForChild, encodeChildTask, ipcCloneable, startPoolChild } from '../internal/transport/child.js';
 import type { EncodedTask, PoolLaunchSpec, PoolTransport, TransportHooks } from '../internal/transport/transport.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 
@@ -14,6 +14,7 @@ let counter = 0;
  * with its parent, even when the parent is killed with SIGKILL. No child is left behind by
  * shutdown(), stop(), a crash or the parent's death.
  * @throws {TypeError} / {RangeError} for options that are not what they should be.
+ * @throws {TaskError} when `initArgs` cannot be sent to a worker (naming `initArgs[i]`); nothing is started.
  */
 export class ProcessPoolExecutor extends Executor {
   constructor(options?: ExecutorOptions) {
@@ -34,5 +35,9 @@ export class ProcessPoolExecutor extends Executor {
 
   protected override sendable(value: unknown): boolean {
     return ipcCloneable(value);
+  }
+
+  protected override copyArgs(args: readonly unknown[]): unknown[] {
+    return copyForChild(args);
   }
 }

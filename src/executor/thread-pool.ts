@@ -3,7 +3,7 @@
 import type { ToThread } from '../internal/protocol.js';
 import { cloneable } from '../internal/serialize.js';
 import type { EncodedTask, PoolLaunchSpec, PoolTransport, TransportHooks } from '../internal/transport/transport.js';
-import { encodeWorkerTask, startPoolWorker } from '../internal/transport/worker.js';
+import { copyForWorker, encodeWorkerTask, startPoolWorker } from '../internal/transport/worker.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 
 let counter = 0;
@@ -14,6 +14,7 @@ let counter = 0;
  * returns; only a task that ignores its cancel past `graceMs` after stop() costs its worker.
  * An idle pool does not keep the program alive.
  * @throws {TypeError} / {RangeError} for options that are not what they should be.
+ * @throws {TaskError} when `initArgs` cannot be sent to a worker (naming `initArgs[i]`); nothing is started.
  * @example
  * const pool = new ThreadPoolExecutor({ maxWorkers: 4 });
  * const f = pool.submit(resize, image, 200);
@@ -39,5 +40,9 @@ export class ThreadPoolExecutor extends Executor {
 
   protected override sendable(value: unknown): boolean {
     return cloneable(value);
+  }
+
+  protected override copyArgs(args: readonly unknown[]): unknown[] {
+    return copyForWorker(args);
   }
 }

@@ -72,6 +72,8 @@ export type SerializedThrown =
       cause: SerializedThrown | undefined;
       hasCause: boolean;
       props: Record<string, unknown>;
+      /** An AggregateError's `errors`, each serialized as a thrown value is. */
+      errors?: SerializedThrown[];
     }
   | { kind: 'value'; value: unknown };
 

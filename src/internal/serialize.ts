@@ -15,7 +15,7 @@ import {
 } from '../errors.js';
 import type { SerializedThrown } from './protocol.js';
 
-type ErrorClass = new (message?: string) => Error;
+type ErrorClass = { readonly prototype: Error };
 
 const BUILTINS: Record<string, ErrorClass> = {
   Error,
@@ -25,6 +25,7 @@ const BUILTINS: Record<string, ErrorClass> = {
   ReferenceError,
   EvalError,
   URIError,
+  AggregateError,
   ThreadStateError,
   ExecutorShutDownError,
   CancelledError,
@@ -49,8 +50,10 @@ export function serializeThrown(thrown: unknown, depth = 0): SerializedThrown {
   const ctor = thrown.constructor?.name ?? '';
   const builtin = Object.hasOwn(BUILTINS, ctor) ? ctor : '';
   const props: Record<string, unknown> = {};
+  // An AggregateError's errors are rebuilt as thrown errors are (class, name, code, cause, stack).
+  const errors = thrown instanceof AggregateError && Array.isArray(thrown.errors) ? (thrown.errors as unknown[]) : undefined;
   for (const key of Object.getOwnPropertyNames(thrown)) {
-    if (SKIPPED.has(key)) continue;
+    if (SKIPPED.has(key) || (key === 'errors' && errors !== undefined)) continue;
     const value = (thrown as unknown as Record<string, unknown>)[key];
     if (cloneable(value)) props[key] = value;
   }
@@ -64,18 +67,23 @@ export function serializeThrown(thrown: unknown, depth = 0): SerializedThrown {
     hasCause,
     cause: hasCause ? serializeThrown(thrown.cause, depth + 1) : undefined,
     props,
+    ...(errors === undefined ? {} : { errors: errors.map((each) => serializeThrown(each, depth + 1)) }),
   };
 }
 
-/** Rebuilds what `serializeThrown` made: built-in and threadkit classes as themselves, others as `Error` keeping `name`. */
+/**
+ * Rebuilds what `serializeThrown` made: built-in and threadkit classes (AggregateError included,
+ * its `errors` rebuilt each) as themselves, others as `Error` keeping `name`.
+ */
 export function rebuildThrown(data: SerializedThrown): unknown {
   if (data.kind === 'value') return data.value;
   const Ctor = (Object.hasOwn(BUILTINS, data.builtin) ? BUILTINS[data.builtin] : undefined) ?? Error;
-  const error = Object.create(Ctor.prototype as Error) as Error;
+  const error = Object.create(Ctor.prototype) as Error;
   define(error, 'message', data.message);
-  if (data.name !== (Ctor.prototype as Error).name) define(error, 'name', data.name);
+  if (data.name !== Ctor.prototype.name) define(error, 'name', data.name);
   define(error, 'stack', data.stack ?? `${data.name}: ${data.message}`);
   if (data.hasCause) define(error, 'cause', data.cause === undefined ? undefined : rebuildThrown(data.cause));
+  if (data.errors !== undefined) define(error, 'errors', data.errors.map(rebuildThrown));
   for (const [key, value] of Object.entries(data.props)) {
     (error as unknown as Record<string, unknown>)[key] = value;
   }

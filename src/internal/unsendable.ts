@@ -48,8 +48,8 @@ export function unsendableError(name: string, kind: string, what: string, error:
 
 /**
  * The TaskError for a start or task message that could not be sent, naming the first of `args`
- * that cannot travel (`fallback` when none alone fails); any error other than a clone failure is
- * returned as it is. `kind` is 'Thread', 'Process', 'thread' or 'process'.
+ * that cannot travel (`fallback` when none alone fails) as `<label>[i]`; any error other than a
+ * clone failure is returned as it is. `kind` is 'Thread', 'Process', 'thread' or 'process'.
  */
 export function unsendable(
   error: unknown,
@@ -58,10 +58,11 @@ export function unsendable(
   who: string,
   kind: string,
   fallback: string,
+  label = 'args',
 ): unknown {
   if (!(error instanceof Error) || error.name !== 'DataCloneError') return error;
   const index = args.findIndex((arg) => !sendable(arg));
-  const what = index >= 0 ? `args[${index}] (${typeName(args[index])})` : fallback;
+  const what = index >= 0 ? `${label}[${index}] (${typeName(args[index])})` : fallback;
   return unsendableError(who, kind, what, error);
 }
 

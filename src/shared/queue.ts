@@ -3,10 +3,11 @@
 import { QueueEmptyError, QueueFullError, QueueShutDownError, TaskError, TimeoutError, describe, got } from '../errors.js';
 import { callerCancelled } from '../internal/context.js';
 import { alive, generation, home, setHolding } from '../internal/wake-table.js';
-import { KIND, SHARE, adopted, brand, isShared, validateInt } from './brand.js';
+import { KIND, SHARE, adopted, brand, validateInt } from './brand.js';
 import { NOT_YET, TIMED_OUT, timeoutOf, waitAsync, waitSync } from './wait.js';
 import { WaitSet } from './wait-set.js';
 import { decode, encodePlain, encodeV8, scratch } from './item-codec.js';
+import { forbiddenInItem } from './walk.js';
 
 /**
  * Layout of the queue's SharedArrayBuffer:
@@ -539,7 +540,7 @@ function used(produced: bigint, consumed: bigint, items: number, capacity: numbe
 
 /**
  * The tagged bytes of `item` (item-codec.ts): plain data by hand, the rest by v8's serializer.
- * @throws {TaskError} when it holds a SharedArrayBuffer or a shared object, or cannot be cloned.
+ * @throws {TaskError} when it holds a SharedArrayBuffer, a shared object, a pool or a Future, or cannot be cloned.
  */
 function encodeItem(item: unknown): Uint8Array {
   try {
@@ -548,10 +549,10 @@ function encodeItem(item: unknown): Uint8Array {
   } catch (error) {
     throw uncloneable(error); // a getter of the item threw
   }
-  const bad = forbidden(item, 'the item', new Set());
+  const bad = forbiddenInItem(item);
   if (bad !== undefined) {
     throw new TaskError(
-      `Cannot put ${bad} in a Queue: items are copied by structured clone and may not hold SharedArrayBuffers or shared objects. Pass those in \`args\` instead.`,
+      `Cannot put ${bad} in a Queue: items are copied by structured clone and may not hold SharedArrayBuffers, shared objects, pools or Futures. Pass shared things in \`args\` instead.`,
     );
   }
   try {
@@ -572,34 +573,4 @@ function uncloneable(error: unknown): TaskError {
 
 function decodeItem(bytes: Uint8Array): unknown {
   return decode(bytes);
-}
-
-/** Where in `value` a SharedArrayBuffer or a shared object is, or undefined. */
-function forbidden(value: unknown, path: string, seen: Set<object>): string | undefined {
-  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
-  seen.add(value);
-  if (isShared(value)) return `${path} (a shared ${value[KIND]})`;
-  if (value instanceof SharedArrayBuffer) return `${path} (a SharedArrayBuffer)`;
-  if (ArrayBuffer.isView(value)) return value.buffer instanceof SharedArrayBuffer ? `${path} (a view of a SharedArrayBuffer)` : undefined;
-  if (value instanceof ArrayBuffer) return undefined;
-  if (value instanceof Map) {
-    for (const [k, v] of value) {
-      const found = forbidden(k, `${path} (a Map key)`, seen) ?? forbidden(v, `${path}.get(...)`, seen);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (value instanceof Set) {
-    for (const v of value) {
-      const found = forbidden(v, `${path} (a Set member)`, seen);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  const keys = Object.keys(value);
-  for (const key of keys) {
-    const found = forbidden((value as Record<string, unknown>)[key], Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, seen);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }

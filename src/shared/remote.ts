@@ -20,10 +20,11 @@ import { writeFully } from '../internal/output.js';
 import { rebuildThrown } from '../internal/serialize.js';
 import { WAKE, home, slot, table, view } from '../internal/wake-table.js';
 import { checkpoint, whenCancelled } from '../runtime.js';
-import { KIND, LOCK_OPS, SHARE, held, isShared, type Held, type Kind, type Shareable } from './brand.js';
+import { KIND, LOCK_OPS, SHARE, held, type Held, type Kind, type Shareable } from './brand.js';
 import { timedOut } from './lock.js';
 import { LENGTH_BYTES, SERVE_FD, frame, parseBody, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
 import { timeoutOf } from './wait.js';
+import { forbiddenInItem } from './walk.js';
 
 const READER = `'use strict';
 const { workerData } = require('node:worker_threads');
@@ -403,36 +404,17 @@ class RemoteQueue<T = unknown> extends Remote {
 }
 
 /**
- * `item`, unless it holds a shared object (a proxy would cross as an empty object): the Queue's own refusal.
- * @throws {TaskError} naming where the shared object is.
+ * `item`, unless it holds a shared object (a proxy would cross as an empty object) or what a Queue item may not: the Queue's own refusal.
+ * @throws {TaskError} naming where it is.
  */
 function refuseShared<T>(item: T): T {
-  const where = sharedIn(item, 'the item', new Set());
+  const where = forbiddenInItem(item);
   if (where !== undefined) {
     throw new TaskError(
-      `Cannot put ${where} in a Queue: items are copied by structured clone and may not hold shared objects. Pass those in \`args\` instead.`,
+      `Cannot put ${where} in a Queue: items are copied by structured clone and may not hold SharedArrayBuffers, shared objects, pools or Futures. Pass shared things in \`args\` instead.`,
     );
   }
   return item;
-}
-
-function sharedIn(value: unknown, path: string, seen: Set<object>): string | undefined {
-  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
-  seen.add(value);
-  if (isShared(value)) return `${path} (a shared ${value[KIND]})`;
-  const members =
-    value instanceof Map
-      ? [...value.keys(), ...value.values()]
-      : value instanceof Set
-        ? [...value]
-        : ArrayBuffer.isView(value)
-          ? []
-          : Object.values(value);
-  for (const member of members) {
-    const found = sharedIn(member, `${path} (a member)`, seen);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }
 
 /** The proxy of served object `marker` of kind `kind`. */

@@ -66,6 +66,21 @@ export class ServedObjects {
     return { id, constants };
   }
 
+  /**
+   * A new table serving the same objects under the same ids, with its own RLock owner: the
+   * markers made once by this one (a process pool's initArgs, copied in its constructor) then
+   * stand for the objects in each worker's own table.
+   */
+  fork(who: string): ServedObjects {
+    const copy = new ServedObjects(who);
+    for (const [id, object] of this.#objects) {
+      copy.#objects.set(id, object);
+      copy.#ids.set(object, id);
+    }
+    if (copy.#objects.size > 0) copy.#owner = -(Atomics.add(table(), NEXT_ID, 1) + 1);
+    return copy;
+  }
+
   /** Starts serving the child's requests from `socket` (the parent's end of its served-objects socket). */
   attach(socket: Socket): void {
     if (this.#closed) return;

@@ -2,9 +2,10 @@
 //
 // Structured clone would turn a shared object into an empty plain object (its fields are
 // #private), so Lifecycle.start() calls `encodeArgs` once and the thread calls `reviveArgs` once,
-// before the target runs. Objects are found at the top level and nested in arrays and plain
-// objects (cycles and repeats are fine); the same object, or two holding the same memory, revive
-// as one instance per thread. A Process cannot share memory: its parent serves the objects
+// before the target runs. Objects are found wherever structured clone looks (walk.ts): at the top
+// level, in arrays and plain objects, Map keys and values, Set members and class-instance fields
+// (cycles and repeats are fine); the same object, or two holding the same memory, revive as one
+// instance per thread. A pool or a Future anywhere is refused (it would arrive as `{}`). A Process cannot share memory: its parent serves the objects
 // (serve.ts), its markers carry an id instead of memory, and the child revives proxies (remote.ts).
 
 import { TaskError } from '../errors.js';
@@ -18,6 +19,7 @@ import { remoteObject } from './remote.js';
 import type { RemoteMarker } from './remote-protocol.js';
 import type { ServedObjects } from './serve.js';
 import { BoundedSemaphore, Semaphore } from './semaphore.js';
+import { SKIP, findShared, isLeaf, isPlain, search, unsendableKind } from './walk.js';
 
 /** The key of a marker: a plain object `{ [MARK]: kind, state }` standing for a shared object. */
 const MARK = '__threadkit_shared_object__';
@@ -49,31 +51,6 @@ const CLASSES = Symbol.for('threadkit.shared.revivers.v1');
 const REMOTES = Symbol.for('threadkit.shared.remote-revivers.v1');
 (globalThis as Record<symbol, unknown>)[REMOTES] = remoteObject;
 
-function isPlain(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** The first shared object in `value` and where it is (`args[1].lock`), or undefined. */
-function findShared(value: unknown, path: string, seen = new Set<object>()): { path: string; object: Shareable } | undefined {
-  if (isShared(value)) return { path, object: value };
-  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
-  seen.add(value);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) {
-      const found = findShared(value[i], `${path}[${i}]`, seen);
-      if (found !== undefined) return found;
-    }
-  } else if (isPlain(value)) {
-    for (const key of Object.keys(value)) {
-      const found = findShared(value[key], `${path}.${key}`, seen);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
-}
-
 /**
  * How the objects travel: `true` (a Thread, a thread pool) as their memory, a ServedObjects (a
  * Process) as ids of objects its parent serves, `false` (a process pool, for now) not at all.
@@ -85,8 +62,8 @@ export type Sharing = boolean | ServedObjects;
  * on the way); `args` itself when there is none.
  * @throws {TaskError} when `shares` is false and an argument holds a shared object.
  */
-export function encodeArgs(args: unknown[], shares: Sharing, who: string): unknown[] {
-  const found = findShared(args, 'args');
+export function encodeArgs(args: unknown[], shares: Sharing, who: string, path = 'args'): unknown[] {
+  const found = look(args, path, who);
   if (found === undefined) return args;
   if (shares === false) refuse(found, who);
   return encode(args, new Map(), shares) as unknown[];
@@ -94,11 +71,32 @@ export function encodeArgs(args: unknown[], shares: Sharing, who: string): unkno
 
 /** The same for the data fields of a Thread subclass (`this.lock = lock`). */
 export function encodeFields(fields: Record<string, unknown>, shares: Sharing, who: string): Record<string, unknown> {
-  let found: ReturnType<typeof findShared>;
-  for (const key of Object.keys(fields)) found ??= findShared(fields[key], `this.${key}`);
+  let found: ReturnType<typeof look>;
+  for (const key of Object.keys(fields)) found ??= look(fields[key], `this.${key}`, who);
   if (found === undefined) return fields;
   if (shares === false) refuse(found, who);
   return encode(fields, new Map(), shares) as Record<string, unknown>;
+}
+
+/**
+ * The first shared object in `value` and where it is, or undefined.
+ * @throws {TaskError} naming where a pool or a Future is, wherever it is.
+ */
+function look(value: unknown, path: string, who: string): { path: string; object: Shareable } | undefined {
+  let first: { path: string; object: Shareable } | undefined;
+  search(value, path, (object, where) => {
+    if (isShared(object)) {
+      first ??= { path: where, object };
+      return SKIP;
+    }
+    const kind = unsendableKind(object);
+    if (kind === undefined) return undefined;
+    throw new TaskError(
+      `Cannot start ${who}: ${where} is ${kind}, which cannot be sent to a worker. ` +
+        'A task cannot use the pool it runs in: create a pool inside the task, or return what should be submitted next and submit it here.',
+    );
+  });
+  return first;
 }
 
 function refuse(found: { path: string; object: Shareable }, who: string): never {
@@ -125,12 +123,29 @@ function encode(value: unknown, done: Map<object, unknown>, shares: true | Serve
     for (let i = 0; i < value.length; i += 1) copy[i] = encode(value[i], done, shares);
     return copy;
   }
-  if (isPlain(value)) {
-    const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
+  if (value instanceof Map) {
+    const copy = new Map<unknown, unknown>();
     done.set(value, copy);
-    for (const key of Object.keys(value)) copy[key] = encode(value[key], done, shares);
+    for (const [key, member] of value) copy.set(encode(key, done, shares), encode(member, done, shares));
     return copy;
   }
+  if (value instanceof Set) {
+    const copy = new Set<unknown>();
+    done.set(value, copy);
+    for (const member of value) copy.add(encode(member, done, shares));
+    return copy;
+  }
+  // A class instance travels as a plain object of its own fields (structured clone drops its
+  // prototype): copied so only when it holds a shared object; left to structured clone when not.
+  const plain = isPlain(value);
+  if (plain || (!isLeaf(value) && findShared(value, '') !== undefined)) {
+    const copy = (plain ? Object.create(Object.getPrototypeOf(value) as object | null) : {}) as Record<string, unknown>;
+    done.set(value, copy);
+    const fields = value as Record<string, unknown>;
+    for (const key of Object.keys(fields)) copy[key] = encode(fields[key], done, shares);
+    return copy;
+  }
+  done.set(value, value);
   return value;
 }
 
@@ -164,12 +179,22 @@ function reviveValue(value: unknown, done: Map<object, unknown>): unknown {
     if (buffer !== undefined) done.set(buffer, object);
     return object;
   }
-  if (!Array.isArray(value) && !isPlain(value)) return value;
+  // Only what encode() looks into can hold a marker (a class instance arrives as a plain object).
+  const plain = isPlain(value);
+  if (!plain && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Set)) return value;
   done.set(value, value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i += 1) value[i] = reviveValue(value[i], done);
-  } else if (isPlain(value)) {
+  } else if (plain) {
     for (const key of Object.keys(value)) value[key] = reviveValue(value[key], done);
+  } else if (value instanceof Map) {
+    const entries = [...value].map(([key, member]) => [reviveValue(key, done), reviveValue(member, done)] as const);
+    value.clear();
+    for (const [key, member] of entries) value.set(key, member);
+  } else if (value instanceof Set) {
+    const members = [...value].map((member) => reviveValue(member, done));
+    value.clear();
+    for (const member of members) value.add(member);
   }
   return value;
 }

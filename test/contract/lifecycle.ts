@@ -11,6 +11,7 @@ import {
   TaskError,
   TerminatedError,
   Thread,
+  ThreadPoolExecutor,
   Process,
   ThreadCrashedError,
   ThreadStateError,
@@ -382,6 +383,40 @@ export function lifecycleContract(backend: Backend): void {
         });
       });
 
+      test('.start() - copies the args: a change made after start() is not seen and cannot fail the thread', T, async () => {
+        const data: Record<string, unknown> = { n: 1, deep: { list: [1, 2] } };
+        const list = [1];
+        const t = new Ctor({ target: (d: unknown, l: unknown) => [d, l], args: [data, list] }).start();
+        data.n = 2;
+        data.cb = () => 1;
+        (data.deep as { list: number[] }).list.push(3);
+        list.push(2);
+        assert.deepEqual(await t.result(), [{ n: 1, deep: { list: [1, 2] } }, [1]]);
+      });
+
+      test('.start() - refuses a pool or a Future anywhere in args with a TaskError naming the path; nothing starts', T, async () => {
+        const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+        const future = pool.submit((x: number) => x, 1);
+        for (const [args, path] of [
+          [[pool], /args\[0\] is a ThreadPoolExecutor/],
+          [[1, { a: { b: pool } }], /args\[1\]\.a\.b is a ThreadPoolExecutor/],
+          [[new Map([['k', future]])], /args\[0\]\.get\("k"\) is a Future/],
+        ] as const) {
+          const t = new Ctor({ target: (..._a: unknown[]) => 0, args: [...args] });
+          assert.throws(
+            () => t.start(),
+            (error: unknown) => {
+              assert.ok(error instanceof TaskError, show(error));
+              assert.match(error.message, path);
+              return true;
+            },
+          );
+          assert.equal(t.state, 'new');
+        }
+        await future;
+        await pool.shutdown();
+      });
+
       if (sharesMemory) {
         test('.start() - SharedArrayBuffers in args are shared, not copied', T, async () => {
           const shared = new Int32Array(new SharedArrayBuffer(8));
@@ -481,6 +516,29 @@ export function lifecycleContract(backend: Backend): void {
         assert.equal(error.code, 'E_NOT_FOUND');
         assert.equal(error.errno, -2);
         assert.deepEqual(error.details, { path: '/x' });
+      });
+
+      test('.result() - an AggregateError comes back as one, its errors rebuilt as thrown errors are', T, async () => {
+        const t = new Ctor({
+          target: () => {
+            const first = Object.assign(new TypeError('bad a'), { code: 'E_A' });
+            const second = new RangeError('bad b', { cause: new Error('root') });
+            throw new AggregateError([first, second], 'many failed');
+          },
+        });
+        const error = await failure(t);
+        assert.ok(error instanceof AggregateError, `got ${show(error)}`);
+        assert.equal(error.name, 'AggregateError');
+        assert.equal(error.message, 'many failed');
+        assert.equal(error.errors.length, 2);
+        const [first, second] = error.errors as [Error & { code?: string }, Error];
+        assert.ok(first instanceof TypeError, `errors[0]: ${show(first)}`);
+        assert.equal(first.name, 'TypeError');
+        assert.equal(first.code, 'E_A');
+        assert.match(String(first.stack), /bad a/);
+        assert.ok(second instanceof RangeError, `errors[1]: ${show(second)}`);
+        assert.ok(second.cause instanceof Error);
+        assert.equal(second.cause.message, 'root');
       });
 
       test('.result() - a thrown value that is not an Error comes back as itself', T, async () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   CancelledError,
+  Event,
   ExecutorShutDownError,
   Future,
   ProcessPoolExecutor,
@@ -31,6 +32,7 @@ import {
   parse,
   probe,
   setUp,
+  setUpFrom,
   sleeper,
 } from '../support/pool-targets.ts';
 import { withExcepthook } from '../support/excepthook.ts';
@@ -218,6 +220,91 @@ export function executorContract(backend: PoolBackend): void {
         assert.throws(() => untyped(Math.max), TaskError);
         assert.throws(() => untyped(42), TypeError);
         assert.equal(p.stats.workers, 0, 'nothing was started');
+        await p.shutdown();
+      });
+
+      test(
+        '.submit() - copies the args when it accepts them, on a cold pool as on a warm one: later changes are not seen and fail nothing',
+        T,
+        async () => {
+          const p = pool({ maxWorkers: 1 });
+          const echo = (...args: unknown[]) => args;
+          for (const warmth of ['cold', 'warm']) {
+            const small: Record<string, unknown> = { n: 1 };
+            const deep: Record<string, unknown> = { a: { b: { c: [1] } } };
+            const map = new Map([['k', 1]]);
+            const list = [1, 2];
+            const f = p.run(echo, [small, deep, map, list]);
+            const g = p.submit(add, 1, 2); // posted in the same batch as f
+            small.n = 2;
+            small.cb = () => 1; // cannot be sent: it must not reach the dispatch
+            (deep.a as { b: { c: number[] } }).b.c.push(2);
+            deep.fn = () => 2;
+            map.set('k', 2);
+            list.push(3);
+            assert.deepEqual(await f, [{ n: 1 }, { a: { b: { c: [1] } } }, new Map([['k', 1]]), [1, 2]], warmth);
+            assert.equal(await g, 3, warmth);
+          }
+          await p.shutdown();
+        },
+      );
+
+      test(
+        '.submit() - shared objects in a Map, a Set or a class-instance field are shared; a pool or a Future anywhere is refused naming the path',
+        T,
+        async () => {
+          class Holder {
+            constructor(readonly event: Event) {}
+          }
+          const p = pool({ maxWorkers: 1 });
+          const [inMap, inSet, inField] = [new Event(), new Event(), new Event()];
+          const setEach = (map: Map<string, { set(): void }>, set: Set<{ set(): void }>, holder: { event: { set(): void } }) => {
+            map.get('e')!.set();
+            for (const each of set) each.set();
+            holder.event.set();
+            return 'ok';
+          };
+          assert.equal(await p.submit(setEach, new Map([['e', inMap]]), new Set([inSet]), new Holder(inField)), 'ok');
+          for (const [name, event] of Object.entries({ inMap, inSet, inField })) assert.equal(event.isSet(), true, name);
+          const future = p.submit(add, 1, 1);
+          for (const [args, path] of [
+            [[1, { a: { b: p } }], /args\[1\]\.a\.b is a \w+PoolExecutor/],
+            [[new Map([['k', p]])], /args\[0\]\.get\("k"\) is a \w+PoolExecutor/],
+            [[new Set([future])], /args\[0\] \(a Set member\) is a Future/],
+            [[{ list: [[future]] }], /args\[0\]\.list\[0\]\[0\] is a Future/],
+          ] as const) {
+            assert.throws(
+              () => p.run((..._a: unknown[]) => 0, [...args]),
+              (error: unknown) => {
+                assert.ok(error instanceof TaskError, show(error));
+                assert.match(error.message, path);
+                return true;
+              },
+            );
+          }
+          assert.equal(await future, 2);
+          assert.equal(p.stats.completed, 2, 'nothing refused was queued');
+          await p.shutdown();
+        },
+      );
+
+      test('.result() - an AggregateError comes back as one, its errors rebuilt (class, name, code, cause, stack)', T, async () => {
+        const p = pool({ maxWorkers: 1 });
+        const f = p.submit(() => {
+          const first = Object.assign(new TypeError('bad a'), { code: 'E_A' });
+          throw new AggregateError([first, new RangeError('bad b', { cause: new Error('root') })], 'many failed');
+        });
+        await assert.rejects(f.result(), (error: unknown) => {
+          assert.ok(error instanceof AggregateError, show(error));
+          assert.equal(error.message, 'many failed');
+          const [first, second] = error.errors as [Error & { code?: string }, Error];
+          assert.ok(first instanceof TypeError, show(first));
+          assert.equal(first.code, 'E_A');
+          assert.match(String(first.stack), /bad a/);
+          assert.ok(second instanceof RangeError, show(second));
+          assert.equal((second.cause as Error).message, 'root');
+          return true;
+        });
         await p.shutdown();
       });
 
@@ -477,6 +564,51 @@ export function executorContract(backend: PoolBackend): void {
         assert.equal(await p.submit(greet, 'world'), 'hello world');
         await p.shutdown();
       });
+
+      test(
+        'initializer - initArgs are copied by the constructor: later changes are not seen; shared objects in them are shared',
+        T,
+        async () => {
+          const ready = new Event();
+          const options = { greeting: 'hello', ready: new Map([['ready', ready]]) };
+          const p = pool({
+            maxWorkers: 1,
+            initializer: (o: { greeting: string; ready: Map<string, { set(): void }> }) => {
+              (globalThis as { greeting?: string }).greeting = o.greeting;
+              o.ready.get('ready')!.set();
+            },
+            initArgs: [options],
+          });
+          options.greeting = 'changed';
+          (options as Record<string, unknown>).cb = () => 1;
+          assert.equal(await p.submit(greet, 'world'), 'hello world');
+          assert.equal(ready.isSet(), true);
+          await p.shutdown();
+        },
+      );
+
+      test(
+        'initializer - initArgs that cannot be sent are refused by the constructor with a TaskError naming them; nothing starts',
+        T,
+        async () => {
+          const other = new ThreadPoolExecutor({ maxWorkers: 1 });
+          for (const [initArgs, path] of [
+            [[() => 1], /initArgs\[0\] \(a function\)/],
+            [['x', { cb: () => 1 }], /initArgs\[1\] \(an object\)/],
+            [[{ nested: [other] }], /initArgs\[0\]\.nested\[0\] is a ThreadPoolExecutor/],
+          ] as const) {
+            assert.throws(
+              () => new Ctor({ maxWorkers: 1, initializer: setUpFrom, initArgs: [...initArgs] }),
+              (error: unknown) => {
+                assert.ok(error instanceof TaskError, show(error));
+                assert.match(error.message, path);
+                return true;
+              },
+            );
+          }
+          await other.shutdown();
+        },
+      );
 
       test('initializer - a failing one breaks the pool: pending and later tasks fail with ThreadCrashedError saying why', T, async () => {
         const p = pool({ maxWorkers: 2, initializer: failingSetUp });

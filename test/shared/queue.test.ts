@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Queue, QueueShutDownError, TaskError, Thread } from 'threadkit';
+import { Event, Lock, Queue, QueueShutDownError, TaskError, Thread, ThreadPoolExecutor } from 'threadkit';
 import { guardThreads, T } from '../support/guard.ts';
 import { random } from '../support/seeded.ts';
 
@@ -36,6 +36,34 @@ describe('Queue', () => {
     q.putSync('fits');
     assert.equal(q.getSync(0), 'fits');
   });
+
+  test(
+    '.putSync() - refuses shared objects in a Map, a Set or a class-instance field, and a pool or a Future anywhere, naming where',
+    T,
+    async () => {
+      class Holder {
+        constructor(readonly lock: Lock) {}
+      }
+      const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+      const future = pool.submit((x: number) => x, 1);
+      const q = new Queue();
+      for (const [item, where] of [
+        [new Map([['k', new Lock()]]), /the item\.get\("k"\) \(a shared Lock\)/],
+        [{ set: new Set([new Event()]) }, /the item\.set \(a Set member\) \(a shared Event\)/],
+        [[new Holder(new Lock())], /the item\[0\]\.lock \(a shared Lock\)/],
+        [{ a: { b: pool } }, /the item\.a\.b \(a ThreadPoolExecutor\)/],
+        [new Map([[1, [future]]]), /the item\.get\(1\)\[0\] \(a Future\)/],
+      ] as const) {
+        assert.throws(
+          () => q.putSync(item),
+          (error: unknown) => error instanceof TaskError && where.test(error.message),
+        );
+      }
+      assert.equal(q.size, 0, 'nothing was put');
+      await future;
+      await pool.shutdown();
+    },
+  );
 
   test('100 000 tiny items - FIFO from one producer thread, none lost or doubled', T, async () => {
     const q = new Queue<number>({ maxSize: 1000 });

@@ -32,6 +32,44 @@ describe('shared objects in args', () => {
     assert.equal((config.deep as { list: unknown[] }).list[0], lock, "the caller's args are left as they were");
   });
 
+  for (const Ctor of [Thread, Process]) {
+    test(`${Ctor.name} - in a Map (keys and values), a Set and a class-instance field: shared, never {}`, T, async () => {
+      class Holder {
+        constructor(readonly event: Event) {}
+      }
+      const [inValue, inKey, inSet, inField] = [new Event(), new Event(), new Event(), new Event()];
+      const lock = new Lock();
+      const args: [Map<unknown, unknown>, Set<unknown>, Holder, { list: [Map<string, unknown>] }] = [
+        new Map<unknown, unknown>([
+          ['value', inValue],
+          [inKey, 'key'],
+        ]),
+        new Set([inSet, lock]),
+        new Holder(inField),
+        { list: [new Map([['again', lock]])] },
+      ];
+      const t = new Ctor({
+        target: (map: Map<unknown, unknown>, set: Set<unknown>, holder: { event: Event }, deep: { list: [Map<string, unknown>] }) => {
+          const setAll = (values: Iterable<unknown>) => {
+            // A plain-function target is sent as source: duck typing, not the test's classes.
+            for (const each of values) if (typeof (each as Partial<Event>).set === 'function') (each as Event).set();
+          };
+          setAll(map.values());
+          setAll(map.keys());
+          setAll(set);
+          if (typeof holder.event.set !== 'function') return `holder.event is ${JSON.stringify(holder.event)}`;
+          holder.event.set();
+          const locks = [...set].filter((each) => typeof (each as Partial<Lock>).acquireSync === 'function');
+          return locks.length === 1 && deep.list[0].get('again') === locks[0] ? 'ok' : 'not one lock';
+        },
+        args,
+      }).start();
+      assert.equal(await t.result(), 'ok');
+      for (const [name, event] of Object.entries({ inValue, inKey, inSet, inField })) assert.equal(event.isSet(), true, name);
+      assert.equal(args[0].get('value'), inValue, "the caller's Map is left as it was");
+    });
+  }
+
   test('to many threads at once - they all see one object', T, async () => {
     const sem = new Semaphore(0);
     const threads = Array.from({ length: 4 }, () => new Thread({ target: (s: Semaphore) => s.release(), args: [sem] }).start());

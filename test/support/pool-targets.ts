@@ -64,6 +64,12 @@ export function setUp(greeting: string): void {
   (globalThis as { greeting?: string }).greeting = greeting;
 }
 
+/** An initializer that takes its greeting from an object, and sets `ready` (an Event) when it is there. */
+export function setUpFrom(options: { greeting: string; ready?: { set(): void } }): void {
+  (globalThis as { greeting?: string }).greeting = options.greeting;
+  options.ready?.set();
+}
+
 /** Reads what setUp left. */
 export function greet(name: string): string {
   return `${(globalThis as { greeting?: string }).greeting ?? 'no greeting'} ${name}`;

@@ -7,7 +7,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { serialize } from 'node:v8';
+import { deserialize, serialize } from 'node:v8';
 import { bootstrapSource, entryUrl, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
 import { SERVE_FD } from '../../shared/remote-protocol.js';
 import type { ServedObjects } from '../../shared/serve.js';
@@ -41,6 +41,18 @@ export function ipcCloneable(value: unknown): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * A copy of `args` as a child process will receive them (v8's serializer, as IPC sends them).
+ * @throws {DOMException} DataCloneError when an argument cannot be serialized.
+ */
+export function copyForChild(args: readonly unknown[]): unknown[] {
+  try {
+    return deserialize(serialize(args)) as unknown[];
+  } catch (error) {
+    throw cloneFailure(error);
   }
 }
 
