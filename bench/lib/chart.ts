@@ -9,6 +9,7 @@ const BARS: readonly { impl: Impl; color: string }[] = [
   { impl: 'tinypool', color: '#10b981' },
   { impl: 'workerpool', color: '#a855f7' },
   { impl: 'poolifier', color: '#ef4444' },
+  { impl: 'multithreading', color: '#64748b' },
 ];
 const BAR = 13;
 const GROUP = BARS.length * BAR + 18;

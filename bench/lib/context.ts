@@ -1,6 +1,6 @@
 // What every metric group gets: the run mode, threadkit (when it is built), and a way to leave a note.
-import type { Impl, Result } from './results.ts';
-import { PEERS } from './results.ts';
+import type { PoolImpl, Result } from './results.ts';
+import { POOL_PEERS } from './results.ts';
 
 export type Threadkit = typeof import('threadkit');
 
@@ -26,9 +26,9 @@ export async function loadThreadkit(): Promise<Threadkit | undefined> {
   }
 }
 
-/** threadkit (when loaded), raw, and optionally the peers. */
-export function impls(ctx: Context, withPeers: boolean): Impl[] {
-  return [...(ctx.tk ? (['threadkit'] as const) : []), 'raw', ...(withPeers ? PEERS : [])];
+/** threadkit (when loaded), raw, and optionally the pool peers. */
+export function impls(ctx: Context, withPeers: boolean): PoolImpl[] {
+  return [...(ctx.tk ? (['threadkit'] as const) : []), 'raw', ...(withPeers ? POOL_PEERS : [])];
 }
 
 /** `quick` or `full` sample counts. */

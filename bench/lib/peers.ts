@@ -1,13 +1,13 @@
 // The peer pools behind one small interface: run a named task of workers/peer-tasks.mjs, cancel it the
 // way each library offers (piscina/tinypool/poolifier: AbortSignal; workerpool: promise.cancel()), destroy
-// the pool.
+// the pool. And the shared-object peer, multithreading, loaded where the running Node can load it.
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { FixedThreadPool } from 'poolifier';
 import { Tinypool } from 'tinypool';
 import workerpool from 'workerpool';
-import type { Peer } from './results.ts';
+import type { PoolPeer } from './results.ts';
 
 const TASKS = new URL('../workers/peer-tasks.mjs', import.meta.url);
 const WORKERPOOL_SCRIPT = fileURLToPath(new URL('../workers/workerpool-worker.mjs', import.meta.url));
@@ -20,7 +20,7 @@ export type PeerTask = 'stampOnly' | 'stampAndSpin' | 'stampAndBlock' | 'mixOne'
  * Peers whose cancel cannot end a task that never yields (a CPU-bound loop, a blocked wait): poolifier's
  * abort is a message to the worker, which a busy worker never reads, so the task and its promise go on.
  */
-export const CANNOT_CANCEL_RUNNING: readonly Peer[] = ['poolifier'];
+export const CANNOT_CANCEL_RUNNING: readonly PoolPeer[] = ['poolifier'];
 
 /** A task submitted to a pool. `done` settles as the library settles it; `cancel()` is the library's own. */
 export interface Running {
@@ -38,7 +38,7 @@ export interface PeerPool {
  * A pool of exactly `threads` workers, started at once. Workers get `execArgv: []` so that they run
  * without the tsx loader of the benchmark process, as they would in a compiled program.
  */
-export function createPool(peer: Peer, threads: number): PeerPool {
+export function createPool(peer: PoolPeer, threads: number): PeerPool {
   switch (peer) {
     case 'piscina':
     case 'tinypool': {
@@ -102,7 +102,7 @@ export function ignore(running: Running): Running {
  * The peers that also pool child processes. piscina has threads only; poolifier's FixedClusterPool (cluster
  * workers) is left out: in this harness its worker never answered a task (not investigated further).
  */
-export const PROCESS_PEERS = ['tinypool', 'workerpool'] as const satisfies readonly Peer[];
+export const PROCESS_PEERS = ['tinypool', 'workerpool'] as const satisfies readonly PoolPeer[];
 export type ProcessPeer = (typeof PROCESS_PEERS)[number];
 
 /**
@@ -143,5 +143,26 @@ export function createProcessPool(peer: ProcessPeer, processes: number): PeerPoo
         destroy: () => Promise.resolve(pool.terminate(true)),
       };
     }
+  }
+}
+
+export type Multithreading = typeof import('multithreading');
+
+/**
+ * The `multithreading` package (the shared-object peer), or why it cannot be measured on this Node.
+ * It needs Node 22 or later: its module reads `navigator.hardwareConcurrency` when it loads (the global
+ * `navigator` came in Node 21) and its `spawn()` calls `Promise.withResolvers` (Node 22); on Node 20 the
+ * import throws `navigator is not defined`. Its rows are then skipped, with the reason in a note.
+ */
+export async function loadMultithreading(): Promise<{ mt: Multithreading } | { error: string }> {
+  const missing = [
+    'navigator' in globalThis ? '' : '`navigator` (Node 21)',
+    typeof Promise.withResolvers === 'function' ? '' : '`Promise.withResolvers` (Node 22)',
+  ].filter(Boolean);
+  if (missing.length > 0) return { error: `Node ${process.version} lacks ${missing.join(' and ')}, which it uses` };
+  try {
+    return { mt: await import('multithreading') };
+  } catch (error) {
+    return { error: `its module failed to load: ${(error as Error).message}` };
   }
 }

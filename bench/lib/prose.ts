@@ -1,7 +1,7 @@
 // One paragraph per metric for BENCHMARKS.md: what the figure means for a user. Every figure in the
 // text is filled in from the results, so the document never carries a hand-typed number.
 import { compare, fmt, fmtRatio, type Comparison } from './compare.ts';
-import { PEERS, type Impl, type ResultsFile } from './results.ts';
+import { PEERS, type Impl, type Peer, type ResultsFile } from './results.ts';
 
 /** A figure with its unit as prose writes it: "12.3 ms", "93 µs", "1.9×". */
 const withUnit = (value: number, unit: string): string =>
@@ -37,7 +37,24 @@ class Figures {
   get has(): boolean {
     return this.c !== undefined;
   }
+  /**
+   * `text` then the peer's median (with its p95 where lower is better) and its median over raw's, as a
+   * sentence: "multithreading's Mutex: 4.1 µs (p95 9.0 µs, 80× raw)."; "" when the peer has no result.
+   */
+  peer(peer: Peer, text: string): string {
+    const r = this.c?.byImpl.get(peer);
+    const raw = this.c?.byImpl.get('raw');
+    if (!r) return '';
+    const figures = [
+      this.c?.better === 'lower' ? `p95 ${this.p95(peer)}` : '',
+      raw && raw.median !== 0 ? `${fmtRatio(r.median / raw.median)} raw` : '',
+    ].filter(Boolean);
+    return ` ${text} ${this.m(peer)}${figures.length > 0 ? ` (${figures.join(', ')})` : ''}.`;
+  }
 }
+
+/** Whether the run measured `peer` at all (so that prose may say where it has no equivalent). */
+const ran = (file: ResultsFile, peer: Peer): boolean => file.results.some((r) => r.impl === peer);
 
 type Paragraph = (f: Figures, file: ResultsFile) => string;
 
@@ -88,19 +105,19 @@ const PARAGRAPHS: Record<string, Paragraph> = {
   'process-pool-round-trip': (f) =>
     `**process-pool-round-trip** — one \`await processPool.submit(trivial)\` after another on a warm \`ProcessPoolExecutor\` of one worker: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, \`child.send()\` to a forked child that sends the message back: ${f.m('raw')} (${f.toRaw}); the peers' one-process pools: ${f.peers}. Two IPC messages through the kernel and two event-loop wake-ups are the floor for any process pool.`,
   'event-wake': (f) =>
-    `**event-wake** — \`event.set()\` → the first line after \`event.waitSync()\` in a thread blocked for 5 ms: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), raw \`Atomics.notify\` → \`Atomics.wait\` ${f.m('raw')} (${f.toRaw}). As for cancel-blocked-sleep, this is the operating system waking a sleeping thread, so raw is the floor.`,
+    `**event-wake** — \`event.set()\` → the first line after \`event.waitSync()\` in a thread blocked for 5 ms: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), raw \`Atomics.notify\` → \`Atomics.wait\` ${f.m('raw')} (${f.toRaw}). As for cancel-blocked-sleep, this is the operating system waking a sleeping thread, so raw is the floor.${f.peer('multithreading', 'multithreading has no event; built from its primitives as Python builds one (a flag under its `Mutex`, set, then `Condvar.notifyAll()`), to the first line after `Condvar.blockingWait(guard)` has returned with the lock retaken:')}`,
   'lock-uncontended': (f) =>
-    `**lock-uncontended** — one \`lock.acquireSync()\` + \`release()\` in a single thread, in a hot loop: ${f.m('threadkit')}, a bare \`compareExchange\` spin-lock ${f.m('raw')} (${f.toRaw}).`,
+    `**lock-uncontended** — one \`lock.acquireSync()\` + \`release()\` in a single thread, in a hot loop: ${f.m('threadkit')}, a bare \`compareExchange\` spin-lock ${f.m('raw')} (${f.toRaw}).${f.peer('multithreading', "multithreading's `Mutex`, `blockingLock()` + `guard.dispose()` (each `blockingLock()` allocates a `MutexGuard`, whose private fields the package's build compiles to `WeakMap`s):")}`,
   'lock-contended': (f) =>
-    `**lock-contended** — acquisitions per second of two threads incrementing one plain counter under the lock (checked exact at the end): threadkit ${f.m('threadkit')}, raw ${f.m('raw')} (${f.toRaw}) with a futex-style lock (\`compareExchange\`, a short spin, then \`Atomics.wait\`/\`notify\`). Under contention most of the figure is how often the lock passes between the threads and how often a thread must sleep and be woken.`,
+    `**lock-contended** — acquisitions per second of two threads incrementing one plain counter under the lock (checked exact at the end): threadkit ${f.m('threadkit')}, raw ${f.m('raw')} (${f.toRaw}) with a futex-style lock (\`compareExchange\`, a short spin, then \`Atomics.wait\`/\`notify\`). Under contention most of the figure is how often the lock passes between the threads and how often a thread must sleep and be woken.${f.peer('multithreading', "multithreading's `Mutex` over the counter's `Int32Array` (`guard.value[0] += 1`), which does not spin (a thread that finds it taken goes straight to `Atomics.wait`) and calls `Atomics.notify` on every release:")}`,
   'queue-throughput': (f) =>
-    `**queue-throughput** — a producer thread \`putSync()\`s small \`{ id, name }\` items, a consumer thread \`getSync()\`s them: threadkit ${f.m('threadkit')}, raw \`postMessage\` of the same items between two Workers over a \`MessagePort\` ${f.m('raw')} (${f.toRaw}). A threadkit \`Queue\` clones each item into shared memory bounded by \`maxBytes\` (1 MiB by default), so a producer that runs ahead blocks instead of growing the heap without bound as a port does.`,
+    `**queue-throughput** — a producer thread \`putSync()\`s small \`{ id, name }\` items, a consumer thread \`getSync()\`s them: threadkit ${f.m('threadkit')}, raw \`postMessage\` of the same items between two Workers over a \`MessagePort\` ${f.m('raw')} (${f.toRaw}). A threadkit \`Queue\` clones each item into shared memory bounded by \`maxBytes\` (1 MiB by default), so a producer that runs ahead blocks instead of growing the heap without bound as a port does.${f.peer('multithreading', "multithreading's `channel()`, `blockingSend()` → `blockingRecv()` through its `SharedJsonBuffer` at its default capacity of 32 items:")}`,
   'queue-latency': (f) =>
-    `**queue-latency** — \`await queue.put(item)\` on the main thread → a thread blocked in \`queue.getSync()\` returns: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, a blocking get built from bare primitives (\`postMessage\` + \`Atomics.notify\` → \`Atomics.wait\`, then \`receiveMessageOnPort\`): ${f.m('raw')} (${f.toRaw}).`,
-  'process-queue-op': (f) =>
-    `**process-queue-op** — one \`putSync()\` + \`getSync()\` pair on a \`Queue\` passed to a Process, which the parent serves (shared memory cannot cross processes): ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, the same two operations as two IPC round trips from a forked child to a parent that holds the items: ${f.m('raw')} (${f.toRaw}).`,
+    `**queue-latency** — \`await queue.put(item)\` on the main thread → a thread blocked in \`queue.getSync()\` returns: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, a blocking get built from bare primitives (\`postMessage\` + \`Atomics.notify\` → \`Atomics.wait\`, then \`receiveMessageOnPort\`): ${f.m('raw')} (${f.toRaw}).${f.peer('multithreading', 'multithreading, `await tx.send(item)` → a task blocked in `rx.blockingRecv()` returns:')}`,
+  'process-queue-op': (f, file) =>
+    `**process-queue-op** — one \`putSync()\` + \`getSync()\` pair on a \`Queue\` passed to a Process, which the parent serves (shared memory cannot cross processes): ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, the same two operations as two IPC round trips from a forked child to a parent that holds the items: ${f.m('raw')} (${f.toRaw}).${ran(file, 'multithreading') ? ' multithreading has threads only: its objects cannot reach a child process.' : ''}`,
   'cancel-blocked-get': (f, file) =>
-    `**cancel-blocked-get** — \`cancel()\` → a thread blocked in \`queue.getSync()\` resumes (in its \`catch\`): ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), ${cancelSleepRatio(file)} threadkit's cancel-blocked-sleep; raw, the bare \`Atomics.notify\` → \`Atomics.wait\` wake of that metric, measured again here: ${f.m('raw')} (${f.toRaw}). A cancel reaches a thread blocked on a shared object as it reaches one in \`sleepSync()\`.`,
+    `**cancel-blocked-get** — \`cancel()\` → a thread blocked in \`queue.getSync()\` resumes (in its \`catch\`): ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), ${cancelSleepRatio(file)} threadkit's cancel-blocked-sleep; raw, the bare \`Atomics.notify\` → \`Atomics.wait\` wake of that metric, measured again here: ${f.m('raw')} (${f.toRaw}). A cancel reaches a thread blocked on a shared object as it reaches one in \`sleepSync()\`.${ran(file, 'multithreading') ? " multithreading has no equivalent: `JoinHandle.abort()` settles only the caller's promise, and nothing reaches a task blocked in `blockingRecv()` short of closing the channel or `shutdown()`, which terminates every worker of its pool." : ''}`,
 };
 
 /** The paragraphs, in the order of the results, for every metric that has one. */

@@ -1,10 +1,19 @@
 // The results file (bench/results.json) and the rows every metric group returns.
 import { median, p95 } from './stats.ts';
 
-/** Who did the job: threadkit, a hand-written bare Node primitive, or a peer library. */
-export type Impl = 'threadkit' | 'raw' | 'piscina' | 'tinypool' | 'workerpool' | 'poolifier';
-export const PEERS = ['piscina', 'tinypool', 'workerpool', 'poolifier'] as const satisfies readonly Impl[];
+/** The worker-pool libraries, peers of the lifecycle, pool and cpu metrics. */
+export const POOL_PEERS = ['piscina', 'tinypool', 'workerpool', 'poolifier'] as const;
+export type PoolPeer = (typeof POOL_PEERS)[number];
+/** The shared-memory libraries, peers of the shared-object metrics (`shared` group). */
+export const SHARED_PEERS = ['multithreading'] as const;
+/** Every peer library, in the order of the table's columns. */
+export const PEERS = [...POOL_PEERS, ...SHARED_PEERS] as const;
 export type Peer = (typeof PEERS)[number];
+
+/** Who did the job: threadkit, a hand-written bare Node primitive, or a peer library. */
+export type Impl = 'threadkit' | 'raw' | Peer;
+/** The implementations of the metrics that pool peers take part in. */
+export type PoolImpl = 'threadkit' | 'raw' | PoolPeer;
 
 /** One line of results.json: the summary of `n` samples of one metric for one implementation. */
 export interface Result {

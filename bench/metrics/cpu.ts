@@ -14,7 +14,7 @@ import { elapsed, now } from '../lib/clock.ts';
 import { type Group, impls, pick } from '../lib/context.ts';
 import { createPool } from '../lib/peers.ts';
 import { median } from '../lib/stats.ts';
-import { summarizeAll, type Impl, type Result } from '../lib/results.ts';
+import { summarizeAll, type Impl, type PoolImpl, type Result } from '../lib/results.ts';
 import { alternate } from '../lib/rounds.ts';
 import { mix } from '../workers/kernel.mjs';
 
@@ -59,7 +59,7 @@ export const cpu: Group = async (ctx) => {
     return elapsed(t0, now(), 'ms');
   };
 
-  function batcher(impl: Impl, k: number): Batcher {
+  function batcher(impl: PoolImpl, k: number): Batcher {
     if (impl === 'threadkit') {
       const pool = new api!.ThreadPoolExecutor({ maxWorkers: k, minWorkers: k });
       return { run: () => Promise.all(seeds.map((seed) => pool.submit(mixOne!, seed, iterations))), close: () => pool.shutdown() };

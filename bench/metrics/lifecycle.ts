@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { Stamps, elapsed, now } from '../lib/clock.ts';
 import { type Group, impls, pick } from '../lib/context.ts';
 import { createPool, ignore } from '../lib/peers.ts';
-import { summarizeAll, type Impl } from '../lib/results.ts';
+import { summarizeAll, type Impl, type PoolImpl } from '../lib/results.ts';
 import { alternate } from '../lib/rounds.ts';
 
 const RAW_START = new URL('../workers/raw-start.mjs', import.meta.url);
@@ -23,7 +23,7 @@ interface Sample {
 
 export const lifecycle: Group = async (ctx) => {
   /** One cold start, timed from the constructor to the target's first line, then one forced end. */
-  async function sample(impl: Impl): Promise<Sample> {
+  async function sample(impl: PoolImpl): Promise<Sample> {
     const stamps = new Stamps(1);
     const t0 = now();
     let end: () => Promise<unknown>;

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { Stamps, delay } from '../lib/clock.ts';
 import { type Context, type Group, type Threadkit, impls, pick } from '../lib/context.ts';
 import { createPool } from '../lib/peers.ts';
-import { summarizeAll, type Impl } from '../lib/results.ts';
+import { summarizeAll, type PoolImpl } from '../lib/results.ts';
 import { alternate } from '../lib/rounds.ts';
 
 declare const sleepSync: Threadkit['sleepSync']; // seen by name inside the plain-function target
@@ -20,7 +20,7 @@ function stampAndSleep(buffer: SharedArrayBuffer): void {
 }
 
 /** Starts `count` idle threads of `impl`, and returns (RSS after - RSS before) / count in MiB. */
-async function perThread(ctx: Context, impl: Impl, count: number): Promise<number> {
+async function perThread(ctx: Context, impl: PoolImpl, count: number): Promise<number> {
   await delay(100); // let the previous round's threads finish tearing down
   const before = process.memoryUsage.rss();
   const stamps = Array.from({ length: count }, () => new Stamps(2));

@@ -15,7 +15,7 @@ import { poolApi, type Executor, type PoolApi } from '../lib/api.ts';
 import { Stamps, delay, elapsed, now } from '../lib/clock.ts';
 import { type Context, type Group, impls, pick } from '../lib/context.ts';
 import { createPool } from '../lib/peers.ts';
-import { summarizeAll, type Impl } from '../lib/results.ts';
+import { summarizeAll, type Impl, type PoolImpl } from '../lib/results.ts';
 import { alternate } from '../lib/rounds.ts';
 
 const RAW_POOL = new URL('../workers/raw-pool.mjs', import.meta.url);
@@ -85,7 +85,7 @@ function threadkitRunner(api: PoolApi, threads: number): Runner {
   };
 }
 
-function runner(impl: Impl, api: PoolApi | undefined, threads: number): Runner {
+function runner(impl: PoolImpl, api: PoolApi | undefined, threads: number): Runner {
   if (impl === 'threadkit') return threadkitRunner(api!, threads);
   if (impl === 'raw') return rawRunner(threads);
   const pool = createPool(impl, threads);
@@ -98,7 +98,7 @@ function runner(impl: Impl, api: PoolApi | undefined, threads: number): Runner {
 }
 
 /** A started, warm pool: every worker up and every task run at least once on each. */
-async function warm(impl: Impl, api: PoolApi | undefined, threads: number): Promise<Runner> {
+async function warm(impl: PoolImpl, api: PoolApi | undefined, threads: number): Promise<Runner> {
   const r = runner(impl, api, threads);
   for (let i = 0; i < 3; i++) {
     await Promise.all(Array.from({ length: 4 * threads }, (_, j) => r.echo({ id: j, name: `warm-${j}` })));

@@ -2,7 +2,9 @@
 // cancel-blocked-get: threadkit's shared objects (Event, Lock, Queue) next to the bare primitive doing the
 // same job, with the same steps: Atomics.wait/notify on an Int32 word, a compareExchange spin-lock (with an
 // Atomics.wait fallback when contended; workers/raw-lock.mjs), MessagePort postMessage between Workers,
-// and a queue served by the parent over child-process IPC (workers/raw-ipc-child.mjs).
+// and a queue served by the parent over child-process IPC (workers/raw-ipc-child.mjs). The peer is the
+// `multithreading` package (Node 22+), with the same steps on its own objects in tasks of its own pool
+// (`spawn()`): a Mutex<Int32Array> with a Condvar (event-wake), its Mutex (lock-*), its channel (queue-*).
 //
 // Threads are started before anything is timed and park on a shared slot, so no thread start is in a
 // figure; wake-up figures are stamped by the woken thread on its first line after the wait (one clock).
@@ -10,9 +12,11 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import type { Condvar, Mutex, Receiver, Sender } from 'multithreading';
 import { sharedApi, type SharedApi, type TkEvent, type TkLock, type TkQueue } from '../lib/api.ts';
 import { Stamps, delay, elapsed, now } from '../lib/clock.ts';
 import { type Context, type Group, impls, pick } from '../lib/context.ts';
+import { loadMultithreading, type Multithreading } from '../lib/peers.ts';
 import { summarizeAll, type Impl, type Result } from '../lib/results.ts';
 import { alternate } from '../lib/rounds.ts';
 import { batch, startRaw, type Parked } from './cancel-wake.ts';
@@ -133,9 +137,116 @@ function blockedGet(buffer: SharedArrayBuffer, queue: TkQueue<Item>): void {
   Atomics.notify(s, 3);
 }
 
+// ---- multithreading targets (run by its spawn(): stringified, so self-contained like the above) ----
+// The stamps buffer travels inside a plain object: move() warns about a bare SharedArrayBuffer (it
+// wants shared data behind its locks), and these slots are the harness's, not the data under test.
+
+type Flags = Mutex<Int32Array<SharedArrayBuffer>>;
+
+/** event-wake: for each sample i, stamp armed (2i), wait on the Condvar until flags[i] is set, stamp woken (2i + 1). */
+function mtEventWaiter(shared: { stamps: SharedArrayBuffer }, flags: Flags, cv: Condvar, count: number): void {
+  const s = new BigInt64Array(shared.stamps);
+  for (let i = 0; i < count; i++) {
+    Atomics.store(s, 2 * i, process.hrtime.bigint());
+    Atomics.notify(s, 2 * i);
+    const guard = flags.blockingLock();
+    while (guard.value[i] === 0) cv.blockingWait(guard);
+    Atomics.store(s, 2 * i + 1, process.hrtime.bigint());
+    Atomics.notify(s, 2 * i + 1);
+    guard.dispose();
+  }
+}
+
+/** lock-uncontended: `reps` timed loops of `iterations` blockingLock() + dispose(); ns per pair of each loop. */
+function mtTimeLock(mutex: Mutex, iterations: number, reps: number): number[] {
+  const perOp: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) mutex.blockingLock().dispose();
+    perOp.push(Number(process.hrtime.bigint() - t0) / iterations);
+  }
+  return perOp;
+}
+
+/** lock-contended: park (slot 1 + index), wait for go (slot 0), increment the counter under its Mutex, stamp 3 + index. */
+function mtContend(shared: { stamps: SharedArrayBuffer }, counter: Flags, index: number, iterations: number): void {
+  const s = new BigInt64Array(shared.stamps);
+  Atomics.store(s, 1 + index, process.hrtime.bigint());
+  Atomics.notify(s, 1 + index);
+  Atomics.wait(s, 0, 0n);
+  for (let i = 0; i < iterations; i++) {
+    const guard = counter.blockingLock();
+    guard.value[0] = guard.value[0]! + 1; // a plain read-modify-write: only the lock keeps it exact
+    guard.dispose();
+  }
+  Atomics.store(s, 3 + index, process.hrtime.bigint());
+  Atomics.notify(s, 3 + index);
+}
+
+/** queue-throughput producer: park (slot 1), wait for go (slot 0), blockingSend() `count` items. */
+function mtProduce(shared: { stamps: SharedArrayBuffer }, tx: Sender<Item>, count: number): void {
+  const s = new BigInt64Array(shared.stamps);
+  Atomics.store(s, 1, process.hrtime.bigint());
+  Atomics.notify(s, 1);
+  Atomics.wait(s, 0, 0n);
+  for (let i = 0; i < count; i++) {
+    const sent = tx.blockingSend({ id: i, name: `item-${i}` });
+    if (!sent.ok) throw sent.error;
+  }
+}
+
+/** queue-throughput consumer: stamp slot 2, blockingRecv() `count` items, stamp slot 3; returns the sum of the ids. */
+function mtConsume(shared: { stamps: SharedArrayBuffer }, rx: Receiver<Item>, count: number): number {
+  const s = new BigInt64Array(shared.stamps);
+  Atomics.store(s, 2, process.hrtime.bigint());
+  Atomics.notify(s, 2);
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    const got = rx.blockingRecv();
+    if (!got.ok) throw got.error;
+    sum += got.value.id;
+  }
+  Atomics.store(s, 3, process.hrtime.bigint());
+  Atomics.notify(s, 3);
+  return sum;
+}
+
+/** queue-latency: for each sample i, stamp armed (2i), block in rx.blockingRecv(), stamp woken (2i + 1). */
+function mtQueueWaiter(shared: { stamps: SharedArrayBuffer }, rx: Receiver<Item>, count: number): void {
+  const s = new BigInt64Array(shared.stamps);
+  for (let i = 0; i < count; i++) {
+    Atomics.store(s, 2 * i, process.hrtime.bigint());
+    Atomics.notify(s, 2 * i);
+    const got = rx.blockingRecv();
+    if (!got.ok) throw got.error;
+    Atomics.store(s, 2 * i + 1, process.hrtime.bigint());
+    Atomics.notify(s, 2 * i + 1);
+  }
+}
+
 // ---- helpers ----
 
 const item = (i: number): Item => ({ id: i, name: `item-${i}` });
+
+/** A multithreading task's value; rejects with its error (join() resolves a Result, never rejects). */
+async function joined<T>(handle: { join(): Promise<{ ok: true; value: T } | { ok: false; error: Error }> }): Promise<T> {
+  const r = await handle.join();
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+/**
+ * Runs `measure` on a fresh multithreading pool of `workers` threads, as each round of threadkit and raw
+ * starts fresh threads: initRuntime() before its first spawn(), shutdown() (which ends its workers) after.
+ */
+async function onPool<T>(mt: Multithreading, workers: number, measure: () => Promise<T>): Promise<T> {
+  mt.initRuntime({ maxWorkers: workers });
+  try {
+    return await measure();
+  } finally {
+    mt.shutdown();
+  }
+}
 
 /** Resolves when the worker exits; rejects on its error. */
 const exited = (w: Worker): Promise<unknown> => new Promise((resolve, reject) => w.once('exit', resolve).once('error', reject));
@@ -160,10 +271,26 @@ async function wakeSamples(stamps: Stamps, count: number, wake: (i: number) => v
 
 // ---- metrics ----
 
-async function eventWake(ctx: Context, api: SharedApi | undefined, all: Impl[]): Promise<Result[]> {
+async function eventWake(ctx: Context, api: SharedApi | undefined, mt: Multithreading | undefined, all: Impl[]): Promise<Result[]> {
   const count = pick(ctx, 20, 100);
   const samples = await alternate(all, pick(ctx, 2, 5), async (impl) => {
     const stamps = new Stamps(2 * count);
+    if (impl === 'multithreading') {
+      // An event from its primitives, as Python's threading.Event is built: a flag under a Mutex, a Condvar.
+      const flags = new mt!.Mutex(new Int32Array(new SharedArrayBuffer(4 * count)));
+      const cv = new mt!.Condvar();
+      return onPool(mt!, 1, async () => {
+        const waiter = mt!.spawn(mt!.move({ stamps: stamps.buffer }, flags, cv, count), mtEventWaiter);
+        const s = await wakeSamples(stamps, count, async (i) => {
+          const guard = await flags.lock();
+          guard.value[i] = 1;
+          guard.dispose();
+          cv.notifyAll();
+        });
+        await joined(waiter);
+        return s;
+      });
+    }
     if (impl === 'threadkit') {
       const events = Array.from({ length: count }, () => new api!.Event());
       const thread = new ctx.tk!.Thread({ target: eventWaiter, args: [stamps.buffer, events], daemon: true }).start();
@@ -184,12 +311,15 @@ async function eventWake(ctx: Context, api: SharedApi | undefined, all: Impl[]):
   return summarizeAll('event-wake', 'us', samples);
 }
 
-async function lockUncontended(ctx: Context, api: SharedApi | undefined, all: Impl[]): Promise<Result[]> {
+async function lockUncontended(ctx: Context, api: SharedApi | undefined, mt: Multithreading | undefined, all: Impl[]): Promise<Result[]> {
   const iterations = 100_000;
   const reps = pick(ctx, 10, 40);
   const samples = await alternate(all, pick(ctx, 2, 5), async (impl) => {
     let perOp: number[];
-    if (impl === 'threadkit') {
+    if (impl === 'multithreading') {
+      const mutex = new mt!.Mutex();
+      perOp = await onPool(mt!, 1, () => joined(mt!.spawn(mt!.move(mutex, iterations, reps), mtTimeLock)));
+    } else if (impl === 'threadkit') {
       const thread = new ctx.tk!.Thread({ target: timeLock, args: [new api!.Lock(), iterations, reps] }).start();
       perOp = await thread.result();
     } else {
@@ -202,7 +332,7 @@ async function lockUncontended(ctx: Context, api: SharedApi | undefined, all: Im
   return summarizeAll('lock-uncontended', 'ns', samples);
 }
 
-async function lockContended(ctx: Context, api: SharedApi | undefined, all: Impl[]): Promise<Result[]> {
+async function lockContended(ctx: Context, api: SharedApi | undefined, mt: Multithreading | undefined, all: Impl[]): Promise<Result[]> {
   const iterations = pick(ctx, 20_000, 100_000);
   const perRound = pick(ctx, 2, 3);
   const samples = await alternate(all, pick(ctx, 2, 4), async (impl) => {
@@ -211,7 +341,12 @@ async function lockContended(ctx: Context, api: SharedApi | undefined, all: Impl
       const stamps = new Stamps(5);
       const counter = new SharedArrayBuffer(4);
       let ended: Promise<unknown>;
-      if (impl === 'threadkit') {
+      if (impl === 'multithreading') {
+        mt!.initRuntime({ maxWorkers: 2 }); // one worker per task: both block; shut down below
+        const guarded = new mt!.Mutex(new Int32Array(counter));
+        const tasks = [0, 1].map((index) => mt!.spawn(mt!.move({ stamps: stamps.buffer }, guarded, index, iterations), mtContend));
+        ended = Promise.all(tasks.map(joined)).finally(() => mt!.shutdown());
+      } else if (impl === 'threadkit') {
         const lock = new api!.Lock();
         const threads = [0, 1].map((index) =>
           new ctx.tk!.Thread({ target: contend, args: [stamps.buffer, counter, lock, index, iterations] }).start(),
@@ -243,14 +378,21 @@ async function lockContended(ctx: Context, api: SharedApi | undefined, all: Impl
   return summarizeAll('lock-contended', 'acq/s', samples);
 }
 
-async function queueThroughput(ctx: Context, api: SharedApi | undefined, all: Impl[]): Promise<Result[]> {
+async function queueThroughput(ctx: Context, api: SharedApi | undefined, mt: Multithreading | undefined, all: Impl[]): Promise<Result[]> {
   const count = pick(ctx, 20_000, 100_000);
   const expected = (count * (count - 1)) / 2;
   const samples = await alternate(all, pick(ctx, 3, 6), async (impl) => {
     const stamps = new Stamps(4);
     let sum: Promise<unknown>;
     let ended: Promise<unknown>;
-    if (impl === 'threadkit') {
+    if (impl === 'multithreading') {
+      mt!.initRuntime({ maxWorkers: 2 }); // one worker per task: both block; shut down below
+      const [tx, rx] = mt!.channel<Item>(); // its default capacity, 32 items
+      const producer = mt!.spawn(mt!.move({ stamps: stamps.buffer }, tx, count), mtProduce);
+      const consumer = mt!.spawn(mt!.move({ stamps: stamps.buffer }, rx, count), mtConsume);
+      sum = joined(consumer);
+      ended = Promise.all([joined(producer), sum]).finally(() => mt!.shutdown());
+    } else if (impl === 'threadkit') {
       const queue = new api!.Queue<Item>();
       const producer = new ctx.tk!.Thread({ target: produce, args: [stamps.buffer, queue, count] }).start();
       const consumer = new ctx.tk!.Thread({ target: consume, args: [stamps.buffer, queue, count] }).start();
@@ -280,10 +422,22 @@ async function queueThroughput(ctx: Context, api: SharedApi | undefined, all: Im
   return summarizeAll('queue-throughput', 'items/s', samples);
 }
 
-async function queueLatency(ctx: Context, api: SharedApi | undefined, all: Impl[]): Promise<Result[]> {
+async function queueLatency(ctx: Context, api: SharedApi | undefined, mt: Multithreading | undefined, all: Impl[]): Promise<Result[]> {
   const count = pick(ctx, 20, 100);
   const samples = await alternate(all, pick(ctx, 2, 5), async (impl) => {
     const stamps = new Stamps(2 * count);
+    if (impl === 'multithreading') {
+      const [tx, rx] = mt!.channel<Item>();
+      return onPool(mt!, 1, async () => {
+        const waiter = mt!.spawn(mt!.move({ stamps: stamps.buffer }, rx, count), mtQueueWaiter);
+        const s = await wakeSamples(stamps, count, async (i) => {
+          const sent = await tx.send(item(i));
+          if (!sent.ok) throw sent.error;
+        });
+        await joined(waiter);
+        return s;
+      });
+    }
     if (impl === 'threadkit') {
       const queue = new api!.Queue<Item>();
       const thread = new ctx.tk!.Thread({ target: queueWaiter, args: [stamps.buffer, queue, count], daemon: true }).start();
@@ -368,13 +522,18 @@ async function cancelBlockedGet(ctx: Context, api: SharedApi | undefined, all: I
 
 export const shared: Group = async (ctx) => {
   const api = sharedApi(ctx, 'event-wake, lock-*, queue-*, process-queue-op, cancel-blocked-get');
-  const all = impls(ctx, false).filter((i) => i !== 'threadkit' || api);
+  const all: Impl[] = impls(ctx, false).filter((i) => i !== 'threadkit' || api);
+  const loaded = await loadMultithreading();
+  const mt = 'mt' in loaded ? loaded.mt : undefined;
+  if (!mt)
+    ctx.note(`multithreading (the shared-object peer) was skipped: ${(loaded as { error: string }).error}; it needs Node 22 or later.`);
+  const withPeer: Impl[] = mt ? [...all, 'multithreading'] : all;
   const results = [
-    ...(await eventWake(ctx, api, all)),
-    ...(await lockUncontended(ctx, api, all)),
-    ...(await lockContended(ctx, api, all)),
-    ...(await queueThroughput(ctx, api, all)),
-    ...(await queueLatency(ctx, api, all)),
+    ...(await eventWake(ctx, api, mt, withPeer)),
+    ...(await lockUncontended(ctx, api, mt, withPeer)),
+    ...(await lockContended(ctx, api, mt, withPeer)),
+    ...(await queueThroughput(ctx, api, mt, withPeer)),
+    ...(await queueLatency(ctx, api, mt, withPeer)),
     ...(await processQueueOp(ctx, api, all)),
     ...(await cancelBlockedGet(ctx, api, all)),
   ];
@@ -390,5 +549,9 @@ export const shared: Group = async (ctx) => {
   ctx.note(
     'cancel-blocked-get: cancel() → a thread blocked in queue.getSync() resumes (in its catch); the cancel-wake harness (fresh thread per sample); raw: the same Atomics.notify → Atomics.wait wake as cancel-blocked-sleep.',
   );
+  if (mt)
+    ctx.note(
+      "multithreading: tasks of its own pool (spawn(move(...), fn); a fresh pool per round, shut down after it), its sync API in the tasks. event-wake: a flag per sample in a Mutex<Int32Array>, the task waits in Condvar.blockingWait(guard) until its flag is set; main: await mutex.lock(), set the flag, dispose(), notifyAll(). lock-uncontended: Mutex.blockingLock() + guard.dispose(). lock-contended: the counter is the Mutex's Int32Array, guard.value[0] += 1. queue-throughput: channel() (default capacity, 32) blockingSend() → blockingRecv(). queue-latency: await tx.send(item) → blockingRecv() returns. No equivalent: process-queue-op (it has no processes) and cancel-blocked-get (JoinHandle.abort() settles only the caller's promise: nothing reaches a task blocked in blockingRecv()). Its workers inherit the benchmark's execArgv (spawn() takes no Worker options), so they load the tsx loader; no import is on a timed path.",
+    );
   return results;
 };
