@@ -61,6 +61,8 @@ export interface FutureWriter<R> {
 export let begin: (future: Future<unknown>) => void;
 /** It was cancelled while running. @internal */
 export let cancelling: (future: Future<unknown>) => void;
+/** Someone takes care of its failure (map() throws it from its loop): never reported. @internal */
+export let markHandled: (future: Future<unknown>) => void;
 /** It ended (once: a later call changes nothing); a failure nobody handles is reported. @internal */
 export let settle: <R>(future: Future<R>, outcome: Outcome<R>, worker: ThreadInfo | undefined) => void;
 
@@ -93,6 +95,9 @@ export class Future<R = unknown> implements PromiseLike<R> {
   static {
     // The pool's hot path moves its futures through these, without a writer object per future.
     begin = (future) => future.#move('running');
+    markHandled = (future) => {
+      future.#handled = true;
+    };
     cancelling = (future) => {
       if (future.#state === 'running') future.#move('cancelling');
     };
@@ -195,9 +200,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
     return {
       settlement: this.#settlement,
       begin: () => begin(this),
-      handled: () => {
-        this.#handled = true;
-      },
+      handled: () => markHandled(this),
       hold: () => {
         this.#held += 1;
       },

@@ -2,7 +2,7 @@
 
 import { got } from '../errors.js';
 import type { Future } from './future.js';
-import { settlementOf, writer } from './future.js';
+import { markHandled, settlementOf } from './future.js';
 import { unwrap } from '../internal/settlement.js';
 import { validateOptions } from '../internal/validate.js';
 
@@ -78,7 +78,7 @@ async function* run(
         return;
       }
       // Its failure is the loop's to throw (or, behind an earlier one, dropped with the rest): never reported elsewhere.
-      writer(entry.future).handled();
+      markHandled(entry.future);
       inFlight.push(entry);
       if (!ordered) {
         void settlementOf(entry.future).ended.then(() => {
