@@ -45,7 +45,8 @@ export type Completed<F> = Omit<F, 'then'>;
  * the rest end, the iteration throws TimeoutError. Nothing is cancelled. A failed future it yields
  * counts as handled (the loop sees its `outcome`): it is not also reported through
  * `Thread.excepthook`; one it never yields (the loop was left early, or timed out) is reported as
- * any other.
+ * any other, once the iteration ends (`for await` ends it; an iterator driven by hand and dropped
+ * before its end keeps the failures of the futures it still holds unreported).
  * @throws {TypeError} when `futures` is not an iterable of Futures.
  * @throws {RangeError} when `timeoutMs` is not a number >= 0 (Infinity: no limit).
  * @example
