@@ -9,6 +9,7 @@ import { CancelledError } from './errors.js';
 import { CANCEL, isRaised } from './internal/cancel-flag.js';
 import { MAIN_THREAD, NO_TASK, cancelReason, getContext, newTaskContext, type TaskContext, type ThreadContext } from './internal/context.js';
 import type { ThreadInfo } from './internal/protocol.js';
+import { clearLongTimeout, longTimeout } from './internal/timers.js';
 import { validateMs } from './internal/validate.js';
 
 export type { ThreadInfo };
@@ -56,7 +57,7 @@ export function checkpoint(): void {
  * @throws {RangeError} when `ms` is not a number >= 0.
  */
 export function sleepSync(ms: number): boolean {
-  validateMs(ms, 'ms', true);
+  validateMs(ms, 'ms');
   const context = getContext();
   const flag = context?.flag ?? idle;
   const id = context?.task.id ?? NO_TASK;
@@ -74,20 +75,21 @@ export function sleepSync(ms: number): boolean {
 /**
  * Waits `ms` milliseconds without blocking the event loop. Resolves `true` when the time is up,
  * or `false` as soon as the thread is (or gets) cancelled.
- * @throws {RangeError} (synchronously) when `ms` is not a finite number >= 0.
+ * `ms` may be `Infinity` (wait for a cancel) or longer than setTimeout allows.
+ * @throws {RangeError} (synchronously) when `ms` is not a number >= 0.
  */
 export function sleep(ms: number): Promise<boolean> {
-  validateMs(ms, 'ms', false);
+  validateMs(ms, 'ms');
   const context = getContext();
-  if (context === undefined) return new Promise((resolve) => setTimeout(resolve, ms, true));
+  if (context === undefined) return new Promise((resolve) => longTimeout(() => resolve(true), ms));
   if (isRaised(context.flag, context.task.id)) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
+    const timer = longTimeout(() => {
       stopWatching();
       resolve(true);
     }, ms);
     const stopWatching = onCancel(context, () => {
-      clearTimeout(timer);
+      clearLongTimeout(timer);
       resolve(false);
     });
   });

@@ -11,7 +11,7 @@ import { got } from './errors.js';
  * `graceMs` (default 1000) for each to end, then terminate() the rest. Stops every executor that
  * was not shut down the same way (`pool.stop(options)`). Resolves with the threads' outcomes.
  * @throws {TypeError} (rejects) when `options` is not an object or has an unknown key.
- * @throws {RangeError} (rejects) when `graceMs` is not a finite number >= 0.
+ * @throws {RangeError} (rejects) when `graceMs` is not a number >= 0 (Infinity: no limit).
  */
 export async function stopAll(options?: StopOptions): Promise<Outcome[]> {
   const checked = validateStopOptions(options, 'stopAll()');
@@ -32,7 +32,7 @@ export interface StopOnSignalsOptions extends StopOptions {
  * with the grace period, then exit with code 128 + the signal's number, as the default handler
  * would. A second signal while stopping exits at once. Returns a function that removes the handlers.
  * @throws {TypeError} when `options` is not an object, has an unknown key, or `signals` names no signal.
- * @throws {RangeError} when `graceMs` is not a finite number >= 0.
+ * @throws {RangeError} when `graceMs` is not a number >= 0 (Infinity: no limit).
  * @example
  * stopOnSignals({ graceMs: 2000 });
  */

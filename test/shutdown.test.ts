@@ -68,8 +68,8 @@ describe('stopOnSignals()', () => {
     const expectations: Array<[unknown, ErrorConstructor, string]> = [
       [5, TypeError, 'Expected `options` to be an object or undefined, got `5` (number)'],
       [{ grace: 5 }, TypeError, 'Unknown option `grace` for stopOnSignals(); expected one of: graceMs, signals'],
-      [{ graceMs: -1 }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `-1` (number)'],
-      [{ graceMs: Number.NaN }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `NaN` (number)'],
+      [{ graceMs: -1 }, RangeError, 'Expected `graceMs` to be a number >= 0 or Infinity, got `-1` (number)'],
+      [{ graceMs: Number.NaN }, RangeError, 'Expected `graceMs` to be a number >= 0 or Infinity, got `NaN` (number)'],
       [{ signals: 'SIGINT' }, TypeError, 'Expected `signals` to be an array of signal names such as \'SIGINT\', got `"SIGINT"` (string)'],
       [{ signals: ['SIGNOPE'] }, TypeError, "Expected `signals` to list signal names such as 'SIGINT', got `SIGNOPE`"],
     ];

@@ -20,7 +20,8 @@ import type {
   ResourceLimits,
   TransportHooks,
 } from '../internal/transport/transport.js';
-import { validateMs } from '../internal/validate.js';
+import { clearLongTimeout, longTimeout } from '../internal/timers.js';
+import { validateBoolean, validateMs, validateOptions as validateOptionsObject } from '../internal/validate.js';
 import type { ArgsOf, ResultOf } from '../internal/lifecycle.js';
 import { targetSpec, type Target } from '../task.js';
 import { Future, begin, cancelling, settle, type FutureControl } from './future.js';
@@ -55,6 +56,7 @@ export interface ExecutorStats {
   readonly workers: number;
   readonly idle: number;
   readonly busy: number;
+  /** Tasks waiting for a worker (not those handed to an idle worker or to one started for them). */
   readonly queued: number;
   readonly completed: number;
   readonly failed: number;
@@ -68,6 +70,10 @@ interface Initializer {
   readonly args: unknown[];
   readonly served: ServedObjects | undefined;
 }
+
+const RUN_KEYS = new Set(['signal', 'name']);
+const SHUTDOWN_KEYS = new Set(['cancelFutures']);
+const STOP_KEYS = new Set(['graceMs']);
 
 /** Target specs of functions, computed once per function. */
 const specs = new WeakMap<object, TargetSpec>();
@@ -166,11 +172,22 @@ export abstract class Executor implements AsyncDisposable {
     return { workers: this.#slots.size, idle: this.#idle.length, busy, queued: this.#waiting(), ...this.#counts };
   }
 
-  /** Tasks that have not begun: queued, and posted ahead to a busy worker. */
+  /**
+   * Tasks waiting for a worker (what `maxQueued` bounds and `stats.queued` shows): those queued
+   * beyond the ones the starting workers will take (each was started for one), and those posted
+   * ahead to a busy worker.
+   */
   #waiting(): number {
-    let waiting = this.#queue.size;
+    let waiting = Math.max(0, this.#queue.size - this.#starting);
     for (const slot of this.#slots) waiting += slot.ahead.length;
     return waiting;
+  }
+
+  /** Whether a task submitted now would wait for a worker: no idle one, none starting free for it, none to start (a broken pool fails it at once). */
+  #wouldWait(): boolean {
+    return (
+      this.#broken === undefined && this.#idle.length === 0 && this.#queue.size >= this.#starting && this.#slots.size >= this.#maxWorkers
+    );
   }
 
   /**
@@ -179,7 +196,7 @@ export abstract class Executor implements AsyncDisposable {
    * @throws {ExecutorShutDownError} after shutdown() or stop().
    * @throws {TaskError} when an argument cannot be sent to a worker, or holds a pool or a Future anywhere (it names the path), or for a native or bound function. The args are copied now: later changes to them are not seen by the task.
    * @throws {TypeError} for a target that is none of the forms.
-   * @throws {RangeError} when maxQueued tasks are already waiting.
+   * @throws {RangeError} when this task would wait for a worker and maxQueued tasks already do.
    */
   submit<T extends Target>(target: T, ...args: ArgsOf<T>): Future<ResultOf<T>> {
     return this.run(target, args);
@@ -191,7 +208,7 @@ export abstract class Executor implements AsyncDisposable {
    * that really stops the work); `name` names it in messages.
    * @throws as submit() does; TypeError for options that are not what they should be.
    */
-  run<T extends Target>(target: T, args?: ArgsOf<T>, options: RunOptions = {}): Future<ResultOf<T>> {
+  run<T extends Target>(target: T, args?: ArgsOf<T>, options?: RunOptions): Future<ResultOf<T>> {
     return this.#submit(target, args ?? [], options, false) as Future<ResultOf<T>>;
   }
 
@@ -207,12 +224,12 @@ export abstract class Executor implements AsyncDisposable {
   map<T extends Target>(
     target: T,
     iterable: Iterable<ArgsOf<T>[0]> | AsyncIterable<ArgsOf<T>[0]>,
-    options: MapOptions = {},
+    options?: MapOptions,
   ): AsyncIterableIterator<ResultOf<T>> {
     this.#refuseAfterShutdown('map');
     this.#spec(target, `the target of ${this.#name}.map()`);
     return mapTasks(
-      (items, each) => this.#submit(target, items, {}, each),
+      (items, each) => this.#submit(target, items, undefined, each),
       iterable,
       options,
       2 * this.#maxWorkers,
@@ -225,14 +242,12 @@ export abstract class Executor implements AsyncDisposable {
    * `cancelFutures` only the running ones (the queued end cancelled). Idempotent: every call
    * returns the same wait; a later call with `cancelFutures` still drops what is queued.
    */
-  shutdown(options: ShutdownOptions = {}): Promise<void> {
-    if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, ${got(options)}`);
-    if (options.cancelFutures !== undefined && typeof options.cancelFutures !== 'boolean') {
-      throw new TypeError(`Expected \`cancelFutures\` to be a boolean, ${got(options.cancelFutures)}`);
-    }
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    const { cancelFutures } = validateOptionsObject(options, 'shutdown()', SHUTDOWN_KEYS);
+    validateBoolean(cancelFutures, 'cancelFutures');
     this.#shutdown = true;
     this.#shutdownDone ??= new Promise((resolve) => (this.#markShutDown = resolve));
-    if (options.cancelFutures === true) {
+    if (cancelFutures === true) {
       for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift())
         this.#end(job, { status: 'cancelled', reason: undefined });
       for (const slot of [...this.#slots]) for (const job of [...slot.ahead]) this.#cancelJob(job, undefined);
@@ -246,14 +261,16 @@ export abstract class Executor implements AsyncDisposable {
    * Shuts down, cancels every task (the queued never run, the running get their cancel), waits up
    * to `graceMs` (default: the pool's) for the running ones, then terminates the workers still
    * busy. Resolves once every worker is gone. Idempotent.
-   * @throws {RangeError} (rejects) when `graceMs` is not a finite number >= 0.
+   * @throws {TypeError} (rejects) when `options` is not an object or has an unknown key.
+   * @throws {RangeError} (rejects) when `graceMs` is not a number >= 0 (Infinity: no limit).
    */
-  async stop(options: { graceMs?: number } = {}): Promise<void> {
-    if (options.graceMs !== undefined) validateMs(options.graceMs, 'graceMs', false);
+  async stop(options?: { graceMs?: number }): Promise<void> {
+    const graceMs = validateOptionsObject(options, 'stop()', STOP_KEYS).graceMs;
+    if (graceMs !== undefined) validateMs(graceMs, 'graceMs');
     const done = this.shutdown({ cancelFutures: true });
     for (const slot of [...this.#slots]) {
-      for (const job of [...slot.ahead]) this.#stopJob(job, options.graceMs, undefined);
-      if (slot.job !== undefined) this.#stopJob(slot.job, options.graceMs, undefined);
+      for (const job of [...slot.ahead]) this.#stopJob(job, graceMs, undefined);
+      if (slot.job !== undefined) this.#stopJob(slot.job, graceMs, undefined);
     }
     await done;
   }
@@ -274,18 +291,17 @@ export abstract class Executor implements AsyncDisposable {
   /** A copy of `args` as a worker of this backend receives them. Throws DataCloneError when one cannot be sent. */
   protected abstract copyArgs(args: readonly unknown[]): unknown[];
 
-  #submit(target: Target, args: unknown[], options: RunOptions, each: boolean): Future<unknown> {
+  #submit(target: Target, args: unknown[], options: RunOptions | undefined, each: boolean): Future<unknown> {
     this.#refuseAfterShutdown(each ? 'map' : 'submit');
     if (!Array.isArray(args)) throw new TypeError(`Expected \`args\` to be an array, ${got(args)}`);
-    if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, ${got(options)}`);
-    const { signal, name } = options;
+    const { signal, name } = validateOptionsObject(options, 'run()', RUN_KEYS) as RunOptions;
     if (signal !== undefined && !(signal instanceof AbortSignal))
       throw new TypeError(`Expected \`signal\` to be an AbortSignal, ${got(signal)}`);
     if (name !== undefined && (typeof name !== 'string' || name === ''))
       throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(name)}`);
-    if (this.#maxQueued !== Infinity && this.#idle.length === 0 && this.#waiting() >= this.#maxQueued) {
+    if (this.#maxQueued !== Infinity && this.#wouldWait() && this.#waiting() >= this.#maxQueued) {
       throw new RangeError(
-        `${this.#name} already has ${this.#waiting()} tasks queued, its \`maxQueued\`; wait for some to end, or raise maxQueued.`,
+        `${this.#name} already has ${this.#waiting()} tasks waiting for a worker, its \`maxQueued\`; wait for some to end, or raise maxQueued.`,
       );
     }
     const id = (this.#nextTask += 1);
@@ -378,7 +394,7 @@ export abstract class Executor implements AsyncDisposable {
     while (this.#queue.size > 0 && this.#idle.length > 0) {
       const slot = this.#idle.pop()!;
       const job = this.#queue.shift()!;
-      clearTimeout(slot.idleTimer);
+      clearLongTimeout(slot.idleTimer);
       slot.move('busy');
       slot.job = job;
       this.#give(slot, job);
@@ -563,12 +579,11 @@ export abstract class Executor implements AsyncDisposable {
     slot.move('idle');
     this.#idle.push(slot);
     if (this.#shutdown && this.#queue.size === 0) return this.#checkShutdown();
-    if (this.#slots.size > this.#minWorkers && Number.isFinite(this.#idleTimeoutMs)) {
-      slot.idleTimer = setTimeout(() => {
+    if (this.#slots.size > this.#minWorkers && this.#idleTimeoutMs !== Infinity) {
+      slot.idleTimer = longTimeout(() => {
         if (slot.state !== 'idle' || this.#slots.size <= this.#minWorkers) return;
         this.#retire(slot);
-      }, this.#idleTimeoutMs);
-      slot.idleTimer.unref();
+      }, this.#idleTimeoutMs).unref();
     }
     this.#dispatch();
   }
@@ -585,7 +600,7 @@ export abstract class Executor implements AsyncDisposable {
       other.ahead.shift();
       this.#freeCell(other, job);
       this.#running -= 1;
-      clearTimeout(slot.idleTimer);
+      clearLongTimeout(slot.idleTimer);
       if (slot.state === 'starting') slot.move('idle');
       if (slot.state === 'idle') slot.move('busy');
       slot.job = job;
@@ -607,7 +622,7 @@ export abstract class Executor implements AsyncDisposable {
   #onExit(slot: WorkerSlot, exit: ExitInfo): void {
     const was = slot.state;
     if (was === 'gone') return;
-    clearTimeout(slot.idleTimer);
+    clearLongTimeout(slot.idleTimer);
     if (was === 'idle') this.#idle.splice(this.#idle.indexOf(slot), 1);
     if (was === 'starting') this.#starting -= 1;
     slot.move('gone');
@@ -734,7 +749,7 @@ export abstract class Executor implements AsyncDisposable {
     this.#cancelJob(job, reason);
     const slot = job.slot;
     if (job.future.done() || slot === undefined || job.graceTimer !== undefined) return;
-    job.graceTimer = setTimeout(() => {
+    job.graceTimer = longTimeout(() => {
       if (slot.job === job) slot.terminate();
     }, graceMs ?? this.#graceMs);
   }
@@ -769,7 +784,7 @@ export abstract class Executor implements AsyncDisposable {
   /** Settles a job's future, once, and counts it. */
   #end(job: Job, outcome: Outcome): void {
     if (job.future.done()) return;
-    clearTimeout(job.graceTimer);
+    clearLongTimeout(job.graceTimer);
     this.#unwatchSignal(job);
     // Its waits still pending end (aborted); the objects are the user's and stay as they are.
     void job.served?.close();

@@ -4,7 +4,7 @@ import { report } from '../internal/excepthook.js';
 import type { ThreadInfo } from '../internal/protocol.js';
 import { Settlement, unwrap, type Outcome } from '../internal/settlement.js';
 import { move, type Transitions } from '../internal/state-machine.js';
-import { validateMs, validateTimeout } from '../internal/validate.js';
+import { validateMs, validateOptions, validateTimeout } from '../internal/validate.js';
 import { UNSENDABLE } from '../shared/walk.js';
 
 /**
@@ -22,6 +22,8 @@ import { UNSENDABLE } from '../shared/walk.js';
  * `ended` is final.
  */
 export type FutureState = 'pending' | 'running' | 'cancelling' | 'ended';
+
+const STOP_KEYS = new Set(['graceMs']);
 
 const LEGAL: Transitions<FutureState> = {
   pending: ['running', 'ended'],
@@ -47,6 +49,12 @@ export interface FutureWriter<R> {
   cancelling(): void;
   /** Someone takes care of its error (map() rethrows it): no excepthook report. */
   handled(): void;
+  /**
+   * asCompleted() or wait() holds it to hand it over: a failure is not reported while held. One
+   * release() per hold(); after the last, a failure still unhandled is reported as it would have been.
+   */
+  hold(): void;
+  release(): void;
   settle(outcome: Outcome<R>, worker: ThreadInfo | undefined): void;
   readonly settlement: Settlement<R>;
 }
@@ -55,6 +63,8 @@ export interface FutureWriter<R> {
 export let begin: (future: Future<unknown>) => void;
 /** It was cancelled while running. @internal */
 export let cancelling: (future: Future<unknown>) => void;
+/** Someone takes care of its failure (map() throws it from its loop): never reported. @internal */
+export let markHandled: (future: Future<unknown>) => void;
 /** It ended (once: a later call changes nothing); a failure nobody handles is reported. @internal */
 export let settle: <R>(future: Future<R>, outcome: Outcome<R>, worker: ThreadInfo | undefined) => void;
 
@@ -72,6 +82,10 @@ export class Future<R = unknown> implements PromiseLike<R> {
   readonly #settlement = new Settlement<R>();
   #state: FutureState = 'pending';
   #handled = false;
+  /** How many asCompleted()/wait() calls hold it to hand it over (writer().hold()). */
+  #held = 0;
+  /** A failure whose report came due while held: reported at the last release, unless handled by then. */
+  #due: { error: unknown; worker: ThreadInfo | undefined } | undefined;
 
   /** @internal Futures are made by executors. */
   constructor(name: string, control: FutureControl<never>, token: unknown) {
@@ -83,6 +97,9 @@ export class Future<R = unknown> implements PromiseLike<R> {
   static {
     // The pool's hot path moves its futures through these, without a writer object per future.
     begin = (future) => future.#move('running');
+    markHandled = (future) => {
+      future.#handled = true;
+    };
     cancelling = (future) => {
       if (future.#state === 'running') future.#move('cancelling');
     };
@@ -129,11 +146,11 @@ export class Future<R = unknown> implements PromiseLike<R> {
    * Waits for the task and resolves with its value; rejects as Thread#result() does: the task's
    * error rebuilt here, CancelledError, TerminatedError, ThreadCrashedError, or TimeoutError when
    * `timeoutMs` passes first (the task goes on). Marks the future handled.
-   * @throws {RangeError} (rejects) when `timeoutMs` is not a finite number >= 0.
+   * @throws {RangeError} (rejects) when `timeoutMs` is not a number >= 0 (Infinity: no limit).
    */
   async result(timeoutMs?: number): Promise<R> {
-    this.#handled = true;
     validateTimeout(timeoutMs, 'timeoutMs');
+    this.#handled = true;
     return this.#settlement.result(timeoutMs, this.#name);
   }
 
@@ -169,11 +186,13 @@ export class Future<R = unknown> implements PromiseLike<R> {
    * Both: cancel(), then, when the task has not ended `graceMs` later (default: the pool's
    * graceMs), its worker is terminated and replaced (outcome 'terminated'). Resolves with the
    * outcome. Idempotent; on an ended future it resolves with its outcome at once.
-   * @throws {RangeError} (rejects) when `graceMs` is not a finite number >= 0.
+   * @throws {TypeError} (rejects) when `options` is not an object or has an unknown key.
+   * @throws {RangeError} (rejects) when `graceMs` is not a number >= 0 (Infinity: no limit).
    */
-  async stop(options: { graceMs?: number } = {}): Promise<Outcome<R>> {
-    if (options.graceMs !== undefined) validateMs(options.graceMs, 'graceMs', false);
-    if (this.#state !== 'ended') this.#control.stop(this.#token, options.graceMs);
+  async stop(options?: { graceMs?: number }): Promise<Outcome<R>> {
+    const graceMs = validateOptions(options, 'stop()', STOP_KEYS).graceMs;
+    if (graceMs !== undefined) validateMs(graceMs, 'graceMs');
+    if (this.#state !== 'ended') this.#control.stop(this.#token, graceMs);
     await this.#settlement.ended;
     return this.#settlement.outcome!;
   }
@@ -183,8 +202,16 @@ export class Future<R = unknown> implements PromiseLike<R> {
     return {
       settlement: this.#settlement,
       begin: () => begin(this),
-      handled: () => {
-        this.#handled = true;
+      handled: () => markHandled(this),
+      hold: () => {
+        this.#held += 1;
+      },
+      release: () => {
+        this.#held -= 1;
+        const due = this.#due;
+        if (this.#held > 0 || due === undefined) return;
+        this.#due = undefined;
+        this.#reportUnhandled(due.error, due.worker);
       },
       cancelling: () => cancelling(this),
       settle: (outcome, worker) => settle(this, outcome, worker),
@@ -199,7 +226,9 @@ export class Future<R = unknown> implements PromiseLike<R> {
   #reportUnhandled(error: unknown, worker: ThreadInfo | undefined): void {
     if (this.#handled) return;
     setImmediate(() => {
-      if (!this.#handled) report({ thread: worker ?? { name: this.#name }, error, future: this });
+      if (this.#handled) return;
+      if (this.#held > 0) this.#due = { error, worker };
+      else report({ thread: worker ?? { name: this.#name }, error, future: this });
     });
   }
 }

@@ -1,5 +1,6 @@
 // A task of a pool: its id, its future, the encoded message, and where it is.
 
+import type { LongTimer } from '../internal/timers.js';
 import type { EncodedTask } from '../internal/transport/transport.js';
 import type { ServedObjects } from '../shared/serve.js';
 import type { Future } from './future.js';
@@ -22,7 +23,7 @@ export interface Job {
   /** cancel() was called: the reason it gets, as the outcome's reason. */
   cancel: { reason: unknown } | undefined;
   /** stop()'s grace period, after which its worker is terminated. */
-  graceTimer: NodeJS.Timeout | undefined;
+  graceTimer: LongTimer | undefined;
   /** The run() signal it listens to. */
   signal: AbortSignal | undefined;
   /** A process-pool task's shared objects, served by this process while it runs (src/shared/pool-serve.ts). */

@@ -2,8 +2,9 @@
 
 import { got } from '../errors.js';
 import type { Future } from './future.js';
-import { settlementOf, writer } from './future.js';
+import { markHandled, settlementOf } from './future.js';
 import { unwrap } from '../internal/settlement.js';
+import { validateOptions } from '../internal/validate.js';
 
 /** Options of `map()`. */
 export interface MapOptions {
@@ -12,6 +13,8 @@ export interface MapOptions {
   /** Items per task (default 1): fewer messages for many small items. */
   chunkSize?: number;
 }
+
+const MAP_KEYS = new Set(['ordered', 'chunkSize']);
 
 /** Submits one task: `items` are the target's args (chunkSize 1), or a chunk with `each`. */
 type SubmitChunk = (items: unknown[], each: boolean) => Future<unknown>;
@@ -25,10 +28,8 @@ interface InFlight {
  * The results of `target(item)` for each item, computed in the pool. Validates now; reads the
  * input and submits only as it is iterated, at most `maxInFlight` tasks at a time.
  */
-export function mapTasks(submit: SubmitChunk, iterable: unknown, options: MapOptions, maxInFlight: number): AsyncIterableIterator<unknown> {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, ${got(options)}`);
-  const ordered = options.ordered ?? true;
-  const chunkSize = options.chunkSize ?? 1;
+export function mapTasks(submit: SubmitChunk, iterable: unknown, options: unknown, maxInFlight: number): AsyncIterableIterator<unknown> {
+  const { ordered = true, chunkSize = 1 } = validateOptions(options, 'map()', MAP_KEYS) as MapOptions;
   if (typeof ordered !== 'boolean') throw new TypeError(`Expected \`ordered\` to be a boolean, ${got(ordered)}`);
   if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1) {
     throw new RangeError(`Expected \`chunkSize\` to be an integer >= 1, ${got(chunkSize)}`);
@@ -76,6 +77,8 @@ async function* run(
         refused = { error };
         return;
       }
+      // Its failure is the loop's to throw (or, behind an earlier one, dropped with the rest): never reported elsewhere.
+      markHandled(entry.future);
       inFlight.push(entry);
       if (!ordered) {
         void settlementOf(entry.future).ended.then(() => {
@@ -100,7 +103,6 @@ async function* run(
         entry = ended.shift()!;
       }
       inFlight.splice(inFlight.indexOf(entry), 1);
-      writer(entry.future).handled();
       // Throws the task's error (the finally below cancels the rest).
       const value = unwrap(settlementOf(entry.future).outcome!, entry.future.name);
       if (entry.chunked) yield* value as unknown[];
@@ -109,11 +111,8 @@ async function* run(
     if (refused !== undefined) throw refused.error;
   } finally {
     // Left early (break), or a task failed: the rest never run or get their cancel; nobody waits for them.
-    for (const { future } of inFlight) {
-      future.cancel();
-      // Handled here: what they end with is not reported as an unhandled failure.
-      writer(future).handled();
-    }
+    // (Handled since they were submitted: what they end with is not reported as an unhandled failure.)
+    for (const { future } of inFlight) future.cancel();
     if (!exhausted) await (input as AsyncIterator<unknown>).return?.();
   }
 }

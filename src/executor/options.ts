@@ -2,9 +2,9 @@
 
 import { availableParallelism } from 'node:os';
 import { got } from '../errors.js';
-import { checkKeys, validateLimits } from '../internal/options.js';
+import { validateLimits } from '../internal/options.js';
 import type { ResourceLimits } from '../internal/transport/transport.js';
-import { validateMs } from '../internal/validate.js';
+import { validateMs, validateOptions as validateOptionsObject } from '../internal/validate.js';
 import type { Target } from '../task.js';
 
 /** Options of `new ThreadPoolExecutor(...)` and `new ProcessPoolExecutor(...)`. */
@@ -25,7 +25,11 @@ export interface ExecutorOptions {
   resourceLimits?: ResourceLimits;
   /** Default `ThreadPoolExecutor-N` / `ProcessPoolExecutor-N`; workers are `<name>_<i>`. */
   name?: string;
-  /** Most tasks waiting in the queue; submit above it throws RangeError. Default Infinity. */
+  /**
+   * Most tasks waiting for a worker; a submit that would wait above it throws RangeError. A task
+   * handed to an idle worker or to a worker started for it does not wait (0: none ever waits).
+   * Default Infinity.
+   */
   maxQueued?: number;
   /** What stop() and an aborted signal give a task before its worker is replaced. Default 1000. */
   graceMs?: number;
@@ -64,20 +68,16 @@ export interface Settings {
  * @throws {RangeError} for a number out of range (`minWorkers` above `maxWorkers` included).
  */
 export function validateOptions(options: ExecutorOptions | undefined, kind: string): Settings {
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new TypeError(`Expected \`options\` to be an object or undefined, ${got(options)}`);
-  }
-  const opts = options ?? {};
-  checkKeys(opts, OPTION_KEYS, kind);
+  const opts = validateOptionsObject(options, kind, OPTION_KEYS) as ExecutorOptions;
   const maxWorkers = count(opts.maxWorkers, 'maxWorkers', availableParallelism(), 1);
   const minWorkers = count(opts.minWorkers, 'minWorkers', 0, 0);
   if (minWorkers > maxWorkers) {
     throw new RangeError(`Expected \`minWorkers\` to be at most \`maxWorkers\` (${maxWorkers}), got \`${minWorkers}\` (number)`);
   }
   const idleTimeoutMs = opts.idleTimeoutMs ?? 10_000;
-  validateMs(idleTimeoutMs, 'idleTimeoutMs', true);
+  validateMs(idleTimeoutMs, 'idleTimeoutMs');
   const graceMs = opts.graceMs ?? 1000;
-  validateMs(graceMs, 'graceMs', false);
+  validateMs(graceMs, 'graceMs');
   if (opts.name !== undefined && (typeof opts.name !== 'string' || opts.name === '')) {
     throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(opts.name)}`);
   }

@@ -1,6 +1,7 @@
 // One pool worker as the pool sees it: its state machine, its current task, what it knew when it died.
 
 import type { ThreadInfo } from '../internal/protocol.js';
+import { clearLongTimeout, type LongTimer } from '../internal/timers.js';
 import type { PoolTransport } from '../internal/transport/transport.js';
 import type { PoolServer } from '../shared/pool-serve.js';
 import { move, type Transitions } from '../internal/state-machine.js';
@@ -57,7 +58,7 @@ export class WorkerSlot<J> {
   terminating = false;
   /** Child processes its tasks started and that still run: killed when it dies. */
   readonly children = new Set<number>();
-  idleTimer: NodeJS.Timeout | undefined;
+  idleTimer: LongTimer | undefined;
   /** A process-pool worker's server of its tasks' shared objects. */
   server: PoolServer | undefined;
 
@@ -83,7 +84,7 @@ export class WorkerSlot<J> {
   terminate(): void {
     if (this.terminating) return;
     this.terminating = true;
-    clearTimeout(this.idleTimer);
+    clearLongTimeout(this.idleTimer);
     this.transport.terminate();
   }
 }

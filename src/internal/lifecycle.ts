@@ -14,7 +14,7 @@ import { cloneable, rebuildThrown } from './serialize.js';
 import { transition, type ThreadState } from './state.js';
 import type { ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
 import { cloneFailure, unsendable } from './unsendable.js';
-import { validateStopOptions, validateTimeout } from './validate.js';
+import { validateOptions, validateStopOptions, validateTimeout } from './validate.js';
 import { ServedObjects } from '../shared/serve.js';
 import { encodeArgs, encodeFields } from '../shared/transfer.js';
 
@@ -93,15 +93,7 @@ export abstract class Lifecycle<T extends Target = Target> {
   #children = new Set<number>();
 
   constructor(options: ThreadOptions<T> | undefined, kind: string, defaultName: () => string) {
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new TypeError(`Expected \`options\` to be an object or undefined, ${got(options)}`);
-    }
-    const opts = options ?? {};
-    for (const key of Object.keys(opts)) {
-      if (!OPTION_KEYS.has(key)) {
-        throw new TypeError(`Unknown option \`${key}\` for ${kind}; expected one of: ${[...OPTION_KEYS].join(', ')}`);
-      }
-    }
+    const opts = validateOptions(options, kind, OPTION_KEYS) as ThreadOptions<T>;
     if (opts.name !== undefined && (typeof opts.name !== 'string' || opts.name === '')) {
       throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(opts.name)}`);
     }
@@ -237,7 +229,7 @@ export abstract class Lifecycle<T extends Target = Target> {
    * passed first (the thread goes on). Never rejects because of what the target did. While it
    * waits, the program stays alive, also for a daemon thread.
    * @throws {ThreadStateError} (rejects) when the thread was never started.
-   * @throws {RangeError} (rejects) when `timeoutMs` is not a finite number >= 0.
+   * @throws {RangeError} (rejects) when `timeoutMs` is not a number >= 0 (Infinity: no limit).
    */
   async join(timeoutMs?: number): Promise<boolean> {
     validateTimeout(timeoutMs, 'timeoutMs');
@@ -313,7 +305,7 @@ export abstract class Lifecycle<T extends Target = Target> {
    * terminate(). Resolves with the outcome: 'cancelled' (or how it ended) when it stopped in
    * time, 'terminated' otherwise. Idempotent. Before start() it is terminate().
    * @throws {TypeError} (rejects) when `options` is not an object or has an unknown key.
-   * @throws {RangeError} (rejects) when `graceMs` is not a finite number >= 0.
+   * @throws {RangeError} (rejects) when `graceMs` is not a number >= 0 (Infinity: no limit).
    */
   async stop(options?: StopOptions): Promise<Outcome<ResultOf<T>>> {
     const { graceMs } = validateStopOptions(options, 'stop()');

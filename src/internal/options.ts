@@ -21,12 +21,3 @@ export function validateLimits(limits: unknown): ResourceLimits | undefined {
   }
   return { ...(limits as ResourceLimits) };
 }
-
-/** Rejects keys that are not options of `kind`. */
-export function checkKeys(options: object, keys: ReadonlySet<string>, kind: string): void {
-  for (const key of Object.keys(options)) {
-    if (!keys.has(key)) {
-      throw new TypeError(`Unknown option \`${key}\` for ${kind}; expected one of: ${[...keys].join(', ')}`);
-    }
-  }
-}

@@ -1,6 +1,7 @@
 // The one settlement machine of a Thread, a Process and a Future: one outcome, settled once, and the waits on it.
 
 import { CancelledError, TerminatedError, TimeoutError } from '../errors.js';
+import { clearLongTimeout, longTimeout, type LongTimer } from './timers.js';
 
 /** How a thread (or a pool task) ended; undefined while it is alive. */
 export type Outcome<R = unknown> =
@@ -41,19 +42,19 @@ export class Settlement<R = unknown> {
     return true;
   }
 
-  /** Resolves true once settled, or false when `timeoutMs` passes first (undefined: no limit). */
+  /** Resolves true once settled, or false when `timeoutMs` passes first (undefined or Infinity: no limit). */
   async join(timeoutMs?: number): Promise<boolean> {
     if (this.#outcome !== undefined) return true;
-    if (timeoutMs === undefined) {
+    if (timeoutMs === undefined || timeoutMs === Infinity) {
       await this.ended;
       return true;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(resolve, timeoutMs, false)));
+    let timer: LongTimer | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = longTimeout(() => resolve(false), timeoutMs)));
     try {
       return await Promise.race([this.ended.then(() => true as const), timedOut]);
     } finally {
-      clearTimeout(timer);
+      clearLongTimeout(timer);
     }
   }
 

@@ -2,6 +2,7 @@
 
 import { QueueEmptyError, QueueFullError, QueueShutDownError, TaskError, TimeoutError, describe, got } from '../errors.js';
 import { callerCancelled } from '../internal/context.js';
+import { validateBoolean, validateOptions } from '../internal/validate.js';
 import { alive, generation, home, setHolding } from '../internal/wake-table.js';
 import { KIND, SHARE, adopted, brand, validateInt } from './brand.js';
 import { NOT_YET, TIMED_OUT, timeoutOf, waitAsync, waitSync } from './wait.js';
@@ -79,6 +80,14 @@ export interface QueueOptions {
 }
 
 const OPTION_KEYS = new Set(['maxSize', 'maxBytes']);
+const SHUTDOWN_KEYS = new Set(['immediate']);
+
+/** The options of `shutdown()` checked; returns `immediate` (default false). @internal Also the proxy's (remote.ts). */
+export function checkShutdownOptions(options: unknown): boolean {
+  const { immediate } = validateOptions(options, 'shutdown()', SHUTDOWN_KEYS);
+  validateBoolean(immediate, 'immediate');
+  return immediate === true;
+}
 
 export class Queue<T = unknown> {
   readonly #words: BigInt64Array;
@@ -104,12 +113,7 @@ export class Queue<T = unknown> {
     let buffer: SharedArrayBuffer;
     if (state !== undefined) buffer = state;
     else {
-      if (options !== undefined && (typeof options !== 'object' || options === null)) {
-        throw new TypeError(`Expected \`options\` to be an object or undefined, ${got(options)}`);
-      }
-      for (const key of Object.keys(options ?? {})) {
-        if (!OPTION_KEYS.has(key)) throw new TypeError(`Unknown option \`${key}\` for Queue; expected one of: maxSize, maxBytes`);
-      }
+      validateOptions(options, 'Queue', OPTION_KEYS);
       const maxSize = options?.maxSize ?? Infinity;
       if (maxSize !== Infinity) {
         if (typeof maxSize !== 'number' || !Number.isInteger(maxSize) || maxSize < 1) {
@@ -307,9 +311,8 @@ export class Queue<T = unknown> {
    * left, then throw it. `immediate: true` also drops what is left, counting it done (join()
    * returns), and wakes every waiter with the error. Idempotent; immediate may follow a plain one.
    */
-  shutdown(options: { immediate?: boolean } = {}): void {
-    const immediate = options.immediate ?? false;
-    if (typeof immediate !== 'boolean') throw new TypeError(`Expected \`immediate\` to be a boolean, ${got(immediate)}`);
+  shutdown(options?: { immediate?: boolean }): void {
+    const immediate = checkShutdownOptions(options);
     const level = immediate ? 2 : 1;
     for (;;) {
       const shut = Atomics.load(this.#mem, SHUT);

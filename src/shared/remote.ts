@@ -22,6 +22,7 @@ import { WAKE, home, slot, table, view } from '../internal/wake-table.js';
 import { checkpoint, whenCancelled } from '../runtime.js';
 import { KIND, LOCK_OPS, SHARE, held, type Held, type Kind, type Shareable } from './brand.js';
 import { timedOut } from './lock.js';
+import { checkShutdownOptions } from './queue.js';
 import { LENGTH_BYTES, SERVE_FD, frame, parseBody, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
 import { timeoutOf } from './wait.js';
 import { forbiddenInItem } from './walk.js';
@@ -388,8 +389,8 @@ class RemoteQueue<T = unknown> extends Remote {
   async join(timeoutMs?: number): Promise<void> {
     await this.callWait('join', ...ms(timeoutMs));
   }
-  shutdown(options: { immediate?: boolean } = {}): void {
-    this.callNow('shutdown', options);
+  shutdown(options?: { immediate?: boolean }): void {
+    this.callNow('shutdown', { immediate: checkShutdownOptions(options) });
   }
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     for (;;) {

@@ -2,6 +2,7 @@
 
 import { CancelledError } from '../errors.js';
 import { callerCancelled, cancelReason, getContext } from '../internal/context.js';
+import { clearLongTimeout, longTimeout } from '../internal/timers.js';
 import { validateMs } from '../internal/validate.js';
 import { WAKE, alloc, blockOf, bump, free, home, slot, table } from '../internal/wake-table.js';
 import { checkpoint, whenCancelled } from '../runtime.js';
@@ -38,7 +39,7 @@ export interface WaitOptions {
 /** `timeoutMs` of a wait: undefined (Infinity) or a number >= 0, Infinity included. */
 export function timeoutOf(timeoutMs: unknown): number {
   if (timeoutMs === undefined) return Infinity;
-  validateMs(timeoutMs, 'timeoutMs', true);
+  validateMs(timeoutMs, 'timeoutMs');
   return timeoutMs;
 }
 
@@ -147,13 +148,11 @@ async function waitAsyncChecked<T>(ws: WaitSet, attempt: Attempt<T>, ms: number,
   const b = alloc(context !== undefined && context.flag.buffer === t.buffer ? blockOf(context.flag) : -1);
   const wakeAt = slot(b, WAKE);
   let timedOut = false;
-  const timer =
-    ms === Infinity
-      ? setInterval(() => {}, 2 ** 30)
-      : setTimeout(() => {
-          timedOut = true;
-          bump(b);
-        }, ms);
+  // Infinity never fires: the timer only keeps the thread alive while the wait is pending.
+  const timer = longTimeout(() => {
+    timedOut = true;
+    bump(b);
+  }, ms);
   const forget = cancellable ? whenCancelled(() => bump(b)) : () => {};
   const onAbort = () => bump(b);
   if (served !== undefined) {
@@ -186,7 +185,7 @@ async function waitAsyncChecked<T>(ws: WaitSet, attempt: Attempt<T>, ms: number,
     if (entered && ws.leave(b) && !done && (options.passOn ?? true)) ws.wakeOne();
     forget();
     served?.removeEventListener('abort', onAbort);
-    clearTimeout(timer);
+    clearLongTimeout(timer);
     free(b, false);
   }
 }

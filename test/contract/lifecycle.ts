@@ -701,9 +701,9 @@ export function lifecycleContract(backend: Backend): void {
             [5, TypeError, 'Expected `options` to be an object or undefined, got `5` (number)'],
             [null, TypeError, 'Expected `options` to be an object or undefined, got `null` (null)'],
             [{ grace: 5 }, TypeError, 'Unknown option `grace` for stop(); expected one of: graceMs'],
-            [{ graceMs: -1 }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `-1` (number)'],
-            [{ graceMs: Number.NaN }, RangeError, 'Expected `graceMs` to be a finite number >= 0, got `NaN` (number)'],
-            [{ graceMs: '10' }, RangeError, /^Expected `graceMs` to be a finite number >= 0, got `"10"` \(string\)$/],
+            [{ graceMs: -1 }, RangeError, 'Expected `graceMs` to be a number >= 0 or Infinity, got `-1` (number)'],
+            [{ graceMs: Number.NaN }, RangeError, 'Expected `graceMs` to be a number >= 0 or Infinity, got `NaN` (number)'],
+            [{ graceMs: '10' }, RangeError, /^Expected `graceMs` to be a number >= 0 or Infinity, got `"10"` \(string\)$/],
           ];
           for (const [options, Cls, message] of expectations) {
             await assert.rejects(fresh.stop(options as never), (error: unknown) => {

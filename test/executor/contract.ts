@@ -38,7 +38,8 @@ import {
 import { withExcepthook } from '../support/excepthook.ts';
 import { newFlag, show, waitFlag } from '../support/flag.ts';
 import { guardPools, T, tracked } from '../support/guard.ts';
-import { signalThenSpin } from '../support/targets.ts';
+import { signalThenSpin, stubborn } from '../support/targets.ts';
+import { LONG_WAITS, elapse, noTimeoutOverflow, watch } from '../support/long-waits.ts';
 
 type Pool = ThreadPoolExecutor | ProcessPoolExecutor;
 
@@ -91,7 +92,8 @@ export function executorContract(backend: PoolBackend): void {
           ['idleTimeoutMs', { idleTimeoutMs: -1 }, RangeError],
           ['maxTasksPerWorker', { maxTasksPerWorker: 0 }, RangeError],
           ['maxQueued', { maxQueued: -1 }, RangeError],
-          ['graceMs', { graceMs: Infinity }, RangeError],
+          ['graceMs', { graceMs: -1 }, RangeError],
+          ['idleTimeoutMs', { idleTimeoutMs: Number.NaN }, RangeError],
           ['name', { name: 42 }, TypeError],
           ['initArgs', { initializer: setUp, initArgs: 'x' }, TypeError],
           ['resourceLimits', { resourceLimits: 'big' }, TypeError],
@@ -832,6 +834,241 @@ export function executorContract(backend: PoolBackend): void {
         await assert.rejects(wait([slow], { returnWhen: 'SOMETIMES' as never }), TypeError);
         await p.shutdown();
       });
+    });
+
+    describe('rules that hold everywhere (API.md section 12)', () => {
+      test('timeouts - Future.result, asCompleted, wait take ms above 2**31 - 1 and Infinity as the long wait they ask for', T, () =>
+        noTimeoutOverflow(async () => {
+          const p = pool({ maxWorkers: 1 });
+          const started = new Event();
+          const go = new Event();
+          const f = p.submit(stubborn, started, go);
+          await started.wait();
+          const waits = LONG_WAITS.flatMap((ms) => [
+            { what: `result(${ms})`, w: watch(f.result(ms)) },
+            { what: `asCompleted(futures, ${ms})`, w: watch(asCompleted([f], ms).next()) },
+            { what: `wait(futures, { timeoutMs: ${ms} })`, w: watch(wait([f], { timeoutMs: ms })) },
+          ]);
+          await elapse();
+          for (const { what, w } of waits) assert.equal(w.settled, undefined, `${what} ended early`);
+          go.set();
+          for (const { what, w } of waits) {
+            const value = await w.promise;
+            if (what.startsWith('result')) assert.equal(value, 'finished', what);
+            else if (what.startsWith('asCompleted')) assert.equal((value as IteratorResult<unknown>).value, f, what);
+            else assert.deepEqual((value as { done: Set<unknown> }).done, new Set([f]), what);
+          }
+          await p.shutdown();
+        }),
+      );
+
+      test('timeouts - Future.stop({ graceMs }) above 2**31 - 1 ms or Infinity waits for the task, never terminates at once', T, () =>
+        noTimeoutOverflow(async () => {
+          const p = pool({ maxWorkers: LONG_WAITS.length });
+          const go = new Event();
+          const runs = LONG_WAITS.map((graceMs) => {
+            const started = new Event();
+            return { graceMs, started, f: p.submit(stubborn, started, go) };
+          });
+          for (const run of runs) await run.started.wait();
+          const stops = runs.map(({ f, graceMs }) => watch(f.stop({ graceMs })));
+          await elapse();
+          for (const [i, { f, graceMs }] of runs.entries()) {
+            assert.equal(f.done(), false, `stop({ graceMs: ${graceMs} }) ended it early: ${show(f.outcome)}`);
+            assert.equal(stops[i]!.settled, undefined);
+          }
+          go.set();
+          for (const stop of stops) assert.deepEqual(await stop.promise, { status: 'completed', value: 'finished' });
+          await p.shutdown();
+        }),
+      );
+
+      for (const graceMs of LONG_WAITS) {
+        test(`timeouts - pool.stop({ graceMs: ${graceMs} }) and new pool({ graceMs }) wait for the running task`, T, () =>
+          noTimeoutOverflow(async () => {
+            const p = pool({ maxWorkers: 1, graceMs });
+            const started = new Event();
+            const go = new Event();
+            const f = p.submit(stubborn, started, go);
+            await started.wait();
+            const stopped = watch(p.stop({ graceMs }));
+            await elapse();
+            assert.equal(f.done(), false, `terminated within the grace period: ${show(f.outcome)}`);
+            assert.equal(stopped.settled, undefined);
+            go.set();
+            await stopped.promise;
+            assert.deepEqual(f.outcome, { status: 'completed', value: 'finished' });
+          }),
+        );
+      }
+
+      test('timeouts - idleTimeoutMs above 2**31 - 1 ms or Infinity keeps an idle worker', T, () =>
+        noTimeoutOverflow(async () => {
+          const pools = LONG_WAITS.map((idleTimeoutMs) => ({ idleTimeoutMs, p: pool({ maxWorkers: 1, idleTimeoutMs }) }));
+          for (const { p } of pools) assert.equal(await p.submit(add, 1, 1), 2);
+          await elapse();
+          for (const { p, idleTimeoutMs } of pools) {
+            assert.deepEqual([p.stats.workers, p.stats.idle], [1, 1], `idleTimeoutMs ${idleTimeoutMs}: ${show(p.stats)}`);
+          }
+          await Promise.all(pools.map(({ p }) => p.shutdown()));
+        }),
+      );
+
+      test(
+        'options - map, run, shutdown, stop, Future.stop, wait refuse an unknown key or a non-object with a TypeError, and do nothing',
+        T,
+        async () => {
+          const p = pool({ maxWorkers: 1 });
+          const unknown = (key: string, call: string, expected: string) => ({
+            name: 'TypeError',
+            message: `Unknown option \`${key}\` for ${call}; expected one of: ${expected}`,
+          });
+          const notObject = { name: 'TypeError', message: 'Expected `options` to be an object or undefined, got `null` (null)' };
+          assert.throws(() => p.map(add, [1, 2], { chunksize: 5 } as never), unknown('chunksize', 'map()', 'ordered, chunkSize'));
+          assert.throws(() => p.map(add, [1, 2], null as never), notObject);
+          assert.throws(() => p.run(add, [1, 2], { nmae: 'x' } as never), unknown('nmae', 'run()', 'signal, name'));
+          assert.throws(() => p.run(add, [1, 2], null as never), notObject);
+          assert.throws(() => p.shutdown({ cancel_futures: true } as never), unknown('cancel_futures', 'shutdown()', 'cancelFutures'));
+          assert.throws(() => p.shutdown(null as never), notObject);
+          await assert.rejects(p.stop({ grace: 0 } as never), unknown('grace', 'stop()', 'graceMs'));
+          await assert.rejects(p.stop(null as never), notObject);
+          assert.deepEqual([p.stats.workers, p.stats.queued], [0, 0], 'nothing was started');
+          const done = p.submit(add, 1, 2);
+          assert.equal(await done, 3, 'the refused shutdown() and stop() did not shut the pool down');
+          await assert.rejects(
+            wait([done], { return_when: 'FIRST_COMPLETED' } as never),
+            unknown('return_when', 'wait()', 'returnWhen, timeoutMs'),
+          );
+          await assert.rejects(wait([done], null as never), notObject);
+          const flag = newFlag();
+          const f = p.submit(sleeper, flag, 10_000);
+          await running(f, flag);
+          await assert.rejects(f.stop(null as never), notObject);
+          await assert.rejects(f.stop({ grace: 1 } as never), unknown('grace', 'stop()', 'graceMs'));
+          await assert.rejects(f.stop({ graceMs: -1 }), RangeError);
+          assert.equal(f.state, 'running', 'a refused stop() does not cancel the task');
+          f.cancel();
+          await Promise.allSettled([f]);
+          await p.shutdown();
+        },
+      );
+
+      test('maxQueued - 0 runs a task on a worker started for it or an idle one, and refuses only one that would wait', T, async () => {
+        const p = pool({ maxWorkers: 2, maxQueued: 0 });
+        const flag = newFlag();
+        const busy = p.submit(sleeper, flag, 10_000);
+        const quick = p.submit(add, 1, 2);
+        assert.deepEqual([p.stats.workers, p.stats.queued], [2, 0], 'each task has a worker started for it; none waits');
+        assert.throws(() => p.submit(add, 0, 0), { name: 'RangeError', message: /maxQueued/ });
+        assert.equal(await quick, 3);
+        assert.equal(await p.submit(add, 2, 2), 4, 'an idle worker takes it');
+        busy.cancel();
+        await Promise.allSettled([busy]);
+        await p.shutdown();
+        // One worker, one place: the first task has its (starting) worker, the second waits, the third is refused.
+        const q = pool({ maxWorkers: 1, maxQueued: 1 });
+        const first = q.submit(add, 1, 1);
+        const second = q.submit(add, 2, 2);
+        assert.equal(q.stats.queued, 1, show(q.stats));
+        assert.throws(() => q.submit(add, 3, 3), RangeError);
+        assert.deepEqual(await Promise.all([first, second]), [2, 4]);
+        await q.shutdown();
+      });
+
+      test("handled failures - an ordered map() throws a later task's failure from the loop, and does not also report it", T, async () => {
+        const reports: ExceptHookInfo[] = [];
+        await withExcepthook(
+          (info) => reports.push(info),
+          async () => {
+            const p = pool({ maxWorkers: 2 });
+            const go = new Event();
+            // Item 0 runs until `go`; item 1 fails at once, while item 0 still runs.
+            const items = [
+              { go, fail: false },
+              { go, fail: true },
+            ];
+            const target = ({ go: gate, fail }: { go: Event; fail: boolean }) => {
+              if (fail) throw new RangeError('item 1 fails');
+              gate.waitSync();
+              return 'item 0';
+            };
+            const seen: unknown[] = [];
+            const loop = (async () => {
+              for await (const value of p.map(target, items)) seen.push(value);
+            })();
+            // Until the failure has been reported if it ever is: the turn after it failed, and one more.
+            while (p.stats.failed === 0) await new Promise((r) => setImmediate(r));
+            await new Promise((r) => setImmediate(r));
+            await new Promise((r) => setImmediate(r));
+            go.set();
+            await assert.rejects(loop, /item 1 fails/);
+            assert.deepEqual(seen, ['item 0']);
+            assert.equal(reports.length, 0, `the failure thrown from the loop was also reported: ${show(reports)}`);
+            await p.shutdown();
+          },
+        );
+      });
+
+      test(
+        "handled failures - a failure seen through asCompleted() or wait()'s done set is not reported; one left unseen is",
+        T,
+        async () => {
+          const reports: ExceptHookInfo[] = [];
+          const turns = async (n: number) => {
+            for (let i = 0; i < n; i += 1) await new Promise((r) => setImmediate(r));
+          };
+          await withExcepthook(
+            (info) => reports.push(info),
+            async () => {
+              const p = pool({ maxWorkers: 2 });
+              // The README's example: the outcome read in the loop.
+              const statuses: string[] = [];
+              for await (const f of asCompleted([p.submit(add, 1, 1), p.submit(parse, 'x')])) statuses.push(f.outcome!.status);
+              assert.deepEqual(statuses.sort(), ['completed', 'failed']);
+              // A failure that comes while the loop is busy with another future is still the loop's.
+              const first = p.submit(add, 2, 2);
+              const failing = p.submit(parse, 'y');
+              for await (const f of asCompleted([first, failing])) {
+                if (f !== first) continue;
+                while (!failing.done()) await turns(1);
+                await turns(2);
+              }
+              // wait(): a failure in `done` is handled there.
+              const { done } = await wait([p.submit(parse, 'z')]);
+              assert.equal([...done][0]!.outcome!.status, 'failed');
+              await turns(2);
+              assert.equal(reports.length, 0, show(reports));
+              // A future left in notDone that fails later, unseen, is reported.
+              const go = new Event();
+              const later = p.submit((gate: Event) => {
+                gate.waitSync();
+                throw new RangeError('failed later');
+              }, go);
+              const quick = p.submit(add, 3, 3);
+              const { notDone } = await wait([later, quick], { returnWhen: 'FIRST_COMPLETED' });
+              assert.ok(notDone.has(later));
+              go.set();
+              while (!later.done()) await turns(1); // waits, without handling the error
+              await turns(2);
+              assert.equal(reports.length, 1, show(reports));
+              assert.equal(reports[0]!.future, later);
+              // So is one an asCompleted() loop never reached (it was left early, at the future that had ended first).
+              const ended = p.submit(add, 0, 0);
+              await ended;
+              const never = p.submit(parse, 'never seen');
+              for await (const f of asCompleted([ended, never])) {
+                assert.equal(f, ended);
+                break;
+              }
+              while (!never.done()) await turns(1);
+              await turns(2);
+              assert.equal(reports.length, 2, show(reports));
+              assert.equal(reports[1]!.future, never);
+              await p.shutdown();
+            },
+          );
+        },
+      );
     });
 
     test('currentThread() - inside a task it is the worker, named <pool>_<i>', T, async () => {

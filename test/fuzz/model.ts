@@ -136,6 +136,12 @@ export interface Backend {
    */
   readonly reportsUnhandledOnly?: boolean;
   /**
+   * join() counts as handling a failure once it resolves true (a pool adapter's join() is
+   * `wait([future])`, and a failed future in wait()'s `done` set is handled: API.md section 12).
+   * Default false (Thread#join() never handles).
+   */
+  readonly joinHandles?: boolean;
+  /**
    * A cancel() before start() is passed on right after the start (a pool adapter cancels the
    * future it just submitted): it races the worker taking the task, so the target may run, as
    * after a cancel just after start(). Default false (the target never runs).
@@ -509,6 +515,7 @@ class Wait implements Cmd {
       const outcome = subject.outcome;
       if (this.method === 'join') {
         if (!('value' in result)) return problem(real, `${call} rejected with ${show(result.error)} for a started subject`);
+        if (result.value === true && real.backend.joinHandles === true) markHandled(real);
         if (result.value === true && outcome === undefined) problem(real, `${call} resolved true while state is ${subject.state}`);
         if (result.value === false && !timed) problem(real, `${call} without a timeout resolved false`);
         if (typeof result.value !== 'boolean') problem(real, `${call} resolved with ${show(result.value)}`);
@@ -586,7 +593,7 @@ class Misuse implements Cmd {
         : this.call === 'result(NaN)'
           ? subject.result(Number.NaN)
           : subject.stop({ graceMs: -1 });
-    if (this.call === 'result(NaN)' && !isNew(m)) markHandled(real);
+    // A refused result() does nothing (API.md section 12): it does not handle a failure either.
     const done = track(m, real, this.call, promise, (result) => {
       if (!('error' in result) || !(result.error instanceof RangeError)) problem(real, `${this.call} did not reject with RangeError`);
     });
@@ -724,7 +731,12 @@ async function finish(m: Model, real: Real): Promise<void> {
   const why = mustEnd(m);
   if (why !== null) {
     note(real, `join() at the end: it must end because ${why}`);
-    await within(subject.join(), DEADLINE_MS, `join() at the end (${why})`).catch((error: unknown) => problem(real, show(error)));
+    await within(subject.join(), DEADLINE_MS, `join() at the end (${why})`).then(
+      (joined) => {
+        if (joined && real.backend.joinHandles === true) markHandled(real);
+      },
+      (error: unknown) => problem(real, show(error)),
+    );
   } else if (m.started) {
     await new Force(null, true).run(m, real);
   }
@@ -743,7 +755,8 @@ async function finish(m: Model, real: Real): Promise<void> {
   // A pool Future's failure is reported on the turn after it failed.
   if (real.backend.reportsUnhandledOnly === true) for (let i = 0; i < 2; i += 1) await nextTurn();
   const reports = reportsOf(real);
-  // A pool Future's failure is reported only when result() had not been called by then (reports made before the call count).
+  // A pool Future's failure is reported only when result() had not been called (or join() had not
+  // returned it ended, where joinHandles) by then (reports made before that count).
   const unhandledOnly = real.backend.reportsUnhandledOnly === true && real.handledWithReports !== undefined;
   const expected = outcome?.status === 'failed' && (!unhandledOnly || real.handledWithReports! > 0) ? 1 : 0;
   if (reports.length !== expected) problem(real, `excepthook called ${reports.length} times for outcome ${show(outcome)}`);

@@ -39,7 +39,8 @@ function probe(): string {
   return 'clean';
 }
 
-const validMs = (ms: unknown): boolean => ms === undefined || (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0);
+// API.md section 12: any number >= 0, Infinity (no limit) included.
+const validMs = (ms: unknown): boolean => ms === undefined || (typeof ms === 'number' && ms >= 0);
 
 let sequence = 0;
 
@@ -92,13 +93,14 @@ class FutureSubject implements Subject {
 
   async stop(options: { graceMs: number }): Promise<Outcome> {
     if (this.#future !== undefined) return this.#future.stop(options);
-    if (!validMs(options.graceMs)) throw new RangeError(`Expected \`graceMs\` to be a finite number >= 0, got ${String(options.graceMs)}`);
+    if (!validMs(options.graceMs))
+      throw new RangeError(`Expected \`graceMs\` to be a number >= 0 or Infinity, got ${String(options.graceMs)}`);
     this.#endedUnstarted ??= { status: 'terminated' };
     return this.#endedUnstarted;
   }
 
   async join(timeoutMs?: number): Promise<boolean> {
-    if (!validMs(timeoutMs)) throw new RangeError(`Expected \`timeoutMs\` to be a finite number >= 0, got ${String(timeoutMs)}`);
+    if (!validMs(timeoutMs)) throw new RangeError(`Expected \`timeoutMs\` to be a number >= 0 or Infinity, got ${String(timeoutMs)}`);
     if (this.#endedUnstarted !== undefined) return true;
     if (this.#future === undefined) throw new ThreadStateError(`${this.name}: join() before start()`);
     const { done } = await wait([this.#future], timeoutMs === undefined ? {} : { timeoutMs });
@@ -107,7 +109,7 @@ class FutureSubject implements Subject {
 
   async result(timeoutMs?: number): Promise<unknown> {
     if (this.#future !== undefined) return this.#future.result(timeoutMs);
-    if (!validMs(timeoutMs)) throw new RangeError(`Expected \`timeoutMs\` to be a finite number >= 0, got ${String(timeoutMs)}`);
+    if (!validMs(timeoutMs)) throw new RangeError(`Expected \`timeoutMs\` to be a number >= 0 or Infinity, got ${String(timeoutMs)}`);
     if (this.#endedUnstarted !== undefined) throw new TerminatedError(`${this.name} was terminated before it started`);
     throw new ThreadStateError(`${this.name}: result() before start()`);
   }
@@ -132,6 +134,8 @@ function poolBackend(name: string, make: () => Pool, process: boolean): Backend 
     // A task already sent to a child ends only once the child has seen its cancel (no shared memory to withdraw it in).
     cancelMayWait: process,
     reportsUnhandledOnly: true,
+    // join() is wait([future]): a failed future it returns done is handled (API.md section 12).
+    joinHandles: true,
     cancelBeforeStartRaces: true,
     create: (fn, args) => new FutureSubject(pool(), fn, args),
     async prepare() {

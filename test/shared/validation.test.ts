@@ -61,6 +61,21 @@ describe('shared objects - validation', () => {
     assert.throws(() => q.shutdown({ immediate: 'yes' as never }), TypeError);
   });
 
+  test('Queue.shutdown(options) - an unknown key or a non-object is a TypeError, and the queue is not shut down', T, () => {
+    const q = new Queue<number>();
+    assert.throws(() => q.shutdown({ immediatly: true } as never), {
+      name: 'TypeError',
+      message: 'Unknown option `immediatly` for shutdown(); expected one of: immediate',
+    });
+    assert.throws(() => q.shutdown(null as never), {
+      name: 'TypeError',
+      message: 'Expected `options` to be an object or undefined, got `null` (null)',
+    });
+    q.putNowait(1);
+    assert.equal(q.getNowait(), 1, 'a refused shutdown() does nothing');
+    q.shutdown();
+  });
+
   test('an async wait keeps its thread alive while pending (no "event loop ran empty" crash)', T, async () => {
     const event = new Event();
     const running = new Event();

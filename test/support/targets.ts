@@ -3,7 +3,7 @@
 // A plain-function target is sent to the thread as its source text, so each body here must be
 // self-contained: nothing from this module, only its arguments and threadkit's in-thread functions
 // (imported here for the types; in the thread they are provided by name).
-import { checkpoint, sleepSync } from 'threadkit';
+import { checkpoint, sleep, sleepSync, type Event } from 'threadkit';
 
 /** Sets `f[0]`, then spins without ever looking at cancel: only terminate() ends it. */
 export function signalThenSpin(f: Int32Array): never {
@@ -49,4 +49,28 @@ export function signalThenSleepForever(f: Int32Array): never {
     sleepSync(60_000);
     checkpoint();
   }
+}
+
+/**
+ * Sets `started`, then ignores cancel until `go` is set (it polls `go.isSet()`: a wait of
+ * threadkit's would end at the cancel) and returns 'finished'. Only the grace period of a stop()
+ * decides whether it finishes or is terminated.
+ */
+export function stubborn(started: Event, go: Event): string {
+  started.set();
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (!go.isSet()) Atomics.wait(pause, 0, 0, 5);
+  return 'finished';
+}
+
+/** Sets `started`, then waits for `go` with `timeoutMs`, blocking (`sync`) or not: true once set, false on timeout. */
+export function waitForGo(started: Event, go: Event, timeoutMs: number, sync: boolean): boolean | Promise<boolean> {
+  started.set();
+  return sync ? go.waitSync(timeoutMs) : go.wait(timeoutMs);
+}
+
+/** Sets `started`, then returns what sleep(ms) resolves with: false when a cancel wakes it. */
+export function signalThenAsyncSleep(started: Event, ms: number): Promise<boolean> {
+  started.set();
+  return sleep(ms);
 }
