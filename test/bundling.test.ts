@@ -139,6 +139,18 @@ describe('bundling', () => {
     },
   );
 
+  test('a webpack bundle deployed without its chunk fails its threads saying so', T, async () => {
+    const dir = join(work, 'webpack-main-only');
+    mkdirSync(dir);
+    cpSync(bundles.webpack!, join(dir, 'app.js'));
+    const ran = await run(process.execPath, [join(dir, 'app.js')], elsewhere);
+    assert.notEqual(ran.code, 0);
+    assert.match(
+      ran.stderr,
+      /ThreadCrashedError.*threadkit runs bundled, and the chunk with its thread entries .* could not be loaded: deploy every file the bundler wrote/,
+    );
+  });
+
   test('an unbundled program never loads the embedded entries', T, async () => {
     // The same program, unbundled, on a copy of the package without dist/internal/entry/embedded.js.
     const dir = join(work, 'unbundled');

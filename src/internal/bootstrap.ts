@@ -103,7 +103,8 @@ let embedding: Promise<{ readonly worker: string; readonly child: string }> | un
  */
 export function entrySource(name: 'worker' | 'child'): string | Promise<string> {
   if (embedded !== undefined) return embedded[name];
-  embedding ??= import('./entry/embedded.js').then(
+  // In a promise: webpack's import() of a missing chunk throws at once rather than rejecting.
+  embedding ??= new Promise<typeof import('./entry/embedded.js')>((resolve) => resolve(import('./entry/embedded.js'))).then(
     (module) => {
       if (typeof module.worker !== 'string' || typeof module.child !== 'string') {
         throw new Error(
