@@ -1,8 +1,10 @@
 // Task forms: task(moduleUrl, fn), plain functions sent by source, and { module, name } references.
 
+import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TaskError, got } from './errors.js';
+import { bundled } from './internal/bootstrap.js';
 import type { TargetSpec } from './internal/protocol.js';
 
 /** A reference to an export of a module: `{ module, name? }`, `name` defaulting to `'default'`. */
@@ -74,7 +76,10 @@ export function lookupTask(module: string, key: string): AnyFunction | undefined
 export function targetSpec(target: unknown, owner: string): TargetSpec {
   if (typeof target === 'function') {
     const mark = (target as unknown as Record<symbol, TaskMark | undefined>)[TASK];
-    if (mark !== undefined) return { kind: 'task', module: mark.module, key: mark.key, name: target.name };
+    if (mark !== undefined) {
+      checkTaskModule(mark.module, target.name || 'anonymous', owner);
+      return { kind: 'task', module: mark.module, key: mark.key, name: target.name };
+    }
     return { kind: 'source', source: functionSource(target as AnyFunction, `The target of ${owner}`), name: target.name };
   }
   if (typeof target === 'object' && target !== null && 'module' in target) {
@@ -87,6 +92,61 @@ export function targetSpec(target: unknown, owner: string): TargetSpec {
     `Expected \`target\` to be a function, a task() function or a { module, name } reference, ${got(target)}. ` +
       'Pass a target, or subclass Thread and override run().',
   );
+}
+
+/**
+ * Refuses a task() function that a thread could only run by running the program again: one
+ * declared in the program's main module (its thread would import that module, top level and
+ * all, in every thread, recursively), and any in a bundled program (its module is the bundle, or
+ * a path that webpack baked in at build time).
+ * @throws {TaskError} saying what to do instead.
+ */
+function checkTaskModule(module: string, name: string, owner: string): void {
+  if (bundled()) {
+    if (typeof __webpack_require__ === 'function' || isMainModule(module)) {
+      throw new TaskError(
+        `The target of ${owner} is the task() function ${name}, which cannot work in a bundled program: its module ` +
+          `(${module}) is ${isMainModule(module) ? 'the bundle itself, which a thread would run again from the top' : 'a path from the build, not the bundle'}. ` +
+          'Pass a plain, self-contained function as the target (it is sent as source), or build the task into a module ' +
+          'of its own outside the bundle and run it with a { module, name } reference.',
+      );
+    }
+    return;
+  }
+  if (isMainModule(module)) {
+    throw new TaskError(
+      `The target of ${owner} is the task() function ${name}, declared in the program's main module (${module}): ` +
+        "a thread imports a task's module, which would run the whole program again in every thread. " +
+        'Move the task into a module of its own (e.g. tasks.ts) and import it from here.',
+    );
+  }
+}
+
+/** `typeof __webpack_require__` is "function" in a webpack bundle (webpack replaces it), "undefined" elsewhere. */
+declare const __webpack_require__: unknown;
+
+let main: ReadonlySet<string> | undefined;
+
+/**
+ * Whether `module` (a task's module URL) is the program's main module: process.argv[1] resolved
+ * as Node resolves it, links followed (as import.meta.url has them) or not (--preserve-symlinks-main).
+ * Found once.
+ */
+export function isMainModule(module: string): boolean {
+  return (main ??= findMain(process.argv[1])).has(module);
+}
+
+function findMain(script: string | undefined): Set<string> {
+  if (script === undefined || script === '' || script.startsWith('-')) return new Set();
+  for (const extension of ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts']) {
+    try {
+      const path = resolve(script + extension);
+      if (statSync(path).isFile()) return new Set([pathToFileURL(path).href, pathToFileURL(realpathSync(path)).href]);
+    } catch {
+      // Not this one.
+    }
+  }
+  return new Set();
 }
 
 /** A module reference as the thread imports it: a file URL, or a bare specifier resolved from the working directory. */

@@ -1,11 +1,16 @@
 // The first code a new thread or child runs: registers the parent's loaders (tsx), then imports the entry.
 
+import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** What the bootstrap needs to know, passed as data. */
 export interface BootData {
-  /** URL of the entry: a bundled .cjs when threadkit runs built, the .ts source under tsx. */
-  readonly entry: string;
+  /**
+   * URL of the entry: a bundled .cjs when threadkit runs built, the .ts source under tsx;
+   * undefined in a bundled program, whose thread gets the entry's source instead (entrySource()).
+   */
+  readonly entry?: string;
   /** `--import` preloads of the parent, in order. */
   readonly preloads: readonly string[];
   /** Whether TypeScript modules will be imported (register tsx only then: it costs ~150 ms). */
@@ -55,9 +60,68 @@ export function childExecArgv(keepTypeScript: boolean): string[] {
   return flags;
 }
 
-/** The URL of entry `name` (worker or child) next to `base` (import.meta.url of a transport). */
-export function entryUrl(name: 'worker' | 'child', base: string): string {
-  return new URL(`../entry/${name}${isTypeScript(base) ? '.ts' : '.cjs'}`, base).href;
+// Where the entries are. Unbundled, each is a file next to threadkit's modules (entry/*.cjs, or the
+// .ts source under tsx), loaded by its URL. In a program that bundles threadkit, import.meta.url
+// is the bundle's (esbuild, Rollup, Vite, Bun), empty (esbuild's CommonJS output) or the path the
+// module had when it was built (webpack), and no entry file comes along: the thread then gets the
+// entry's source from entry/embedded.js, a module that only a bundle loads (a bundler inlines it
+// or gives it a chunk of its own), so an unbundled program never reads it.
+
+/** import.meta.url of this module: undefined or not this file's name in a bundle. */
+const SELF: string | undefined = import.meta.url;
+/** `typeof __webpack_require__` is "function" in a webpack bundle (webpack replaces it), "undefined" elsewhere. */
+declare const __webpack_require__: unknown;
+
+let bundledCache: boolean | undefined;
+
+/**
+ * Whether threadkit runs bundled into a program: its entry files are not where they would be.
+ * Checked once, at the first start (a regular expression and one stat).
+ */
+export function bundled(): boolean {
+  return (bundledCache ??=
+    typeof __webpack_require__ === 'function' ||
+    SELF === undefined ||
+    !/[\\/]internal[\\/]bootstrap\.(js|ts)$/.test(SELF) ||
+    !existsSync(fileURLToPath(new URL(`./entry/worker${isTypeScript(SELF) ? '.ts' : '.cjs'}`, SELF))));
+}
+
+/** The URL of entry `name` (worker or child) next to threadkit's modules; undefined when threadkit runs bundled. */
+export function entryUrl(name: 'worker' | 'child'): string | undefined {
+  if (bundled()) return undefined;
+  return new URL(`./entry/${name}${isTypeScript(SELF!) ? '.ts' : '.cjs'}`, SELF).href;
+}
+
+/** The embedded entries once loaded (a bundle only). */
+let embedded: { readonly worker: string; readonly child: string } | undefined;
+let embedding: Promise<{ readonly worker: string; readonly child: string }> | undefined;
+
+/**
+ * The source of entry `name` for a bundled program: a string once the embedded copy has loaded,
+ * a promise of it before (the first starts: a bundle loads it asynchronously, at most once).
+ * The promise rejects with an error that says what is missing.
+ */
+export function entrySource(name: 'worker' | 'child'): string | Promise<string> {
+  if (embedded !== undefined) return embedded[name];
+  // In a promise: webpack's import() of a missing chunk throws at once rather than rejecting.
+  embedding ??= new Promise<typeof import('./entry/embedded.js')>((resolve) => resolve(import('./entry/embedded.js'))).then(
+    (module) => {
+      if (typeof module.worker !== 'string' || typeof module.child !== 'string') {
+        throw new Error(
+          'threadkit was built without its embedded entries (dist/internal/entry/embedded.js): run `npm run build` in threadkit',
+        );
+      }
+      return (embedded = { worker: module.worker, child: module.child });
+    },
+    (error: unknown) => {
+      throw new Error(
+        'threadkit runs bundled, and the chunk with its thread entries (built from threadkit/dist/internal/entry/embedded.js) ' +
+          'could not be loaded: deploy every file the bundler wrote, not only the main one',
+        { cause: error },
+      );
+    },
+  );
+  return embedding.then((entries) => entries[name]);
 }
 
 /** Whether importing `url` needs a TypeScript loader. */
@@ -70,10 +134,17 @@ export function isTypeScript(url: string): boolean {
  * `import()` resolves bare specifiers from the working directory. `dataExpression` is a JS
  * expression evaluating to a BootData; the entry's `main(bootData)` then takes over.
  */
-export function bootstrapSource(dataExpression: string): string {
+export function bootstrapSource(dataExpression: string, sourceExpression = 'undefined'): string {
   return `'use strict';
 (async () => {
   const boot = ${dataExpression};
+  // A bundled program sends the entry's source (entrySource()): a string, or a MessagePort that
+  // will carry it (a worker), or 'ipc', its first IPC message (a child). The messages that come
+  // before the entry listens are kept, and handed to it in order.
+  const source = ${sourceExpression};
+  const early = [];
+  const keep = (message) => early.push(message);
+  if (source === 'ipc') process.on('message', keep);
   const { pathToFileURL, fileURLToPath } = require('node:url');
   const base = pathToFileURL(process.cwd() + '/').href;
   // Where code run with -e has no import() (Deno), import through the bundled entry file instead.
@@ -81,7 +152,7 @@ export function bootstrapSource(dataExpression: string): string {
     try {
       return await import(specifier);
     } catch (error) {
-      if (error?.code !== 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING' || !/\\.cjs$/.test(boot.entry)) throw error;
+      if (error?.code !== 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING' || !/\\.cjs$/.test(boot.entry ?? '')) throw error;
       return require(fileURLToPath(boot.entry)).load(specifier);
     }
   };
@@ -107,11 +178,30 @@ export function bootstrapSource(dataExpression: string): string {
   }
   if (boot.typescript) await registerTsx();
   // The built entries are bundled CommonJS (scripts/bundle-entries.mjs): require() skips the ES module loader.
-  const entry = /\\.cjs$/.test(boot.entry) ? require(fileURLToPath(boot.entry)) : await import(boot.entry);
-  await entry.main(boot, async (specifier) => {
+  let entry;
+  if (boot.entry !== undefined) {
+    entry = /\\.cjs$/.test(boot.entry) ? require(fileURLToPath(boot.entry)) : await import(boot.entry);
+  } else {
+    let text = source;
+    if (text === 'ipc') {
+      text = early.length > 0 ? early.shift() : await new Promise((resolve) => process.once('message', () => resolve(early.shift())));
+    } else if (typeof text !== 'string') {
+      text = await new Promise((resolve) => text.once('message', (message) => { text.close(); resolve(message); }));
+    }
+    if (typeof text !== 'string') throw text;
+    const module = { exports: {} };
+    new Function('exports', 'require', 'module', '__filename', '__dirname', text)(module.exports, require, module, 'threadkit-entry.cjs', process.cwd());
+    entry = module.exports;
+  }
+  const running = entry.main(boot, async (specifier) => {
     if (${TS.toString()}.test(specifier.split('?')[0])) await registerTsx();
     return load(specifier);
   });
+  if (source === 'ipc') {
+    process.off('message', keep);
+    for (const message of early.splice(0)) process.emit('message', message);
+  }
+  await running;
 })();
 `;
 }

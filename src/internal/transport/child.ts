@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { deserialize, serialize } from 'node:v8';
-import { bootstrapSource, entryUrl, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
+import { bootstrapSource, entrySource, entryUrl, childExecArgv, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
 import { SERVE_FD } from '../../shared/remote-protocol.js';
 import type { ServedObjects } from '../../shared/serve.js';
 import { getContext } from '../context.js';
@@ -17,7 +17,8 @@ import { CONTROL_FD, THREAD_TASK, assertNever, type FromThread, type ToThread } 
 import { cloneFailure } from '../unsendable.js';
 import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
 
-const ENTRY = entryUrl('child', import.meta.url);
+/** The entry's URL: found at the first start (bootstrap.ts); undefined when threadkit runs bundled. */
+let entry: { readonly url: string | undefined } | undefined;
 /** Whether each child leads its own process group (POSIX), signalled as a whole. */
 const GROUPS = process.platform !== 'win32';
 /** How long terminate() lets a child handle SIGTERM before SIGKILL. */
@@ -154,11 +155,20 @@ function spawnChild(
 ): SpawnedChild {
   // Serialized once, before spawning: what cannot be sent starts nothing; the bytes are what the child gets.
   const startBytes = serializeMessage(first);
-  const typescript = isTypeScript(ENTRY) || targetIsTypeScript;
-  const boot: BootData = { entry: ENTRY, preloads: parentPreloads(), typescript };
+  const url = (entry ??= { url: entryUrl('child') }).url;
+  const typescript = (url !== undefined && isTypeScript(url)) || targetIsTypeScript;
+  const boot: BootData = { ...(url === undefined ? {} : { entry: url }), preloads: parentPreloads(), typescript };
+  // In a bundled program the entry's source (about 100 KB: too long for one argument of -e) is
+  // the first IPC message (bootstrap.ts), before anything else is sent.
+  const source = url === undefined ? entrySource('child') : undefined;
   const child = spawn(
     process.execPath,
-    [...childExecArgv(typescript), ...heapFlags(spec.resourceLimits), '-e', bootstrapSource(JSON.stringify(boot))],
+    [
+      ...childExecArgv(typescript),
+      ...heapFlags(spec.resourceLimits),
+      '-e',
+      bootstrapSource(JSON.stringify(boot), source === undefined ? 'undefined' : "'ipc'"),
+    ],
     // stdin is not shared (as in Python's multiprocessing): a child must not compete for the program's input.
     // Detached: the child leads its own process group, so signals reach its own children too, and
     // the terminal's Ctrl-C (sent to the foreground group) reaches only this program, which decides.
@@ -177,6 +187,8 @@ function spawnChild(
   let exitCode: number | null = null;
   let signalCode: NodeJS.Signals | null = null;
   let spawnError: unknown;
+  /** Why the embedded entry could not be sent (the child was killed for it). */
+  let entryError: unknown;
   let killTimer: NodeJS.Timeout | undefined;
   const frames = new FrameReader();
 
@@ -228,6 +240,7 @@ function spawnChild(
   });
   const closed = () => {
     const outOfMemory = spec.resourceLimits?.maxOldGenerationSizeMb !== undefined && (signalCode === 'SIGABRT' || exitCode === 134);
+    if (entryError !== undefined) return hooks.exit({ exitCode, signal: null, error: entryError });
     hooks.exit({
       exitCode,
       signal: outOfMemory ? null : signalCode,
@@ -236,7 +249,28 @@ function spawnChild(
         : spawnError,
     });
   };
-  if (child.connected) child.send(startBytes);
+  // Until the embedded entry has gone (a bundle's first starts), what is posted waits here, in order.
+  let outbox: Array<ToThread | Buffer> | undefined;
+  const send = (message: ToThread | Buffer | string) => {
+    if (child.connected) child.send(message);
+  };
+  if (typeof source === 'string') send(source);
+  else if (source !== undefined) {
+    outbox = [];
+    source.then(
+      (text) => {
+        send(text);
+        for (const message of outbox!) send(message);
+        outbox = undefined;
+      },
+      (error: unknown) => {
+        entryError = error;
+        signalGroup(child, 'SIGKILL');
+      },
+    );
+  }
+  if (outbox === undefined) send(startBytes);
+  else outbox.push(startBytes);
   if (spec.daemon) unref(child);
 
   return {
@@ -251,7 +285,8 @@ function spawnChild(
       if (control?.writable) control.write(encodeFrame({ kind: 'cancel', id, reason }));
     },
     post(message) {
-      if (child.connected) child.send(message);
+      if (outbox === undefined) send(message);
+      else outbox.push(message);
     },
     terminate() {
       if (child.exitCode !== null || child.signalCode !== null) return;

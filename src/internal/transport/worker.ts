@@ -3,7 +3,7 @@
 import { types } from 'node:util';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../../errors.js';
-import { bootstrapSource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
+import { bootstrapSource, entrySource, entryUrl, isTypeScript, parentPreloads, type BootData } from '../bootstrap.js';
 import {
   HANDOVER_CELLS,
   createFlag,
@@ -28,8 +28,9 @@ import { cloneable } from '../serialize.js';
 import { cloneFailure } from '../unsendable.js';
 import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, PostedTask, Transport, TransportHooks } from './transport.js';
 
-const ENTRY = entryUrl('worker', import.meta.url);
-const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boot`);
+const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boot`, `require('node:worker_threads').workerData.source`);
+/** The entry's URL: found at the first start (bootstrap.ts); undefined when threadkit runs bundled. */
+let entry: { readonly url: string | undefined } | undefined;
 
 /** What the worker's entry finds in `workerData`. */
 export interface WorkerData {
@@ -39,6 +40,8 @@ export interface WorkerData {
   readonly flag: Int32Array;
   /** A pool worker's handover (cancel-flag.ts): where it claims each task before it begins. */
   readonly handover?: Int32Array;
+  /** In a bundled program (no entry URL): the entry's source, or a port that will carry it (or the error why not). */
+  readonly source?: string | import('node:worker_threads').MessagePort;
 }
 
 /**
@@ -193,19 +196,41 @@ function launchWorker(
   }
   const flag = createFlag();
   const handover = first.kind === 'serve' ? createHandover() : undefined;
+  const url = (entry ??= { url: entryUrl('worker') }).url;
   const boot: BootData = {
-    entry: ENTRY,
+    ...(url === undefined ? {} : { entry: url }),
     preloads: spec.preloads ?? parentPreloads(),
-    typescript: isTypeScript(ENTRY) || typescript,
+    typescript: (url !== undefined && isTypeScript(url)) || typescript,
   };
-  const workerData: WorkerData = { boot, port: port2, flag, ...(handover ? { handover } : {}) };
+  const transferList: Array<import('node:worker_threads').MessagePort> = [port2];
+  let source: WorkerData['source'];
+  if (url === undefined) {
+    const text = entrySource('worker');
+    if (typeof text === 'string') source = text;
+    else {
+      // The embedded entries are still loading (the first starts of a bundle): the worker waits for them.
+      const channel = new MessageChannel();
+      transferList.push((source = channel.port2));
+      text.then(
+        (loaded) => channel.port1.postMessage(loaded),
+        (error: unknown) => channel.port1.postMessage(error),
+      );
+    }
+  }
+  const workerData: WorkerData = {
+    boot,
+    port: port2,
+    flag,
+    ...(handover ? { handover } : {}),
+    ...(source === undefined ? {} : { source }),
+  };
 
   let worker: Worker;
   try {
     worker = new Worker(BOOTSTRAP, {
       eval: true,
       workerData,
-      transferList: [port2],
+      transferList,
       ...(spec.resourceLimits ? { resourceLimits: spec.resourceLimits } : {}),
     });
   } catch (error) {
