@@ -1,8 +1,7 @@
 // Process: the same lifecycle as Thread, running the target in a child Node.js process.
 
 import { LIBRARY_PROTOTYPE, Lifecycle, type Outcome, type ResultOf, type ThreadOptions } from './internal/lifecycle.js';
-import { ipcCloneable, startChild, type ChildTransport } from './internal/transport/child.js';
-import type { LaunchSpec, Transport, TransportHooks } from './internal/transport/transport.js';
+import { processBackend, type ChildTransport } from './internal/transport/child.js';
 import type { Target } from './task.js';
 
 let counter = 0;
@@ -22,14 +21,20 @@ let counter = 0;
  * await p.stop({ graceMs: 500 });
  */
 export class Process<T extends Target = Target> extends Lifecycle<T> {
-  #child: ChildTransport | undefined;
+  /** The child this Process started (kept after it exits, for exitCode and signalCode). */
+  readonly #started: { child?: ChildTransport };
 
   /**
    * @throws {TypeError} for options that are not what they should be, or a target that is none of the forms.
    * @throws {TaskError} for a native or bound function, or a class, as target.
    */
   constructor(options?: ThreadOptions<T>) {
-    super(options, 'Process', () => `Process-${++counter}`);
+    const started: { child?: ChildTransport } = {};
+    super(options, 'Process', () => `Process-${++counter}`, {
+      ...processBackend,
+      start: (spec, hooks) => (started.child = processBackend.start(spec, hooks)),
+    });
+    this.#started = started;
   }
 
   /** The child's process id once started; null before (the same as ident). */
@@ -39,12 +44,12 @@ export class Process<T extends Target = Target> extends Lifecycle<T> {
 
   /** The child's exit code once it has exited normally; null before or when a signal ended it. */
   get exitCode(): number | null {
-    return this.#child?.exitCode ?? null;
+    return this.#started.child?.exitCode ?? null;
   }
 
   /** The signal that ended the child ('SIGTERM', 'SIGKILL', ...); null otherwise. */
   get signalCode(): NodeJS.Signals | null {
-    return this.#child?.signalCode ?? null;
+    return this.#started.child?.signalCode ?? null;
   }
 
   /**
@@ -58,19 +63,6 @@ export class Process<T extends Target = Target> extends Lifecycle<T> {
   /** Sends SIGKILL to the child's process group at once. Resolves with the outcome ('terminated' unless it had ended). Idempotent. */
   async kill(): Promise<Outcome<ResultOf<T>>> {
     return this.forceStop((transport) => (transport as ChildTransport).kill());
-  }
-
-  protected override get kind(): string {
-    return 'Process';
-  }
-
-  protected override launch(spec: LaunchSpec, hooks: TransportHooks): Transport {
-    this.#child = startChild(spec, hooks);
-    return this.#child;
-  }
-
-  protected override sendable(value: unknown): boolean {
-    return ipcCloneable(value);
   }
 }
 

@@ -1,8 +1,7 @@
 // Thread: Python's threading.Thread lifecycle on a Node.js worker thread.
 
 import { LIBRARY_PROTOTYPE, Lifecycle, type ThreadOptions } from './internal/lifecycle.js';
-import type { LaunchSpec, Transport, TransportHooks } from './internal/transport/transport.js';
-import { startWorker } from './internal/transport/worker.js';
+import { threadBackend } from './internal/transport/worker.js';
 import type { Target } from './task.js';
 
 let counter = 0;
@@ -24,15 +23,7 @@ export class Thread<T extends Target = Target> extends Lifecycle<T> {
    * @throws {TaskError} for a native or bound function, or a class, as target.
    */
   constructor(options?: ThreadOptions<T>) {
-    super(options, 'Thread', () => `Thread-${++counter}`);
-  }
-
-  protected override get kind(): string {
-    return 'Thread';
-  }
-
-  protected override launch(spec: LaunchSpec, hooks: TransportHooks): Transport {
-    return startWorker(spec, hooks);
+    super(options, 'Thread', () => `Thread-${++counter}`, threadBackend);
   }
 }
 

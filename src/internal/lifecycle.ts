@@ -10,9 +10,9 @@ import { crashError } from './crash.js';
 import { validateLimits } from './options.js';
 import { assertNever, type FromThread, type TargetSpec } from './protocol.js';
 import { Settlement, unwrap, type Outcome } from './settlement.js';
-import { cloneable, rebuildThrown } from './serialize.js';
+import { rebuildThrown } from './serialize.js';
 import { transition, type ThreadState } from './state.js';
-import type { ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
+import type { Backend, ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from './transport/transport.js';
 import { cloneFailure, unsendable } from './unsendable.js';
 import { validateOptions, validateStopOptions, validateTimeout } from './validate.js';
 import { ServedObjects } from '../shared/serve.js';
@@ -53,7 +53,7 @@ const OPTION_KEYS = new Set(['target', 'args', 'name', 'daemon', 'resourceLimits
 export const LIBRARY_PROTOTYPE = Symbol('threadkit.libraryPrototype');
 
 /**
- * Base of Thread and Process: one lifecycle, the backend behind `launch()`.
+ * Base of Thread and Process: one lifecycle over the backend value it is given (transport.ts's Backend).
  * @internal Users extend Thread or Process.
  */
 export abstract class Lifecycle<T extends Target = Target> {
@@ -72,6 +72,9 @@ export abstract class Lifecycle<T extends Target = Target> {
     setExcepthook(hook);
   }
 
+  /** 'Thread' or 'Process', for messages. */
+  readonly #kind: string;
+  readonly #backend: Backend;
   #name: string;
   #daemon: boolean;
   #state: ThreadState = 'new';
@@ -92,7 +95,9 @@ export abstract class Lifecycle<T extends Target = Target> {
   /** Child processes the thread started and that are still running (a terminated worker does not end them); -pid: its group. */
   #children = new Set<number>();
 
-  constructor(options: ThreadOptions<T> | undefined, kind: string, defaultName: () => string) {
+  constructor(options: ThreadOptions<T> | undefined, kind: string, defaultName: () => string, backend: Backend) {
+    this.#kind = kind;
+    this.#backend = backend;
     const opts = validateOptions(options, kind, OPTION_KEYS) as ThreadOptions<T>;
     if (opts.name !== undefined && (typeof opts.name !== 'string' || opts.name === '')) {
       throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(opts.name)}`);
@@ -179,12 +184,12 @@ export abstract class Lifecycle<T extends Target = Target> {
     if (this.#state !== 'new') {
       throw new ThreadStateError(
         `${this.#name} was already started${this.#state === 'ended' && this.#ident === null ? ' or terminated' : ''}; ` +
-          `a ${this.kind} can be started only once. Create a new ${this.kind} to run the task again.`,
+          `a ${this.#kind} can be started only once. Create a new ${this.#kind} to run the task again.`,
       );
     }
     let target = this.#spec ?? this.#subclassSpec();
-    // A Thread shares the objects' memory; a Process's parent serves them (src/shared/serve.ts).
-    const shares = this.kind === 'Thread' ? true : new ServedObjects(this.#name);
+    // A thread shares the objects' memory; a child process's parent serves them (src/shared/serve.ts).
+    const shares = this.#backend.shares === 'memory' ? true : new ServedObjects(this.#name);
     if (target.kind === 'subclass') {
       // A subclass's fields may hold shared objects too (this.lock = lock): the same markers as args.
       target = { ...target, fields: encodeFields(target.fields, shares, this.#name) };
@@ -214,7 +219,7 @@ export abstract class Lifecycle<T extends Target = Target> {
     };
     const hooks: TransportHooks = { message: (m) => this.#onMessage(m), exit: (e) => this.#onExit(e) };
     try {
-      this.#transport = this.launch(spec, hooks);
+      this.#transport = this.#backend.start(spec, hooks);
     } catch (error) {
       throw this.#unsendable(error, target);
     }
@@ -315,12 +320,6 @@ export abstract class Lifecycle<T extends Target = Target> {
     return this.#settlement.outcome!;
   }
 
-  /** 'Thread' or 'Process', for messages. */
-  protected abstract get kind(): string;
-
-  /** Starts the backend. Must throw (DataCloneError) before creating anything when the start message cannot be cloned. */
-  protected abstract launch(spec: LaunchSpec, hooks: TransportHooks): Transport;
-
   /** Writes the thread's output here; a Process's child writes to the inherited stdio itself. */
   #onMessage(message: FromThread): void {
     if (this.#state === 'ended') return;
@@ -396,12 +395,7 @@ export abstract class Lifecycle<T extends Target = Target> {
   /** Turns a clone failure of the start message into a TaskError naming the argument. */
   #unsendable(error: unknown, target: TargetSpec): unknown {
     const fallback = target.kind === 'subclass' ? 'a field of the subclass' : 'its arguments';
-    return unsendable(error, this.#args, (value) => this.sendable(value), this.#name, this.kind.toLowerCase(), fallback);
-  }
-
-  /** Whether one value can travel to this backend. */
-  protected sendable(value: unknown): boolean {
-    return cloneable(value);
+    return unsendable(error, this.#args, this.#backend.sendable, this.#name, this.#backend.where, fallback);
   }
 }
 

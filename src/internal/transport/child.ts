@@ -15,7 +15,7 @@ import { getContext } from '../context.js';
 import { encodeFrame, FrameReader } from '../control-frame.js';
 import { CONTROL_FD, THREAD_TASK, assertNever, type FromThread, type ToThread } from '../protocol.js';
 import { cloneFailure } from '../unsendable.js';
-import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
+import type { Backend, EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
 
 /** The entry's URL: found at the first start (bootstrap.ts); undefined when threadkit runs bundled. */
 let entry: { readonly url: string | undefined } | undefined;
@@ -359,3 +359,14 @@ function installExitHook(): void {
     for (const child of running) signalGroup(child, 'SIGKILL');
   });
 }
+
+/** The child-process backend: Process and ProcessPoolExecutor. Shared objects are served by this process. */
+export const processBackend: Backend<ChildTransport> = {
+  where: 'process',
+  shares: 'served',
+  start: startChild,
+  startPool: startPoolChild,
+  encodeTask: encodeChildTask,
+  sendable: ipcCloneable,
+  copyArgs: copyForChild,
+};

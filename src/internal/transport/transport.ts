@@ -1,8 +1,8 @@
-// What the lifecycle needs from a backend (worker thread or child process).
+// What the lifecycle and the pools need from a backend (worker thread or child process): the Backend value and its transports.
 
 import type { PoolServer } from '../../shared/pool-serve.js';
 import type { ServedObjects } from '../../shared/serve.js';
-import type { FromThread, TargetSpec, ThreadInfo } from '../protocol.js';
+import type { FromThread, TargetSpec, ThreadInfo, ToThread } from '../protocol.js';
 
 /** How a thread ended, as the backend saw it. */
 export interface ExitInfo {
@@ -108,3 +108,29 @@ export interface PostedTask {
 
 /** A `task` message as a backend sends it: the message itself (threads), or its serialized bytes (children). */
 export type EncodedTask = { readonly brand: 'EncodedTask' };
+
+/**
+ * A backend as a value: how to start a worker (alone or in a pool), how a pool task is encoded,
+ * what can be sent, and where shared objects live. Thread and ThreadPoolExecutor take the worker
+ * thread's (transport/worker.ts), Process and ProcessPoolExecutor the child process's
+ * (transport/child.ts); the lifecycle and the executor never ask which one they have.
+ */
+export interface Backend<T extends Transport = Transport> {
+  /** What a task runs in, for messages: `'thread'`, `'process'`. */
+  readonly where: string;
+  /**
+   * Where the shared objects of `args` live: `'memory'`, the same memory on both sides (they travel
+   * as markers of it), or `'served'`, this process serves them to the worker over a socket.
+   */
+  readonly shares: 'memory' | 'served';
+  /** Starts one worker running `spec`. Throws (DataCloneError) before creating anything when the start message cannot be sent. */
+  readonly start: (spec: LaunchSpec, hooks: TransportHooks) => T;
+  /** Starts one pool worker. */
+  readonly startPool: (spec: PoolLaunchSpec, hooks: TransportHooks) => PoolTransport;
+  /** A pool task's message as this backend sends it. Throws DataCloneError when it cannot be sent. */
+  readonly encodeTask: (message: Extract<ToThread, { kind: 'task' }>) => EncodedTask;
+  /** Whether one value can travel to this backend. */
+  readonly sendable: (value: unknown) => boolean;
+  /** A copy of a pool task's args as they travel, taken when submit() accepts them (API.md §12). */
+  readonly copyArgs: (args: readonly unknown[]) => unknown[];
+}

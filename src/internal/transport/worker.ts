@@ -26,7 +26,16 @@ import {
 } from '../protocol.js';
 import { cloneable } from '../serialize.js';
 import { cloneFailure } from '../unsendable.js';
-import type { EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, PostedTask, Transport, TransportHooks } from './transport.js';
+import type {
+  Backend,
+  EncodedTask,
+  LaunchSpec,
+  PoolLaunchSpec,
+  PoolTransport,
+  PostedTask,
+  Transport,
+  TransportHooks,
+} from './transport.js';
 
 const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boot`, `require('node:worker_threads').workerData.source`);
 /** The entry's URL: found at the first start (bootstrap.ts); undefined when threadkit runs bundled. */
@@ -296,3 +305,14 @@ function launchWorker(
       : {}),
   };
 }
+
+/** The worker-thread backend: Thread and ThreadPoolExecutor. Shared objects are the same memory on both sides. */
+export const threadBackend: Backend = {
+  where: 'thread',
+  shares: 'memory',
+  start: startWorker,
+  startPool: startPoolWorker,
+  encodeTask: encodeWorkerTask,
+  sendable: cloneable,
+  copyArgs: copyForWorker,
+};
