@@ -4,6 +4,7 @@ import { TaskError, ThreadStateError, TimeoutError, got, type ThreadCrashedError
 import { targetSpec, type Target } from '../task.js';
 import { getExcepthook, report, setExcepthook, type ExceptHook } from './excepthook.js';
 import { live } from './live.js';
+import { OwnedChildren } from './owned-children.js';
 import { writeOutput } from './output.js';
 import { subclassSpec } from './subclass-spec.js';
 import { crashError } from './crash.js';
@@ -92,8 +93,8 @@ export abstract class Lifecycle<T extends Target = Target> {
   #cancel: { reason: unknown } | undefined;
   #terminating = false;
   #waiters = 0;
-  /** Child processes the thread started and that are still running (a terminated worker does not end them); -pid: its group. */
-  #children = new Set<number>();
+  /** Child processes the thread started and that are still running (a terminated worker does not end them). */
+  readonly #children = new OwnedChildren();
 
   constructor(options: ThreadOptions<T> | undefined, kind: string, defaultName: () => string, backend: Backend) {
     this.#kind = kind;
@@ -348,9 +349,7 @@ export abstract class Lifecycle<T extends Target = Target> {
         this.#exitCalled = message.code;
         return;
       case 'child':
-        // A negative pid stands for the child's process group, as for process.kill().
-        if (message.alive) this.#children.add(message.group === true ? -message.pid : message.pid);
-        else this.#children.delete(message.group === true ? -message.pid : message.pid);
+        this.#children.note(message);
         return;
       default:
         assertNever(message);
@@ -364,13 +363,7 @@ export abstract class Lifecycle<T extends Target = Target> {
 
   #onExit(exit: ExitInfo): void {
     this.#transport = undefined;
-    for (const pid of this.#children) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    this.#children.killAll();
     this.#end(this.#reported ?? (this.#terminating ? { status: 'terminated' } : { status: 'failed', error: this.crashError(exit) }));
   }
 
