@@ -31,6 +31,7 @@ const EXPECTED = {
   process2: 'ok',
   threadPool: [10, 20, 30],
   processPool: [100, 200, 300],
+  cancel: { slept: false, cancelled: true },
 };
 
 const work = mkdtempSync(join(tmpdir(), 'threadkit-bundling-'));
@@ -61,7 +62,7 @@ async function esbuildBundle(out: string): Promise<string> {
   return join(out, 'app.mjs');
 }
 
-/** webpack with nothing but what a Node program needs: `webpack --target node --mode production`. */
+/** webpack with what a Node program needs (`--target node --mode production`) and the README's `mangleExports: false`. */
 async function webpackBundle(out: string): Promise<string> {
   const compiler = webpack({
     mode: 'production',
@@ -69,6 +70,9 @@ async function webpackBundle(out: string): Promise<string> {
     context: project,
     entry: './main.mjs',
     output: { path: out, filename: 'app.js' },
+    // The README's recipe: keeps the names of threadkit's exports, which a plain function that
+    // calls cancelled() or sleepSync() refers to in its source (production mode shortens them).
+    optimization: { mangleExports: false },
   });
   const stats = await new Promise<webpack.Stats | undefined>((resolve, reject) =>
     compiler.run((error, result) => (error ? reject(error) : resolve(result))),

@@ -2,8 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Process, Thread, cancelled, cancelSignal, checkpoint, currentThread, mainThread, sleep, sleepSync } from 'threadkit';
+import { Process, TaskError, Thread, cancelled, cancelSignal, checkpoint, currentThread, mainThread, sleep, sleepSync } from 'threadkit';
 import { checksum, whoAmI } from './fixtures/tasks.ts';
+import { withExcepthook } from './support/excepthook.ts';
+import { newFlag, reached } from './support/flag.ts';
 import { guardThreads, T } from './support/guard.ts';
 
 guardThreads();
@@ -91,3 +93,40 @@ describe('inside a thread', () => {
     assert.equal(await t.result(), true);
   });
 });
+
+/* eslint-disable @typescript-eslint/no-implied-eval -- these targets are source text as a bundler wrote it. */
+describe('plain functions from a bundle (names a bundler gave the in-thread functions)', () => {
+  test('a renamed import (`sleepSync2`) and a namespace (`(0, tk.cancelled)()`) reach the in-thread functions', T, async () => {
+    // What esbuild writes for a name that collides in the bundle, and webpack (without mangled exports) for an import.
+    const target = new Function(
+      'f',
+      'Atomics.store(f, 0, 1); Atomics.notify(f, 0); const slept = sleepSync2(60000); return { slept, cancelled: (0, tk.cancelled)(), seen: cancelled$1() };',
+    ) as (f: Int32Array) => unknown;
+    const flag = newFlag();
+    const t = new Thread({ target, args: [flag] }).start();
+    await reached(t, flag);
+    t.cancel();
+    assert.deepEqual(await t.result(), { slept: false, cancelled: true, seen: true });
+  });
+
+  test('a local of the same name still shadows them', T, async () => {
+    const target = new Function('tk', 'const sleepSync2 = () => "mine"; return [sleepSync2(), tk.sleep];') as (tk: object) => unknown;
+    assert.deepEqual(await new Thread({ target, args: [{ sleep: 'own' }] }).start().result(), ['mine', 'own']);
+  });
+
+  test("webpack's shortened export names - the TaskError says to keep them (mangleExports: false)", T, async () => {
+    const target = new Function('return (0, zq.PW)(10);') as () => unknown;
+    const reported: unknown[] = [];
+    await withExcepthook(
+      ({ error }) => reported.push(error),
+      () =>
+        assert.rejects(new Thread({ target }).start().result(), (error: unknown) => {
+          assert.ok(error instanceof TaskError);
+          assert.match(error.message, /uses `zq`.*bundler's name for an imported module.*mangleExports: false/s);
+          return true;
+        }),
+    );
+    assert.equal(reported.length, 1);
+  });
+});
+/* eslint-enable @typescript-eslint/no-implied-eval */

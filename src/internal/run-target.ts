@@ -21,6 +21,39 @@ const IN_THREAD: Record<string, unknown> = {
   __name: (fn: object, value: string) => Object.defineProperty(fn, 'name', { value, configurable: true }),
 };
 
+/** The in-thread functions by their own names, without the helper: what a bundler's namespace object holds. */
+const RUNTIME = Object.freeze(Object.fromEntries(Object.entries(IN_THREAD).filter(([name]) => name !== '__name')));
+const RUNTIME_NAMES = Object.keys(RUNTIME).join('|');
+/** `n.cancelled` (webpack: `(0, n.cancelled)()`; Rollup's CommonJS output: `threadkit.cancelled()`). */
+const NAMESPACED = new RegExp(`(?<![\\w$.])([A-Za-z_$][\\w$]*)\\.(?:${RUNTIME_NAMES})(?![\\w$])`, 'g');
+/** `cancelled2` (esbuild), `cancelled$1` (Rollup): an import renamed where two names collided in the bundle. */
+const RENAMED = new RegExp(`(?<![\\w$.])(${RUNTIME_NAMES})(\\d+|\\$\\d+)(?![\\w$])`, 'g');
+/** Words that cannot name a parameter. */
+const RESERVED = new Set(
+  (
+    'this super arguments eval new import export default class function var let const if else for while do return ' +
+    'typeof instanceof in of void delete throw try catch finally switch case break continue with yield await ' +
+    'null true false undefined enum static implements interface package private protected public debugger'
+  ).split(' '),
+);
+
+/**
+ * The names under which a bundler left threadkit's in-thread functions in a plain function's
+ * source, bound to them: a namespace object (`(0, n.cancelled)()`) or a renamed import
+ * (`cancelled2`). Only names the source uses and no global has are bound; a parameter or a local
+ * of the same name still shadows them, so a function that means something else is unchanged.
+ */
+function bundlerNames(source: string): Record<string, unknown> {
+  const names: Record<string, unknown> = {};
+  for (const [, namespace] of source.matchAll(NAMESPACED)) {
+    if (!RESERVED.has(namespace!) && !(namespace! in globalThis) && !(namespace! in IN_THREAD)) names[namespace!] = RUNTIME;
+  }
+  for (const [renamed, name] of source.matchAll(RENAMED)) {
+    if (!(renamed in globalThis)) names[renamed] = IN_THREAD[name!];
+  }
+  return names;
+}
+
 /** A target ready to call with its arguments. */
 type Callable = (...args: unknown[]) => unknown;
 
@@ -123,9 +156,10 @@ async function importModule(module: string, what: string, info: ThreadInfo, impo
 function evaluate(expression: string, what: string, where: string): unknown {
   const body = `'use strict';\nreturn ${expression};\n//# sourceURL=threadkit:${encodeURI(where)}`;
   try {
+    const names = { ...IN_THREAD, ...bundlerNames(expression) };
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a plain-function target travels as source text: compiling it is the point.
-    const compiled = new Function(...Object.keys(IN_THREAD), body) as (...inThread: unknown[]) => unknown;
-    return compiled(...Object.values(IN_THREAD));
+    const compiled = new Function(...Object.keys(names), body) as (...inThread: unknown[]) => unknown;
+    return compiled(...Object.values(names));
   } catch (error) {
     throw new TaskError(
       `${what} could not be rebuilt from its source text in the thread: ${describe(error)}. ` +
@@ -150,8 +184,13 @@ export function explainOutsideVariable(error: unknown, target: TargetSpec, info:
     target.kind === 'source'
       ? `The target function${target.name && target.name !== 'target' ? ` ${target.name}` : ''} of ${info.name}`
       : `${target.className}.run() of ${info.name}`;
-  const fix =
-    target.kind === 'source'
+  // webpack's production build calls an import through a namespace with shortened names: `(0, n.PW)()`.
+  const bundled = target.kind === 'source' && new RegExp(`\\(0,\\s*${variable.replace(/\$/g, '\\$')}\\.`).test(target.source);
+  const fix = bundled
+    ? `\`${variable}\` looks like a bundler's name for an imported module (\`(0, ${variable}.name)()\`): with webpack, set ` +
+      "`optimization: { mangleExports: false }` so that threadkit's in-thread functions keep their names, or run the code " +
+      'from a module of its own with a { module, name } reference (README: Bundling).'
+    : target.kind === 'source'
       ? `Pass \`${variable}\` in \`args\`, or declare the function with task(import.meta.url, fn) in its module so it keeps its imports.`
       : `Keep \`${variable}\` in a field (this.${variable} = ...) set in the constructor, or run a task() function instead.`;
   return new TaskError(
