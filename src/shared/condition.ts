@@ -121,30 +121,12 @@ export class Condition {
    * @throws {ThreadStateError} when the calling thread does not hold the lock.
    */
   waitForSync<R>(predicate: () => R, timeoutMs?: number): R {
-    const ms = timeoutOf(timeoutMs);
-    const deadline = performance.now() + ms;
-    let result = predicate();
-    while (!result) {
-      const left = deadline - performance.now();
-      if (left <= 0) break;
-      this.waitSync(left);
-      result = predicate();
-    }
-    return result;
+    return waitForSync((ms) => this.waitSync(ms), predicate, timeoutMs);
   }
 
   /** The async twin of waitForSync(); `predicate` may return a promise. */
   async waitFor<R>(predicate: () => R | PromiseLike<R>, timeoutMs?: number): Promise<R> {
-    const ms = timeoutOf(timeoutMs);
-    const deadline = performance.now() + ms;
-    let result = await predicate();
-    while (!result) {
-      const left = deadline - performance.now();
-      if (left <= 0) break;
-      await this.wait(left);
-      result = await predicate();
-    }
-    return result;
+    return waitFor((ms) => this.wait(ms), predicate, timeoutMs);
   }
 
   /**
@@ -181,3 +163,37 @@ export class Condition {
 }
 
 brand(Condition, ['Condition']);
+
+/**
+ * waitForSync()'s loop over `wait` (a Condition's waitSync, or its proxy's in a Process): checks
+ * `predicate` first, waits while it is false-y and time is left; its last value.
+ * @internal
+ */
+export function waitForSync<R>(wait: (timeoutMs: number) => unknown, predicate: () => R, timeoutMs: number | undefined): R {
+  const deadline = performance.now() + timeoutOf(timeoutMs);
+  let result = predicate();
+  while (!result) {
+    const left = deadline - performance.now();
+    if (left <= 0) break;
+    wait(left);
+    result = predicate();
+  }
+  return result;
+}
+
+/** The async twin of waitForSync(); `predicate` may return a promise. @internal */
+export async function waitFor<R>(
+  wait: (timeoutMs: number) => Promise<unknown>,
+  predicate: () => R | PromiseLike<R>,
+  timeoutMs: number | undefined,
+): Promise<R> {
+  const deadline = performance.now() + timeoutOf(timeoutMs);
+  let result = await predicate();
+  while (!result) {
+    const left = deadline - performance.now();
+    if (left <= 0) break;
+    await wait(left);
+    result = await predicate();
+  }
+  return result;
+}

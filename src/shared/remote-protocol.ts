@@ -3,7 +3,7 @@
 // A Process whose args hold shared objects gets one more socket, fd SERVE_FD (separate from the
 // control socket fd 4, so the cancel path stays exactly as it was and a ProcessPoolExecutor can
 // reuse the child entry unchanged). The child's main thread writes requests with a blocking
-// writeSync (it may block right after), a reader thread in the child (remote.ts) reads the
+// writeSync (it may block right after), a reader thread in the child (remote-reader.ts) reads the
 // replies with a blocking readSync, so a reply reaches a main thread blocked in a wait.
 //
 // Frame (both ways): u32 length (LE), a format byte, then the message: as JSON when every value in
@@ -56,7 +56,7 @@ export const SERVED_METHODS: Record<Kind, readonly string[]> = {
 
 const V8 = 0;
 const JSON_FORMAT = 1;
-/** Bytes of a frame's length prefix (u32 LE, the body's length); remote.ts's reader script takes it from here. */
+/** Bytes of a frame's length prefix (u32 LE, the body's length); remote-reader.ts's script takes it from here. */
 export const LENGTH_BYTES = 4;
 
 /** One frame: u32 length (LE), the format byte, then `message` (see the header). */

@@ -1,169 +1,26 @@
-// Inside a Process: the proxies of the shared objects its parent serves, and the one client that carries their calls.
+// Inside a Process: the proxies of the shared objects its parent serves, one class per kind, each call a round trip.
 //
 // reviveArgs (transfer.ts) makes a proxy for each marker with a remote id. A proxy has its class's
 // methods and kind, so `instanceof Lock` holds, and every call is one round trip to the parent
-// (serve.ts): a blocking form writes the request and blocks on the calling thread's WAKE slot
-// (wake-table.ts) until the reply is in, or a cancel comes; then it sends an abort and still takes
-// the reply, which is the result when it came first (an item a get took is returned, never
-// lost), else the wait's CancelledError. An async form awaits the same reply.
-//
-// The client (one per process, on globalThis: a task's own copy of threadkit shares it) owns a
-// reader thread that blocks in readSync on the served-objects socket (remote-protocol.ts), posts
-// each reply body on a MessagePort and bumps the main thread's WAKE slot; the main thread takes
-// replies with receiveMessageOnPort when it blocks, and from the port's 'message' event when it
-// does not. The reader ends when the parent closes its end (at this process's exit, on its 'bye').
+// (serve.ts) through this process's client (remote-client.ts): a blocking form writes the request
+// and blocks on the calling thread's WAKE slot (wake-table.ts) until the reply is in, or a cancel
+// comes; then it sends an abort and still takes the reply, which is the result when it came first
+// (an item a get took is returned, never lost), else the wait's CancelledError. An async form
+// awaits the same reply. What is not a call (a Condition's waitFor loop, a Queue's iterator, an
+// item's checks) is the in-memory class's own code, shared.
 
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { CancelledError, QueueShutDownError, TaskError, describe } from '../errors.js';
+import { CancelledError, TaskError } from '../errors.js';
 import { callerCancelled } from '../internal/context.js';
-import { writeFully } from '../internal/output.js';
 import { rebuildThrown } from '../internal/serialize.js';
-import { WAKE, home, slot, table, view } from '../internal/wake-table.js';
-import { checkpoint, whenCancelled } from '../runtime.js';
+import { checkpoint } from '../runtime.js';
 import { KIND, LOCK_OPS, SHARE, held, type Held, type Kind, type Shareable } from './brand.js';
+import { waitFor, waitForSync } from './condition.js';
 import { timedOut } from './lock.js';
-import { checkShutdownOptions } from './queue.js';
-import { LENGTH_BYTES, SERVE_FD, frame, parseBody, type FromServer, type RemoteMarker, type ToServer } from './remote-protocol.js';
+import { checkShutdownOptions, untilShutDown } from './queue.js';
+import { refuseForbidden } from './queue-item.js';
+import { client, type Reply } from './remote-client.js';
+import type { RemoteMarker } from './remote-protocol.js';
 import { timeoutOf } from './wait.js';
-import { forbiddenInItem } from './walk.js';
-
-const READER = `'use strict';
-const { workerData } = require('node:worker_threads');
-const { readSync } = require('node:fs');
-const { wake, port } = workerData;
-const bytes = Buffer.allocUnsafe(65536);
-const pause = new Int32Array(new SharedArrayBuffer(4));
-let pending = Buffer.alloc(0);
-function take(chunk) {
-  pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, chunk]);
-  while (pending.length >= ${LENGTH_BYTES} && pending.length >= ${LENGTH_BYTES} + pending.readUInt32LE(0)) {
-    const size = pending.readUInt32LE(0);
-    const body = new Uint8Array(pending.subarray(${LENGTH_BYTES}, ${LENGTH_BYTES} + size));
-    pending = pending.subarray(${LENGTH_BYTES} + size);
-    port.postMessage(body, [body.buffer]);
-    Atomics.add(wake, ${WAKE}, 1);
-    Atomics.notify(wake, ${WAKE});
-  }
-}
-/** Reads fd ${SERVE_FD} until it closes; false when this thread cannot read it at all (Deno: EBADF). */
-function readBlocking() {
-  for (let first = true; ; first = false) {
-    let read;
-    try {
-      read = readSync(${SERVE_FD}, bytes);
-    } catch (error) {
-      if (first && error.code === 'EBADF') return false;
-      if (error.code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
-      if (error.code === 'EAGAIN' || error.code === 'EINTR') continue;
-      break;
-    }
-    if (read === 0) break;
-    take(bytes.subarray(0, read));
-  }
-  port.close();
-  return true;
-}
-if (!readBlocking()) {
-  const socket = new (require('node:net').Socket)({ fd: ${SERVE_FD}, readable: true, writable: false });
-  socket.on('data', take);
-  socket.on('end', () => port.close());
-  socket.on('error', () => port.close());
-}
-`;
-
-type Reply = FromServer;
-
-/** Carries calls to the parent and their replies; one per process. */
-class Client {
-  readonly #port: MessagePort;
-  readonly #wakeAt: number;
-  readonly #replies = new Map<number, Reply>();
-  readonly #waiting = new Map<number, (reply: Reply) => void>();
-  #next = 1;
-
-  constructor() {
-    const { port1, port2 } = new MessageChannel();
-    const b = home();
-    this.#wakeAt = slot(b, WAKE);
-    const reader = new Worker(READER, { eval: true, execArgv: [], workerData: { wake: view(b), port: port1 }, transferList: [port1] });
-    reader.unref();
-    this.#port = port2;
-    port2.on('message', (body: Uint8Array) => this.#deliver(body));
-    port2.unref();
-  }
-
-  /** Sends `message`; the TaskError when its arguments cannot be cloned (nothing is sent then). */
-  #send(message: ToServer): void {
-    let bytes: Buffer;
-    try {
-      bytes = frame(message);
-    } catch (error) {
-      const what = message.kind === 'call' ? `${message.method}()` : 'the call';
-      throw new TaskError(
-        `Cannot send ${what} to the parent, which serves this shared object: its arguments cannot be cloned (${describe(error)}).`,
-        {
-          cause: error,
-        },
-      );
-    }
-    writeFully(SERVE_FD, bytes);
-  }
-
-  #deliver(body: Uint8Array): void {
-    const reply = parseBody<Reply>(body);
-    const resolve = this.#waiting.get(reply.id);
-    if (resolve === undefined) this.#replies.set(reply.id, reply);
-    else {
-      this.#waiting.delete(reply.id);
-      resolve(reply);
-    }
-  }
-
-  /** One call, blocking the calling thread; `waits`: a cancel aborts it (the reply still decides). */
-  callSync(object: number, method: string, args: unknown[], waits: boolean): Reply {
-    const id = this.#next++;
-    this.#send({ kind: 'call', id, object, method, args });
-    const t = table();
-    let aborted = false;
-    for (;;) {
-      const seen = Atomics.load(t, this.#wakeAt);
-      for (let r = receiveMessageOnPort(this.#port); r !== undefined; r = receiveMessageOnPort(this.#port))
-        this.#deliver(r.message as Uint8Array);
-      const reply = this.#replies.get(id);
-      if (reply !== undefined) {
-        this.#replies.delete(id);
-        return reply;
-      }
-      if (waits && !aborted && callerCancelled()) {
-        aborted = true;
-        this.#send({ kind: 'abort', id });
-      }
-      Atomics.wait(t, this.#wakeAt, seen);
-    }
-  }
-
-  /** The same without blocking: the process stays alive while a call is pending. */
-  call(object: number, method: string, args: unknown[], waits: boolean): Promise<Reply> {
-    const id = this.#next++;
-    this.#send({ kind: 'call', id, object, method, args });
-    if (this.#waiting.size === 0) this.#port.ref();
-    return new Promise<Reply>((resolve) => {
-      const forget = waits ? whenCancelled(() => this.#send({ kind: 'abort', id })) : () => {};
-      this.#waiting.set(id, (reply) => {
-        forget();
-        if (this.#waiting.size === 0) this.#port.unref();
-        resolve(reply);
-      });
-    });
-  }
-}
-
-const CLIENT_KEY = Symbol.for('threadkit.shared.client.v1');
-
-function client(): Client {
-  const globals = globalThis as Record<symbol, unknown>;
-  return (globals[CLIENT_KEY] ??= new Client()) as Client;
-}
 
 /** A reply's value, or its error thrown; a wait the calling thread's cancel ended throws that cancel's CancelledError. */
 function settle(reply: Reply, waits: boolean): unknown {
@@ -283,26 +140,10 @@ class RemoteCondition extends RemoteLockLike {
     return (await this.callWait('wait', ...ms(timeoutMs))) as boolean;
   }
   waitForSync<R>(predicate: () => R, timeoutMs?: number): R {
-    const deadline = performance.now() + timeoutOf(timeoutMs);
-    let result = predicate();
-    while (!result) {
-      const left = deadline - performance.now();
-      if (left <= 0) break;
-      this.waitSync(left);
-      result = predicate();
-    }
-    return result;
+    return waitForSync((left) => this.waitSync(left), predicate, timeoutMs);
   }
   async waitFor<R>(predicate: () => R | PromiseLike<R>, timeoutMs?: number): Promise<R> {
-    const deadline = performance.now() + timeoutOf(timeoutMs);
-    let result = await predicate();
-    while (!result) {
-      const left = deadline - performance.now();
-      if (left <= 0) break;
-      await this.wait(left);
-      result = await predicate();
-    }
-    return result;
+    return waitFor((left) => this.wait(left), predicate, timeoutMs);
   }
   notify(n?: number): void {
     if (n === undefined) this.callNow('notify');
@@ -362,14 +203,15 @@ class RemoteQueue<T = unknown> extends Remote {
   full(): boolean {
     return this.callNow('full') as boolean;
   }
+  // An item holding a shared object is refused here: its proxy would cross as an empty object.
   putSync(item: T, timeoutMs?: number): void {
-    this.callWaitSync('put', refuseShared(item), ...ms(timeoutMs));
+    this.callWaitSync('put', refuseForbidden(item), ...ms(timeoutMs));
   }
   async put(item: T, timeoutMs?: number): Promise<void> {
-    await this.callWait('put', refuseShared(item), ...ms(timeoutMs));
+    await this.callWait('put', refuseForbidden(item), ...ms(timeoutMs));
   }
   putNowait(item: T): void {
-    this.callNow('putNowait', refuseShared(item));
+    this.callNow('putNowait', refuseForbidden(item));
   }
   getSync(timeoutMs?: number): T {
     return this.callWaitSync('get', ...ms(timeoutMs)) as T;
@@ -392,30 +234,9 @@ class RemoteQueue<T = unknown> extends Remote {
   shutdown(options?: { immediate?: boolean }): void {
     this.callNow('shutdown', { immediate: checkShutdownOptions(options) });
   }
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      try {
-        yield await this.get();
-      } catch (error) {
-        if (error instanceof QueueShutDownError) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return untilShutDown(() => this.get());
   }
-}
-
-/**
- * `item`, unless it holds a shared object (a proxy would cross as an empty object) or what a Queue item may not: the Queue's own refusal.
- * @throws {TaskError} naming where it is.
- */
-function refuseShared<T>(item: T): T {
-  const where = forbiddenInItem(item);
-  if (where !== undefined) {
-    throw new TaskError(
-      `Cannot put ${where} in a Queue: items are copied by structured clone and may not hold SharedArrayBuffers, shared objects, pools or Futures. Pass shared things in \`args\` instead.`,
-    );
-  }
-  return item;
 }
 
 /** The proxy of served object `marker` of kind `kind`. */

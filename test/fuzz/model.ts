@@ -693,7 +693,7 @@ function commandArbitraries(limits: SequenceLimits): Array<fc.Arbitrary<Cmd>> {
   ];
 }
 
-/** Requests in flight (they end by themselves), as src/internal/run-thread.ts counts them. */
+/** Requests in flight (they end by themselves), as src/internal/run-leaks.ts counts them. */
 const REQUEST = /Req(Callback|Promise|Wrap)?$|^(WriteWrap|ShutdownWrap|ConnectWrap)$/;
 
 /**

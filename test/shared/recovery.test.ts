@@ -10,7 +10,7 @@ import { guardThreads, T } from '../support/guard.ts';
 guardThreads();
 
 const SHARE = Symbol.for('threadkit.shared.share.v1');
-/** The MUTEX slot of a Queue's layout (src/shared/queue.ts). */
+/** The PUT_MUTEX slot of a Queue's layout (src/shared/queue-ring.ts). */
 const MUTEX = 8;
 
 describe('wake table - a gone holder', () => {

@@ -12,7 +12,8 @@ import { createFlag } from '../cancel-flag.js';
 import { encodeFrame } from '../control-frame.js';
 import { CONTROL_FD, type FromThread, type ToThread } from '../protocol.js';
 import type { Importer } from '../run-target.js';
-import { runThread, serve } from '../run-thread.js';
+import { serve } from '../run-pool.js';
+import { runThread } from '../run-thread.js';
 import { interceptOutput, writeFully } from '../output.js';
 import { startWatcher } from './watcher.js';
 

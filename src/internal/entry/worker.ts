@@ -3,7 +3,8 @@
 import { receiveMessageOnPort, threadId, workerData } from 'node:worker_threads';
 import type { FromThread, ToThread } from '../protocol.js';
 import type { Importer } from '../run-target.js';
-import { runThread, serve } from '../run-thread.js';
+import { serve } from '../run-pool.js';
+import { runThread } from '../run-thread.js';
 import { interceptOutput } from '../output.js';
 import { trackChildren } from '../child-tracking.js';
 import type { WorkerData } from '../transport/worker.js';
