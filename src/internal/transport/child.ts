@@ -211,7 +211,7 @@ function spawnChild(
         case 'bye':
           // The child is exiting and its watcher blocks in a read of this socket: end it (entry/watcher.ts).
           control.end();
-          // Its served-objects reader blocks in a read too (src/shared/remote.ts).
+          // Its served-objects reader blocks in a read too (src/shared/remote-reader.ts).
           served?.end();
           break;
         case 'cancel':
