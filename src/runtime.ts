@@ -7,7 +7,15 @@
 import { isMainThread, threadId } from 'node:worker_threads';
 import { CancelledError } from './errors.js';
 import { CANCEL, isRaised } from './internal/cancel-flag.js';
-import { MAIN_THREAD, NO_TASK, cancelReason, getContext, newTaskContext, type TaskContext, type ThreadContext } from './internal/context.js';
+import {
+  MAIN_THREAD,
+  NO_TASK,
+  cancelReason,
+  getContext,
+  newTaskContext,
+  type TaskContext,
+  type ThreadContext,
+} from './internal/context.js';
 import type { ThreadInfo } from './internal/protocol.js';
 import { clearLongTimeout, longTimeout } from './internal/timers.js';
 import { validateMs } from './internal/validate.js';
