@@ -17,6 +17,7 @@ const examples: ReadonlyArray<{ file: string; title: string }> = [
   { file: '10-event.ts', title: 'Recipe 12.2: a thread says it has started through an Event' },
   { file: '11-queue.ts', title: 'Recipe 12.3: producer and consumer threads through a bounded Queue' },
   { file: '12-lock.ts', title: 'Recipe 12.4: a Lock makes a shared counter exact' },
+  { file: '13-bundled.ts', title: 'A program bundled with esbuild, threadkit inlined, run from another directory' },
 ];
 
 /** An example that has not exited by then is reported as hanging and killed. */

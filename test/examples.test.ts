@@ -185,6 +185,22 @@ describe('examples', () => {
   });
 });
 
+describe('examples - bundling', () => {
+  test('13-bundled - an esbuild bundle with threadkit inlined runs a Thread, a Process and a pool from another directory', async () => {
+    const r = await run('examples/13-bundled.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, [
+      'esbuild wrote one file',
+      'running it with plain node from',
+      '[bundle] sleeper: woke early: true, cancelled() = true',
+      '[bundle] a Process ran in pid',
+      '[bundle] squares from a pool of two threads: 1, 4, 9, 16',
+      'the bundle exited 0 by itself',
+    ]);
+    assert.doesNotMatch(r.stdout, /ran in pid (\d+) \(not \1:/, 'the Process ran in this process');
+  });
+});
+
 describe('examples - shared objects', () => {
   test('10-event - the main thread waits on an Event the thread sets once it has started', async () => {
     const r = await run('examples/10-event.ts');
