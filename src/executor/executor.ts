@@ -24,17 +24,17 @@ import { clearLongTimeout, longTimeout } from '../internal/timers.js';
 import { validateBoolean, validateMs, validateOptions as validateOptionsObject } from '../internal/validate.js';
 import type { ArgsOf, ResultOf } from '../internal/lifecycle.js';
 import { targetSpec, type Target } from '../task.js';
-import { Future, begin, cancelling, settle, type FutureControl } from './future.js';
-import type { Job } from './job.js';
-import { JobQueue } from './queue.js';
+import { settle, type Future, type FutureControl } from './future.js';
+import { TaskQueue } from './queue.js';
+import { Task, futureState, type TaskCount } from './task-state.js';
 import { mapTasks, type MapOptions } from './map.js';
 import { validateOptions, type ExecutorOptions } from './options.js';
 import { WorkerSlot as Slot } from './worker-slot.js';
 
 export type { ExecutorOptions };
 
-/** A worker of this pool, running Jobs. */
-type WorkerSlot = Slot<Job>;
+/** A worker of this pool, running Tasks. */
+type WorkerSlot = Slot<Task>;
 
 /** Options of `run()`. */
 export interface RunOptions {
@@ -106,8 +106,9 @@ export abstract class Executor implements AsyncDisposable {
   /** Idle workers, the most recently used last (taken first: it is the warmest). */
   readonly #idle: WorkerSlot[] = [];
   /** Tasks waiting for a worker, in order (queue.ts). */
-  readonly #queue = new JobQueue();
-  #running = 0;
+  readonly #queue = new TaskQueue();
+  /** Tasks on a worker (offered, running, cancelling), counted by Task#move. */
+  readonly #count: TaskCount = { onWorkers: 0 };
   #starting = 0;
   #nextTask = 0;
   #nextWorker = 0;
@@ -122,7 +123,7 @@ export abstract class Executor implements AsyncDisposable {
   /** Lets the workers go once the pool has stayed idle for a turn of the event loop (#updateRefs). */
   #letGo: NodeJS.Immediate | undefined;
   /** One abort listener per signal, however many tasks share it. */
-  readonly #signals = new Map<AbortSignal, { jobs: Set<Job>; onAbort: () => void }>();
+  readonly #signals = new Map<AbortSignal, { tasks: Set<Task>; onAbort: () => void }>();
 
   constructor(options: ExecutorOptions | undefined, kind: string, defaultName: () => string) {
     const opts = validateOptions(options, kind);
@@ -248,9 +249,9 @@ export abstract class Executor implements AsyncDisposable {
     this.#shutdown = true;
     this.#shutdownDone ??= new Promise((resolve) => (this.#markShutDown = resolve));
     if (cancelFutures === true) {
-      for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift())
-        this.#end(job, { status: 'cancelled', reason: undefined });
-      for (const slot of [...this.#slots]) for (const job of [...slot.ahead]) this.#cancelJob(job, undefined);
+      for (let task = this.#queue.shift(); task !== undefined; task = this.#queue.shift())
+        this.#end(task, { status: 'cancelled', reason: undefined });
+      for (const slot of [...this.#slots]) for (const task of [...slot.ahead]) this.#cancelTask(task, undefined);
     }
     this.#updateRefs();
     this.#checkShutdown();
@@ -269,8 +270,8 @@ export abstract class Executor implements AsyncDisposable {
     if (graceMs !== undefined) validateMs(graceMs, 'graceMs');
     const done = this.shutdown({ cancelFutures: true });
     for (const slot of [...this.#slots]) {
-      for (const job of [...slot.ahead]) this.#stopJob(job, graceMs, undefined);
-      if (slot.job !== undefined) this.#stopJob(slot.job, graceMs, undefined);
+      for (const task of [...slot.ahead]) this.#stopTask(task, graceMs, undefined);
+      if (slot.task !== undefined) this.#stopTask(slot.task, graceMs, undefined);
     }
     await done;
   }
@@ -325,46 +326,33 @@ export abstract class Executor implements AsyncDisposable {
       const failure = error instanceof Error && error.name === 'DataCloneError' ? error : cloneFailure(error);
       throw unsendable(failure, args, (value) => this.sendable(value), taskName, this.where, 'its arguments');
     }
-    const job: Job = {
-      id,
-      future: undefined as unknown as Future<unknown>,
-      encoded,
-      slot: undefined,
-      dequeued: false,
-      began: false,
-      cell: undefined,
-      cancel: undefined,
-      graceTimer: undefined,
-      signal,
-      served,
-    };
-    const future = new Future<unknown>(taskName, this.#control, job);
-    (job as { future: Future<unknown> }).future = future;
+    const task = new Task(id, taskName, encoded, { signal, served, control: this.#control, count: this.#count });
+    const future = task.future;
     if (this.#broken !== undefined) {
-      job.dequeued = true;
-      this.#end(job, { status: 'failed', error: this.#broken });
+      this.#end(task, { status: 'failed', error: this.#broken });
       return future;
     }
     if (signal?.aborted) {
-      job.dequeued = true;
-      job.cancel = { reason: signal.reason };
-      this.#end(job, { status: 'cancelled', reason: signal.reason });
+      task.cancel = { reason: signal.reason };
+      this.#end(task, { status: 'cancelled', reason: signal.reason });
       return future;
     }
-    if (signal !== undefined) this.#watchSignal(job, signal);
-    this.#queue.push(job);
+    if (signal !== undefined) this.#watchSignal(task, signal);
+    this.#queue.push(task);
     this.#dispatch();
     this.#updateRefs();
     return future;
   }
 
-  /** What every future of this pool asks of it, about its job. */
-  readonly #control: FutureControl<Job> = {
-    cancel: (job, reason) => this.#cancelJob(job, reason),
-    stop: (job, graceMs) => this.#stopJob(job, graceMs, undefined),
-    refresh: (job) => {
+  /** What every future of this pool asks of it, about its task. */
+  readonly #control: FutureControl<Task> = {
+    cancel: (task, reason) => this.#cancelTask(task, reason),
+    stop: (task, graceMs) => this.#stopTask(task, graceMs, undefined),
+    state: (task) => {
       // A thread worker claims a task in shared memory just before its target begins.
-      if (!job.began && job.cell !== undefined && job.slot?.transport.handover?.claimed(job.cell, job.id) === true) this.#began(job);
+      if (task.state === 'offered' && task.cell !== undefined && task.slot?.transport.handover?.claimed(task.cell, task.id) === true)
+        this.#began(task);
+      return futureState(task.state);
     },
   };
 
@@ -393,11 +381,11 @@ export abstract class Executor implements AsyncDisposable {
   #dispatch(): void {
     while (this.#queue.size > 0 && this.#idle.length > 0) {
       const slot = this.#idle.pop()!;
-      const job = this.#queue.shift()!;
+      const task = this.#queue.shift()!;
       clearLongTimeout(slot.idleTimer);
       slot.move('busy');
-      slot.job = job;
-      this.#give(slot, job);
+      slot.task = task;
+      this.#give(slot, task);
     }
     // Not while a worker is starting: it takes what is queued.
     if (this.#queue.size > 0 && this.#slots.size >= this.#maxWorkers && this.#starting === 0) {
@@ -411,10 +399,10 @@ export abstract class Executor implements AsyncDisposable {
         for (const slot of takers) {
           const onTheirWay = 1 + slot.ahead.length;
           if (onTheirWay >= DEPTH || slot.tasks + onTheirWay + 1 > this.#maxTasksPerWorker || slot.cells.length === 0) continue;
-          const job = this.#queue.shift();
-          if (job === undefined) break;
-          slot.ahead.push(job);
-          this.#give(slot, job);
+          const task = this.#queue.shift();
+          if (task === undefined) break;
+          slot.ahead.push(task);
+          this.#give(slot, task);
           gave = true;
         }
       }
@@ -427,49 +415,61 @@ export abstract class Executor implements AsyncDisposable {
   /** Slots with tasks given and not yet posted. */
   readonly #unposted: WorkerSlot[] = [];
 
-  /** Hands `job` to `slot`'s worker: offered in a free handover cell (threads), posted by the next #post(). */
-  #give(slot: WorkerSlot, job: Job): void {
-    job.slot = slot;
-    this.#running += 1;
-    slot.server?.begin(job.served);
+  /** Hands `task` to `slot`'s worker (it is offered): in a free handover cell (threads), posted by the next #post(). */
+  #give(slot: WorkerSlot, task: Task): void {
+    task.slot = slot;
+    task.move('offered');
+    slot.server?.begin(task.served);
     const handover = slot.transport.handover;
     if (handover !== undefined) {
-      job.cell = slot.cells.pop()!;
-      handover.offer(job.cell, job.id);
+      task.cell = slot.cells.pop()!;
+      handover.offer(task.cell, task.id);
     }
     if (slot.outbox.length === 0) this.#unposted.push(slot);
-    slot.outbox.push(job);
+    slot.outbox.push(task);
   }
 
   /** Posts what was given, one message per worker. A task withdrawn in the meantime is not sent. */
   #post(): void {
     for (let slot = this.#unposted.pop(); slot !== undefined; slot = this.#unposted.pop()) {
       const tasks = [];
-      for (const job of slot.outbox) if (job.slot === slot && !job.future.done()) tasks.push({ encoded: job.encoded, cell: job.cell });
+      for (const task of slot.outbox)
+        if (task.slot === slot && task.state === 'offered') tasks.push({ encoded: task.encoded, cell: task.cell });
       slot.outbox.length = 0;
       if (tasks.length > 0 && slot.state !== 'gone') slot.transport.post(tasks);
     }
   }
 
-  /** Gives `job`'s handover cell back to its worker's slot (it left the worker: ended, withdrawn, requeued). */
-  #freeCell(slot: WorkerSlot, job: Job): void {
-    if (job.cell === undefined) return;
-    slot.cells.push(job.cell);
-    job.cell = undefined;
+  /** Gives `task`'s handover cell back to its worker's slot (it left the worker: ended, withdrawn, requeued). */
+  #freeCell(slot: WorkerSlot, task: Task): void {
+    if (task.cell === undefined) return;
+    slot.cells.push(task.cell);
+    task.cell = undefined;
+  }
+
+  /**
+   * Takes an offered task back from its thread worker's handover cell before the worker claims it
+   * (it is withdrawn, its cell free). False when it is not offered there, or was claimed: its target has begun.
+   */
+  #withdraw(slot: WorkerSlot, task: Task): boolean {
+    if (task.state !== 'offered' || task.cell === undefined || slot.transport.handover?.withdraw(task.cell, task.id) !== true) return false;
+    this.#freeCell(slot, task);
+    task.move('withdrawn');
+    return true;
   }
 
   /** A task handed to a worker that had not begun goes back to the front of the queue (its worker died). */
-  #requeue(job: Job): void {
-    if (job.slot !== undefined) this.#freeCell(job.slot, job);
-    job.slot = undefined;
-    this.#running -= 1;
-    this.#queue.unshift(job);
+  #requeue(task: Task): void {
+    if (task.slot !== undefined) this.#freeCell(task.slot, task);
+    task.slot = undefined;
+    task.move('queued');
+    this.#queue.unshift(task);
   }
 
   // --- workers -------------------------------------------------------------------------------
 
   #spawn(): void {
-    const slot = new Slot<Job>(`${this.#name}_${this.#nextWorker++}`);
+    const slot = new Slot<Task>(`${this.#name}_${this.#nextWorker++}`);
     this.#slots.add(slot);
     this.#starting += 1;
     const initializer = this.#initializer;
@@ -513,9 +513,9 @@ export abstract class Executor implements AsyncDisposable {
         this.#breakPool(slot, rebuildThrown(message.error));
         return;
       case 'running': {
-        const job = slot.job;
-        if (job?.id !== message.id) return;
-        if (!job.began) this.#began(job);
+        const task = slot.task;
+        if (task?.id !== message.id) return;
+        if (task.state === 'offered') this.#began(task);
         return;
       }
       case 'completed':
@@ -524,7 +524,7 @@ export abstract class Executor implements AsyncDisposable {
         this.#onEnding(slot, message);
         return;
       case 'exit-called':
-        if (slot.job?.id === message.id) slot.exitCalled = message.code;
+        if (slot.task?.id === message.id) slot.exitCalled = message.code;
         return;
       case 'child':
         // A negative pid stands for the child's process group, as for process.kill().
@@ -538,35 +538,32 @@ export abstract class Executor implements AsyncDisposable {
     }
   }
 
-  /** The job's target has begun: its future is running (cancelling, when cancel() came first). */
-  #began(job: Job): void {
-    job.began = true;
-    begin(job.future);
-    if (job.cancel !== undefined) cancelling(job.future);
+  /** The offered task's target has begun: it is running (cancelling, when cancel() came first). */
+  #began(task: Task): void {
+    task.move('running');
+    if (task.cancel !== undefined) task.move('cancelling');
   }
 
   #onEnding(slot: WorkerSlot, message: Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>): void {
-    const job = slot.job;
+    const task = slot.task;
     // After terminate() the worker's exit decides ('terminated'), as for a Thread.
-    if (job === undefined || job.id !== message.id || slot.terminating) return;
+    if (task === undefined || task.id !== message.id || slot.terminating) return;
     const outcome: Outcome =
       message.kind === 'completed'
         ? { status: 'completed', value: message.value }
         : message.kind === 'failed'
           ? { status: 'failed', error: rebuildThrown(message.error) }
-          : { status: 'cancelled', reason: job.cancel?.reason };
-    this.#freeCell(slot, job);
-    job.began = true;
-    slot.job = slot.ahead.shift();
+          : { status: 'cancelled', reason: task.cancel?.reason };
+    this.#freeCell(slot, task);
+    slot.task = slot.ahead.shift();
     slot.tasks += 1;
-    this.#running -= 1;
-    this.#end(job, outcome);
+    this.#end(task, outcome);
     if (message.retire !== undefined) {
       slot.move('retiring'); // it exits by itself; its next task, if any, goes back to the queue then
     } else if (slot.tasks >= this.#maxTasksPerWorker) {
       slot.move('retiring');
       slot.terminate();
-    } else if (slot.job === undefined) {
+    } else if (slot.task === undefined) {
       this.#idleNow(slot);
     }
     this.#dispatch();
@@ -594,17 +591,14 @@ export abstract class Executor implements AsyncDisposable {
    */
   #steal(slot: WorkerSlot): boolean {
     for (const other of this.#slots) {
-      const job = other.ahead[0];
-      if (other === slot || job === undefined || job.cell === undefined || other.transport.handover?.withdraw(job.cell, job.id) !== true)
-        continue;
+      const task = other.ahead[0];
+      if (other === slot || task === undefined || !this.#withdraw(other, task)) continue;
       other.ahead.shift();
-      this.#freeCell(other, job);
-      this.#running -= 1;
       clearLongTimeout(slot.idleTimer);
       if (slot.state === 'starting') slot.move('idle');
       if (slot.state === 'idle') slot.move('busy');
-      slot.job = job;
-      this.#give(slot, job);
+      slot.task = task;
+      this.#give(slot, task);
       this.#post();
       return true;
     }
@@ -639,38 +633,30 @@ export abstract class Executor implements AsyncDisposable {
     const handover = slot.transport.handover;
     for (let i = slot.ahead.length - 1; i >= 0; i -= 1) {
       const next = slot.ahead[i]!;
-      if (next.cell !== undefined && handover?.withdraw(next.cell, next.id) === true) this.#requeue(next);
-      else {
-        this.#running -= 1;
-        this.#end(next, { status: 'failed', error: crashError(slot.name, exit, { exitCalled: undefined, began: true }) });
-      }
+      if (this.#withdraw(slot, next)) this.#requeue(next);
+      else this.#end(next, { status: 'failed', error: crashError(slot.name, exit, { exitCalled: undefined, began: true }) });
     }
     slot.ahead.length = 0;
-    const job = slot.job;
-    slot.job = undefined;
+    const task = slot.task;
+    slot.task = undefined;
     // A thread worker hands over through its handover: withdrawn, the task never began; not, it had
     // begun. A child process sends 'running' before the target begins and all its messages arrive
-    // before its exit: a task whose 'running' never came never began (once: a task whose loading
-    // kills its worker fails).
+    // before its exit: a task still offered never began (requeued once: a task whose loading kills
+    // its worker fails).
     const neverBegan =
-      job !== undefined &&
-      !job.began &&
-      (handover === undefined || job.cell === undefined ? job.requeued !== true : handover.withdraw(job.cell, job.id));
-    if (job !== undefined && !neverBegan && handover !== undefined) job.began = true;
-    if (job !== undefined && neverBegan && job.cancel !== undefined) {
+      task !== undefined && (handover !== undefined ? this.#withdraw(slot, task) : task.state === 'offered' && !task.requeued);
+    if (task !== undefined && neverBegan && task.cancel !== undefined) {
       // Cancelled (or stopped) before its target began: it ends so, with the first cancel's reason, and never runs elsewhere.
-      this.#running -= 1;
-      this.#end(job, { status: 'cancelled', reason: job.cancel.reason });
-    } else if (job !== undefined && neverBegan) {
-      if (handover === undefined || job.cell === undefined) job.requeued = true;
-      this.#requeue(job);
-    } else if (job !== undefined) {
-      this.#running -= 1;
+      this.#end(task, { status: 'cancelled', reason: task.cancel.reason });
+    } else if (task !== undefined && neverBegan) {
+      this.#requeue(task);
+    } else if (task !== undefined) {
+      const began = handover !== undefined || task.state !== 'offered';
       this.#end(
-        job,
+        task,
         slot.terminating
           ? { status: 'terminated' }
-          : { status: 'failed', error: crashError(slot.name, exit, { exitCalled: slot.exitCalled, began: job.began }) },
+          : { status: 'failed', error: crashError(slot.name, exit, { exitCalled: slot.exitCalled, began }) },
       );
     } else if (was === 'starting' && !slot.terminating && this.#broken === undefined) {
       this.#breakPool(slot, crashError(slot.name, exit, { exitCalled: undefined, began: false }));
@@ -689,14 +675,12 @@ export abstract class Executor implements AsyncDisposable {
         'Its pending and later tasks fail; fix the initializer (or what stops a worker from starting) and create a new pool.',
       { cause },
     );
-    for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift())
-      this.#end(job, { status: 'failed', error: this.#broken });
+    for (let task = this.#queue.shift(); task !== undefined; task = this.#queue.shift())
+      this.#end(task, { status: 'failed', error: this.#broken });
     for (const other of [...this.#slots]) {
       for (const next of [...other.ahead]) {
-        if (next.cell === undefined || other.transport.handover?.withdraw(next.cell, next.id) !== true) continue;
+        if (!this.#withdraw(other, next)) continue;
         other.ahead.splice(other.ahead.indexOf(next), 1);
-        this.#freeCell(other, next);
-        this.#running -= 1;
         this.#end(next, { status: 'failed', error: this.#broken });
       }
       if (other.state === 'starting' || other.state === 'idle') this.#retire(other);
@@ -705,91 +689,88 @@ export abstract class Executor implements AsyncDisposable {
 
   // --- cancel, stop, signals --------------------------------------------------------------------
 
-  #cancelJob(job: Job, reason: unknown): void {
-    if (job.future.done()) return;
-    if (!job.dequeued) {
+  #cancelTask(task: Task, reason: unknown): void {
+    if (task.state === 'ended') return;
+    if (task.state === 'queued') {
       // Still queued: it never runs, and ends now.
-      this.#queue.remove(job);
-      job.cancel = { reason };
-      this.#end(job, { status: 'cancelled', reason });
+      this.#queue.remove(task);
+      task.cancel = { reason };
+      this.#end(task, { status: 'cancelled', reason });
       this.#updateRefs();
       this.#checkShutdown();
       return;
     }
-    if (job.cancel !== undefined || job.slot === undefined) return;
-    const slot = job.slot;
-    job.cancel = { reason };
-    const handover = slot.transport.handover;
-    if (!job.began && job.cell !== undefined && handover !== undefined) {
-      if (handover.withdraw(job.cell, job.id)) return this.#withdrawn(slot, job, reason);
-      this.#began(job); // claimed: its target has begun
-    }
+    if (task.cancel !== undefined || task.slot === undefined) return;
+    const slot = task.slot;
+    task.cancel = { reason };
+    if (this.#withdraw(slot, task)) return this.#withdrawn(slot, task, reason);
+    // Offered to a thread worker and not withdrawn: claimed, its target has begun (and is now cancelling).
+    if (task.state === 'offered' && slot.transport.handover !== undefined) this.#began(task);
+    else if (task.state === 'running') task.move('cancelling');
     // On its worker: through its flag (a child's target that has not begun never begins).
-    if (job.began) cancelling(job.future);
-    slot.transport.cancel(job.id, reason);
+    slot.transport.cancel(task.id, reason);
   }
 
-  /** Cancelled after it was handed to a thread worker but before the worker claimed it: it never begins, and ends now. */
-  #withdrawn(slot: WorkerSlot, job: Job, reason: unknown): void {
-    const at = slot.ahead.indexOf(job);
+  /** Cancelled after it was handed to a thread worker but before the worker claimed it (withdrawn): it never begins, and ends now. */
+  #withdrawn(slot: WorkerSlot, task: Task, reason: unknown): void {
+    this.#end(task, { status: 'cancelled', reason });
+    const at = slot.ahead.indexOf(task);
     if (at >= 0) slot.ahead.splice(at, 1);
-    else if (slot.job === job) {
-      slot.job = slot.ahead.shift();
-      if (slot.job === undefined && slot.state === 'busy') this.#idleNow(slot);
+    else if (slot.task === task) {
+      slot.task = slot.ahead.shift();
+      if (slot.task === undefined && slot.state === 'busy') this.#idleNow(slot);
     }
-    this.#freeCell(slot, job);
-    this.#running -= 1;
-    this.#end(job, { status: 'cancelled', reason });
     this.#dispatch();
     this.#updateRefs();
     this.#checkShutdown();
   }
 
-  #stopJob(job: Job, graceMs: number | undefined, reason: unknown): void {
-    this.#cancelJob(job, reason);
-    const slot = job.slot;
-    if (job.future.done() || slot === undefined || job.graceTimer !== undefined) return;
-    job.graceTimer = longTimeout(() => {
-      if (slot.job === job) slot.terminate();
+  #stopTask(task: Task, graceMs: number | undefined, reason: unknown): void {
+    this.#cancelTask(task, reason);
+    const slot = task.slot;
+    if (task.state === 'ended' || slot === undefined || task.graceTimer !== undefined) return;
+    task.graceTimer = longTimeout(() => {
+      if (slot.task === task) slot.terminate();
     }, graceMs ?? this.#graceMs);
   }
 
-  #watchSignal(job: Job, signal: AbortSignal): void {
+  #watchSignal(task: Task, signal: AbortSignal): void {
     let entry = this.#signals.get(signal);
     if (entry === undefined) {
-      const jobs = new Set<Job>();
+      const tasks = new Set<Task>();
       const onAbort = () => {
         this.#signals.delete(signal);
-        for (const each of jobs) this.#stopJob(each, undefined, signal.reason);
+        for (const each of tasks) this.#stopTask(each, undefined, signal.reason);
       };
-      entry = { jobs, onAbort };
+      entry = { tasks, onAbort };
       this.#signals.set(signal, entry);
       signal.addEventListener('abort', onAbort, { once: true });
     }
-    entry.jobs.add(job);
+    entry.tasks.add(task);
   }
 
-  #unwatchSignal(job: Job): void {
-    const signal = job.signal;
+  #unwatchSignal(task: Task): void {
+    const signal = task.signal;
     if (signal === undefined) return;
     const entry = this.#signals.get(signal);
     if (entry === undefined) return;
-    entry.jobs.delete(job);
-    if (entry.jobs.size === 0) {
+    entry.tasks.delete(task);
+    if (entry.tasks.size === 0) {
       signal.removeEventListener('abort', entry.onAbort);
       this.#signals.delete(signal);
     }
   }
 
-  /** Settles a job's future, once, and counts it. */
-  #end(job: Job, outcome: Outcome): void {
-    if (job.future.done()) return;
-    clearLongTimeout(job.graceTimer);
-    this.#unwatchSignal(job);
+  /** Settles a task's future, once, and counts it. */
+  #end(task: Task, outcome: Outcome): void {
+    if (task.state === 'ended') return;
+    task.move('ended');
+    clearLongTimeout(task.graceTimer);
+    this.#unwatchSignal(task);
     // Its waits still pending end (aborted); the objects are the user's and stay as they are.
-    void job.served?.close();
+    void task.served?.close();
     this.#counts[outcome.status] += 1;
-    settle(job.future, outcome, job.slot?.info);
+    settle(task.future, outcome, task.slot?.info);
   }
 
   // --- exit semantics and shutdown --------------------------------------------------------------
@@ -819,11 +800,11 @@ export abstract class Executor implements AsyncDisposable {
 
   /** Whether the pool has work (queued or running) or a shutdown to finish. */
   #holds(): boolean {
-    return this.#queue.size > 0 || this.#running > 0 || (this.#shutdownDone !== undefined && this.#slots.size > 0);
+    return this.#queue.size > 0 || this.#count.onWorkers > 0 || (this.#shutdownDone !== undefined && this.#slots.size > 0);
   }
 
   #checkShutdown(): void {
-    if (!this.#shutdown || this.#queue.size > 0 || this.#running > 0) return;
+    if (!this.#shutdown || this.#queue.size > 0 || this.#count.onWorkers > 0) return;
     for (const slot of [...this.#slots]) if (slot.state === 'idle' || slot.state === 'starting') this.#retire(slot);
     if (this.#slots.size === 0) {
       pools.delete(this);
