@@ -119,6 +119,12 @@ export class Task {
     return this.#requeued;
   }
 
+  /** Its target has begun (it was offered): it is running, or cancelling when cancel() came first. */
+  begin(): void {
+    this.move('running');
+    if (this.cancel !== undefined) this.move('cancelling');
+  }
+
   /**
    * Moves to `to`, and keeps the pool's count of tasks on a worker.
    * @throws {Error} an internal error for a move not in the table, or a second `offered -> queued` (a threadkit bug).
