@@ -1,9 +1,7 @@
 // The Executor: the public API of a pool (submit, run, map, shutdown, stop, stats), its validation, and the rooms it wires.
 
-import { ExecutorShutDownError, TaskError, got } from '../errors.js';
-import { cloneFailure, typeName, unsendable } from '../internal/unsendable.js';
-import { ServedObjects } from '../shared/serve.js';
-import { encodeArgs } from '../shared/transfer.js';
+import { ExecutorShutDownError, got } from '../errors.js';
+import { typeName } from '../internal/unsendable.js';
 import { UNSENDABLE } from '../shared/walk.js';
 import { pools } from '../internal/live.js';
 import type { TargetSpec, ToThread } from '../internal/protocol.js';
@@ -14,13 +12,14 @@ import type { ArgsOf, ResultOf } from '../internal/lifecycle.js';
 import { targetSpec, type Target } from '../task.js';
 import { Cancels } from './cancel.js';
 import { Dispatch } from './dispatch.js';
+import { copyInitializer, encodeTask, type Codec, type Initializer } from './encode.js';
 import { settle, type Future, type FutureControl } from './future.js';
 import { Lifetime } from './lifetime.js';
 import { mapTasks, type MapOptions } from './map.js';
 import { validateOptions, type ExecutorOptions } from './options.js';
 import { Pool } from './pool.js';
 import { Task, futureState } from './task-state.js';
-import { Workers, type Initializer, type WorkerLaunch } from './workers.js';
+import { Workers, type WorkerLaunch } from './workers.js';
 
 export type { ExecutorOptions };
 
@@ -67,6 +66,7 @@ export abstract class Executor implements AsyncDisposable {
   readonly #name: string;
   readonly #maxWorkers: number;
   readonly #maxQueued: number;
+  readonly #codec: Codec;
   #nextTask = 0;
   #counts = { completed: 0, failed: 0, cancelled: 0, terminated: 0 };
   // The rooms of the pool (one concern each), sharing one Pool context.
@@ -81,10 +81,14 @@ export abstract class Executor implements AsyncDisposable {
     this.#name = opts.name ?? defaultName();
     this.#maxWorkers = opts.maxWorkers;
     this.#maxQueued = opts.maxQueued;
+    this.#codec = this.#codecOf();
     // The initializer and a copy of its args made now. A process pool's shared objects in them are
     // markers of `served`, a table each worker forks (its own, with the same ids).
-    const initializer: Initializer | undefined =
-      opts.initializer === undefined ? undefined : this.#initArgs(opts.initializer, opts.initArgs ?? []);
+    const who = `the initializer of ${this.#name}`;
+    const initializer =
+      opts.initializer === undefined
+        ? undefined
+        : copyInitializer(this.#codec, this.#spec(opts.initializer, who), opts.initArgs ?? [], who);
     const { maxWorkers, minWorkers, idleTimeoutMs, maxTasksPerWorker, graceMs } = opts;
     const pool = new Pool({ name: this.#name, maxWorkers, minWorkers, idleTimeoutMs, maxTasksPerWorker, graceMs }, (task, outcome) =>
       this.#end(task, outcome),
@@ -100,25 +104,14 @@ export abstract class Executor implements AsyncDisposable {
     for (let i = 0; i < minWorkers; i += 1) this.#workers.spawn();
   }
 
-  /**
-   * The initializer and its args, copied now (API.md §12): later changes to them are not seen by
-   * any worker, and what cannot be sent is refused here, before anything starts.
-   * @throws {TaskError} naming `initArgs[i]` when it cannot be sent (or holds a pool or a Future).
-   */
-  #initArgs(initializer: Target, initArgs: unknown[]): Initializer {
-    const who = `the initializer of ${this.#name}`;
-    const target = this.#spec(initializer, who);
-    // Shared objects travel as markers of their memory (threads) or of this process's served ids (processes).
-    const served = this.where === 'thread' ? undefined : new ServedObjects(who);
-    let args: unknown[];
-    try {
-      args = this.copyArgs(encodeArgs([...initArgs], served ?? true, who, 'initArgs'));
-    } catch (error) {
-      if (error instanceof TaskError) throw error;
-      const failure = error instanceof Error && error.name === 'DataCloneError' ? error : cloneFailure(error);
-      throw unsendable(failure, initArgs, (value) => this.sendable(value), who, this.where, 'its initArgs', 'initArgs');
-    }
-    return { target, args, served: served !== undefined && served.size > 0 ? served : undefined };
+  /** What copying a task's args asks of this pool's backend (encode.ts). */
+  #codecOf(): Codec {
+    return {
+      where: this.where,
+      encodeTask: (message) => this.encodeTask(message),
+      sendable: (value) => this.sendable(value),
+      copyArgs: (args) => this.copyArgs(args),
+    };
   }
 
   /** How this pool's workers start: through its backend. */
@@ -259,24 +252,7 @@ export abstract class Executor implements AsyncDisposable {
     const id = (this.#nextTask += 1);
     const taskName = name ?? `${this.#name} task ${id}`;
     const spec = this.#spec(target, taskName);
-    let encoded: EncodedTask;
-    let served: ServedObjects | undefined;
-    try {
-      // Primitive args need no walk (the tiny tasks' fast path); the others are walked for shared
-      // objects, pools and Futures, and copied now (encodeTask): a later change is not seen (API.md §12).
-      const primitive = allPrimitive(args);
-      // Shared objects travel as markers of their memory (src/shared/transfer.ts); to a process pool,
-      // as ids of objects this process serves while the task runs (src/shared/pool-serve.ts).
-      served = primitive || this.where === 'thread' ? undefined : new ServedObjects(taskName);
-      const sent = primitive ? args : encodeArgs(args, served ?? true, taskName);
-      if (served?.size === 0) served = undefined;
-      encoded = this.encodeTask({ kind: 'task', id, target: spec, args: sent, ...(each ? { each: true } : {}) });
-    } catch (error) {
-      if (error instanceof TaskError) throw error;
-      // A clone failure names the argument; so does an argument whose getter threw while it was read.
-      const failure = error instanceof Error && error.name === 'DataCloneError' ? error : cloneFailure(error);
-      throw unsendable(failure, args, (value) => this.sendable(value), taskName, this.where, 'its arguments');
-    }
+    const { encoded, served } = encodeTask(this.#codec, id, spec, args, each, taskName);
     const task = new Task(id, taskName, encoded, { signal, served, control: this.#control, count: this.#pool.count });
     const future = task.future;
     const broken = this.#workers.broken;
@@ -341,12 +317,3 @@ Object.defineProperty(Executor.prototype, UNSENDABLE, {
     return typeName(this);
   },
 });
-
-/** Whether every argument is a primitive (nothing to look into, nothing shared). */
-function allPrimitive(args: unknown[]): boolean {
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i];
-    if (arg !== null && (typeof arg === 'object' || typeof arg === 'function')) return false;
-  }
-  return true;
-}

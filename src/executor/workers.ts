@@ -3,24 +3,17 @@
 import { ThreadCrashedError, describe } from '../errors.js';
 import { crashError } from '../internal/crash.js';
 import { writeOutput } from '../internal/output.js';
-import { assertNever, type FromThread, type TargetSpec } from '../internal/protocol.js';
+import { assertNever, type FromThread } from '../internal/protocol.js';
 import { rebuildThrown } from '../internal/serialize.js';
 import type { Outcome } from '../internal/settlement.js';
 import { clearLongTimeout } from '../internal/timers.js';
 import type { ExitInfo, PoolLaunchSpec, PoolTransport, ResourceLimits, TransportHooks } from '../internal/transport/transport.js';
 import { PoolServer } from '../shared/pool-serve.js';
-import type { ServedObjects } from '../shared/serve.js';
 import type { Dispatch } from './dispatch.js';
+import type { Initializer } from './encode.js';
 import type { Pool, PoolWorkers, WorkerSlot } from './pool.js';
 import type { Task } from './task-state.js';
 import { WorkerSlot as Slot } from './worker-slot.js';
-
-/** A pool's initializer, its args copied; a process pool's shared objects in them are markers of `served`. */
-export interface Initializer {
-  readonly target: TargetSpec;
-  readonly args: unknown[];
-  readonly served: ServedObjects | undefined;
-}
 
 /** How a pool starts a worker (executor.ts, from its backend). */
 export interface WorkerLaunch {
