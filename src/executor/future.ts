@@ -33,10 +33,10 @@ export interface FutureControl<T = never> {
   state(token: T): FutureState;
 }
 
-/** The pool's side of a Future: the only writers of its state. @internal */
+/** The pool's side of a Future: the only writers of its settlement (its state is its task's, read through FutureControl). @internal */
 export const FUTURE = Symbol('threadkit.future');
 
-/** How the pool moves a Future. @internal */
+/** How the pool settles and holds a Future. @internal */
 export interface FutureWriter<R> {
   /** Someone takes care of its error (map() rethrows it): no excepthook report. */
   handled(): void;
