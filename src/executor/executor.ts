@@ -1,40 +1,27 @@
-// The executor contract and its one implementation over any backend: queue, workers, futures, shutdown.
+// The Executor: the public API of a pool (submit, run, map, shutdown, stop, stats), its validation, and the rooms it wires.
 
-import { ExecutorShutDownError, TaskError, ThreadCrashedError, describe, got } from '../errors.js';
-import { crashError } from '../internal/crash.js';
-import { cloneFailure, typeName, unsendable } from '../internal/unsendable.js';
-import { PoolServer } from '../shared/pool-serve.js';
-import { ServedObjects } from '../shared/serve.js';
-import { encodeArgs } from '../shared/transfer.js';
+import { ExecutorShutDownError, got } from '../errors.js';
+import { typeName } from '../internal/unsendable.js';
 import { UNSENDABLE } from '../shared/walk.js';
 import { pools } from '../internal/live.js';
-import { writeOutput } from '../internal/output.js';
-import { assertNever, type FromThread, type TargetSpec, type ToThread } from '../internal/protocol.js';
-import { rebuildThrown } from '../internal/serialize.js';
+import type { TargetSpec, ToThread } from '../internal/protocol.js';
 import type { Outcome } from '../internal/settlement.js';
-import type {
-  EncodedTask,
-  ExitInfo,
-  PoolLaunchSpec,
-  PoolTransport,
-  ResourceLimits,
-  TransportHooks,
-} from '../internal/transport/transport.js';
-import { clearLongTimeout, longTimeout } from '../internal/timers.js';
+import type { EncodedTask, PoolLaunchSpec, PoolTransport, ResourceLimits, TransportHooks } from '../internal/transport/transport.js';
 import { validateBoolean, validateMs, validateOptions as validateOptionsObject } from '../internal/validate.js';
 import type { ArgsOf, ResultOf } from '../internal/lifecycle.js';
 import { targetSpec, type Target } from '../task.js';
-import { Future, begin, cancelling, settle, type FutureControl } from './future.js';
-import type { Job } from './job.js';
-import { JobQueue } from './queue.js';
+import { Cancels } from './cancel.js';
+import { Dispatch } from './dispatch.js';
+import { copyInitializer, encodeTask, type Codec, type Initializer } from './encode.js';
+import { settle, type Future, type FutureControl } from './future.js';
+import { Lifetime } from './lifetime.js';
 import { mapTasks, type MapOptions } from './map.js';
 import { validateOptions, type ExecutorOptions } from './options.js';
-import { WorkerSlot as Slot } from './worker-slot.js';
+import { Pool } from './pool.js';
+import { Task, futureState } from './task-state.js';
+import { Workers, type WorkerLaunch } from './workers.js';
 
 export type { ExecutorOptions };
-
-/** A worker of this pool, running Jobs. */
-type WorkerSlot = Slot<Job>;
 
 /** Options of `run()`. */
 export interface RunOptions {
@@ -64,24 +51,12 @@ export interface ExecutorStats {
   readonly terminated: number;
 }
 
-/** A pool's initializer, its args copied; a process pool's shared objects in them are markers of `served`. */
-interface Initializer {
-  readonly target: TargetSpec;
-  readonly args: unknown[];
-  readonly served: ServedObjects | undefined;
-}
-
 const RUN_KEYS = new Set(['signal', 'name']);
 const SHUTDOWN_KEYS = new Set(['cancelFutures']);
 const STOP_KEYS = new Set(['graceMs']);
 
 /** Target specs of functions, computed once per function. */
 const specs = new WeakMap<object, TargetSpec>();
-
-/** Tasks at most on their way to one worker thread at once: its current one and those posted ahead. */
-const DEPTH = 32;
-/** A busy worker thread is given more once it has this many or fewer on their way (so they go in batches). */
-const REFILL = DEPTH / 2;
 
 /**
  * Base of ThreadPoolExecutor and ProcessPoolExecutor: one pool, the backend behind `startWorker()`.
@@ -90,74 +65,63 @@ const REFILL = DEPTH / 2;
 export abstract class Executor implements AsyncDisposable {
   readonly #name: string;
   readonly #maxWorkers: number;
-  readonly #minWorkers: number;
-  readonly #idleTimeoutMs: number;
-  readonly #maxTasksPerWorker: number;
   readonly #maxQueued: number;
-  readonly #graceMs: number;
-  readonly #resourceLimits: ResourceLimits | undefined;
-  /**
-   * The initializer and a copy of its args made in the constructor. A process pool's shared objects
-   * in them are markers of `served`, a table each worker forks (its own, with the same ids).
-   */
-  readonly #initializer: Initializer | undefined;
-
-  readonly #slots = new Set<WorkerSlot>();
-  /** Idle workers, the most recently used last (taken first: it is the warmest). */
-  readonly #idle: WorkerSlot[] = [];
-  /** Tasks waiting for a worker, in order (queue.ts). */
-  readonly #queue = new JobQueue();
-  #running = 0;
-  #starting = 0;
+  readonly #codec: Codec;
   #nextTask = 0;
-  #nextWorker = 0;
   #counts = { completed: 0, failed: 0, cancelled: 0, terminated: 0 };
-  /** Why the pool is broken (a failed initializer): pending and later tasks fail with it. */
-  #broken: ThreadCrashedError | undefined;
-  #shutdown = false;
-  #shutdownDone: Promise<void> | undefined;
-  #markShutDown: (() => void) | undefined;
-  /** Whether the workers are ref'd: only while there is work (queued or running) or a shutdown to finish. */
-  #reffed = false;
-  /** Lets the workers go once the pool has stayed idle for a turn of the event loop (#updateRefs). */
-  #letGo: NodeJS.Immediate | undefined;
-  /** One abort listener per signal, however many tasks share it. */
-  readonly #signals = new Map<AbortSignal, { jobs: Set<Job>; onAbort: () => void }>();
+  // The rooms of the pool (one concern each), sharing one Pool context.
+  readonly #pool: Pool;
+  readonly #dispatch: Dispatch;
+  readonly #workers: Workers;
+  readonly #lifetime: Lifetime;
+  readonly #cancels: Cancels;
 
   constructor(options: ExecutorOptions | undefined, kind: string, defaultName: () => string) {
     const opts = validateOptions(options, kind);
-    this.#maxWorkers = opts.maxWorkers;
-    this.#minWorkers = opts.minWorkers;
-    this.#idleTimeoutMs = opts.idleTimeoutMs;
-    this.#maxTasksPerWorker = opts.maxTasksPerWorker;
-    this.#maxQueued = opts.maxQueued;
-    this.#graceMs = opts.graceMs;
-    this.#resourceLimits = opts.resourceLimits;
     this.#name = opts.name ?? defaultName();
-    this.#initializer = opts.initializer === undefined ? undefined : this.#initArgs(opts.initializer, opts.initArgs ?? []);
+    this.#maxWorkers = opts.maxWorkers;
+    this.#maxQueued = opts.maxQueued;
+    this.#codec = this.#codecOf();
+    // The initializer and a copy of its args made now. A process pool's shared objects in them are
+    // markers of `served`, a table each worker forks (its own, with the same ids).
+    const who = `the initializer of ${this.#name}`;
+    const initializer =
+      opts.initializer === undefined
+        ? undefined
+        : copyInitializer(this.#codec, this.#spec(opts.initializer, who), opts.initArgs ?? [], who);
+    const { maxWorkers, minWorkers, idleTimeoutMs, maxTasksPerWorker, graceMs } = opts;
+    const pool = new Pool({ name: this.#name, maxWorkers, minWorkers, idleTimeoutMs, maxTasksPerWorker, graceMs }, (task, outcome) =>
+      this.#end(task, outcome),
+    );
+    this.#pool = pool;
+    this.#dispatch = new Dispatch(pool);
+    this.#workers = new Workers(pool, this.#dispatch, this.#launch(initializer, opts.resourceLimits));
+    this.#lifetime = new Lifetime(pool, this.#dispatch, () => pools.delete(this));
+    this.#cancels = new Cancels(pool, this.#dispatch);
+    pool.workers = this.#workers;
+    pool.lifetime = this.#lifetime;
     pools.add(this);
-    for (let i = 0; i < this.#minWorkers; i += 1) this.#spawn();
+    for (let i = 0; i < minWorkers; i += 1) this.#workers.spawn();
   }
 
-  /**
-   * The initializer and its args, copied now (API.md §12): later changes to them are not seen by
-   * any worker, and what cannot be sent is refused here, before anything starts.
-   * @throws {TaskError} naming `initArgs[i]` when it cannot be sent (or holds a pool or a Future).
-   */
-  #initArgs(initializer: Target, initArgs: unknown[]): Initializer {
-    const who = `the initializer of ${this.#name}`;
-    const target = this.#spec(initializer, who);
-    // Shared objects travel as markers of their memory (threads) or of this process's served ids (processes).
-    const served = this.where === 'thread' ? undefined : new ServedObjects(who);
-    let args: unknown[];
-    try {
-      args = this.copyArgs(encodeArgs([...initArgs], served ?? true, who, 'initArgs'));
-    } catch (error) {
-      if (error instanceof TaskError) throw error;
-      const failure = error instanceof Error && error.name === 'DataCloneError' ? error : cloneFailure(error);
-      throw unsendable(failure, initArgs, (value) => this.sendable(value), who, this.where, 'its initArgs', 'initArgs');
-    }
-    return { target, args, served: served !== undefined && served.size > 0 ? served : undefined };
+  /** What copying a task's args asks of this pool's backend (encode.ts). */
+  #codecOf(): Codec {
+    return {
+      where: this.where,
+      encodeTask: (message) => this.encodeTask(message),
+      sendable: (value) => this.sendable(value),
+      copyArgs: (args) => this.copyArgs(args),
+    };
+  }
+
+  /** How this pool's workers start: through its backend. */
+  #launch(initializer: Initializer | undefined, resourceLimits: ResourceLimits | undefined): WorkerLaunch {
+    return {
+      initializer,
+      resourceLimits,
+      serves: this.where !== 'thread',
+      start: (spec, hooks) => this.startWorker(spec, hooks),
+    };
   }
 
   /** The pool's name; its workers are `<name>_<i>`. */
@@ -167,27 +131,10 @@ export abstract class Executor implements AsyncDisposable {
 
   /** `{ workers, idle, busy, queued, completed, failed, cancelled, terminated }` at this moment. */
   get stats(): ExecutorStats {
+    const slots = this.#workers.slots;
     let busy = 0;
-    for (const slot of this.#slots) if (slot.state === 'busy') busy += 1;
-    return { workers: this.#slots.size, idle: this.#idle.length, busy, queued: this.#waiting(), ...this.#counts };
-  }
-
-  /**
-   * Tasks waiting for a worker (what `maxQueued` bounds and `stats.queued` shows): those queued
-   * beyond the ones the starting workers will take (each was started for one), and those posted
-   * ahead to a busy worker.
-   */
-  #waiting(): number {
-    let waiting = Math.max(0, this.#queue.size - this.#starting);
-    for (const slot of this.#slots) waiting += slot.ahead.length;
-    return waiting;
-  }
-
-  /** Whether a task submitted now would wait for a worker: no idle one, none starting free for it, none to start (a broken pool fails it at once). */
-  #wouldWait(): boolean {
-    return (
-      this.#broken === undefined && this.#idle.length === 0 && this.#queue.size >= this.#starting && this.#slots.size >= this.#maxWorkers
-    );
+    for (const slot of slots) if (slot.state === 'busy') busy += 1;
+    return { workers: slots.size, idle: this.#dispatch.idle, busy, queued: this.#dispatch.waiting(), ...this.#counts };
   }
 
   /**
@@ -245,16 +192,14 @@ export abstract class Executor implements AsyncDisposable {
   shutdown(options?: ShutdownOptions): Promise<void> {
     const { cancelFutures } = validateOptionsObject(options, 'shutdown()', SHUTDOWN_KEYS);
     validateBoolean(cancelFutures, 'cancelFutures');
-    this.#shutdown = true;
-    this.#shutdownDone ??= new Promise((resolve) => (this.#markShutDown = resolve));
+    const done = this.#lifetime.shutDown();
     if (cancelFutures === true) {
-      for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift())
-        this.#end(job, { status: 'cancelled', reason: undefined });
-      for (const slot of [...this.#slots]) for (const job of [...slot.ahead]) this.#cancelJob(job, undefined);
+      for (let task = this.#dispatch.take(); task !== undefined; task = this.#dispatch.take())
+        this.#end(task, { status: 'cancelled', reason: undefined });
+      for (const slot of [...this.#workers.slots]) for (const task of [...slot.ahead]) this.#cancels.cancel(task, undefined);
     }
-    this.#updateRefs();
-    this.#checkShutdown();
-    return this.#shutdownDone;
+    this.#lifetime.changed();
+    return done;
   }
 
   /**
@@ -268,9 +213,9 @@ export abstract class Executor implements AsyncDisposable {
     const graceMs = validateOptionsObject(options, 'stop()', STOP_KEYS).graceMs;
     if (graceMs !== undefined) validateMs(graceMs, 'graceMs');
     const done = this.shutdown({ cancelFutures: true });
-    for (const slot of [...this.#slots]) {
-      for (const job of [...slot.ahead]) this.#stopJob(job, graceMs, undefined);
-      if (slot.job !== undefined) this.#stopJob(slot.job, graceMs, undefined);
+    for (const slot of [...this.#workers.slots]) {
+      for (const task of [...slot.ahead]) this.#cancels.stop(task, graceMs, undefined);
+      if (slot.task !== undefined) this.#cancels.stop(slot.task, graceMs, undefined);
     }
     await done;
   }
@@ -299,77 +244,47 @@ export abstract class Executor implements AsyncDisposable {
       throw new TypeError(`Expected \`signal\` to be an AbortSignal, ${got(signal)}`);
     if (name !== undefined && (typeof name !== 'string' || name === ''))
       throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(name)}`);
-    if (this.#maxQueued !== Infinity && this.#wouldWait() && this.#waiting() >= this.#maxQueued) {
+    if (this.#maxQueued !== Infinity && this.#dispatch.wouldWait() && this.#dispatch.waiting() >= this.#maxQueued) {
       throw new RangeError(
-        `${this.#name} already has ${this.#waiting()} tasks waiting for a worker, its \`maxQueued\`; wait for some to end, or raise maxQueued.`,
+        `${this.#name} already has ${this.#dispatch.waiting()} tasks waiting for a worker, its \`maxQueued\`; wait for some to end, or raise maxQueued.`,
       );
     }
     const id = (this.#nextTask += 1);
     const taskName = name ?? `${this.#name} task ${id}`;
     const spec = this.#spec(target, taskName);
-    let encoded: EncodedTask;
-    let served: ServedObjects | undefined;
-    try {
-      // Primitive args need no walk (the tiny tasks' fast path); the others are walked for shared
-      // objects, pools and Futures, and copied now (encodeTask): a later change is not seen (API.md §12).
-      const primitive = allPrimitive(args);
-      // Shared objects travel as markers of their memory (src/shared/transfer.ts); to a process pool,
-      // as ids of objects this process serves while the task runs (src/shared/pool-serve.ts).
-      served = primitive || this.where === 'thread' ? undefined : new ServedObjects(taskName);
-      const sent = primitive ? args : encodeArgs(args, served ?? true, taskName);
-      if (served?.size === 0) served = undefined;
-      encoded = this.encodeTask({ kind: 'task', id, target: spec, args: sent, ...(each ? { each: true } : {}) });
-    } catch (error) {
-      if (error instanceof TaskError) throw error;
-      // A clone failure names the argument; so does an argument whose getter threw while it was read.
-      const failure = error instanceof Error && error.name === 'DataCloneError' ? error : cloneFailure(error);
-      throw unsendable(failure, args, (value) => this.sendable(value), taskName, this.where, 'its arguments');
-    }
-    const job: Job = {
-      id,
-      future: undefined as unknown as Future<unknown>,
-      encoded,
-      slot: undefined,
-      dequeued: false,
-      began: false,
-      cell: undefined,
-      cancel: undefined,
-      graceTimer: undefined,
-      signal,
-      served,
-    };
-    const future = new Future<unknown>(taskName, this.#control, job);
-    (job as { future: Future<unknown> }).future = future;
-    if (this.#broken !== undefined) {
-      job.dequeued = true;
-      this.#end(job, { status: 'failed', error: this.#broken });
+    const { encoded, served } = encodeTask(this.#codec, id, spec, args, each, taskName);
+    const task = new Task(id, taskName, encoded, { signal, served, control: this.#control, count: this.#pool.count });
+    const future = task.future;
+    const broken = this.#workers.broken;
+    if (broken !== undefined) {
+      this.#end(task, { status: 'failed', error: broken });
       return future;
     }
     if (signal?.aborted) {
-      job.dequeued = true;
-      job.cancel = { reason: signal.reason };
-      this.#end(job, { status: 'cancelled', reason: signal.reason });
+      task.cancel = { reason: signal.reason };
+      this.#end(task, { status: 'cancelled', reason: signal.reason });
       return future;
     }
-    if (signal !== undefined) this.#watchSignal(job, signal);
-    this.#queue.push(job);
-    this.#dispatch();
-    this.#updateRefs();
+    if (signal !== undefined) this.#cancels.watch(task, signal);
+    this.#dispatch.push(task);
+    this.#lifetime.updateRefs();
     return future;
   }
 
-  /** What every future of this pool asks of it, about its job. */
-  readonly #control: FutureControl<Job> = {
-    cancel: (job, reason) => this.#cancelJob(job, reason),
-    stop: (job, graceMs) => this.#stopJob(job, graceMs, undefined),
-    refresh: (job) => {
+  /** What every future of this pool asks of it, about its task. */
+  readonly #control: FutureControl<Task> = {
+    cancel: (task, reason) => this.#cancels.cancel(task, reason),
+    stop: (task, graceMs) => this.#cancels.stop(task, graceMs, undefined),
+    state: (task) => {
       // A thread worker claims a task in shared memory just before its target begins.
-      if (!job.began && job.cell !== undefined && job.slot?.transport.handover?.claimed(job.cell, job.id) === true) this.#began(job);
+      if (task.state === 'offered' && task.cell !== undefined && task.slot?.transport.handover?.claimed(task.cell, task.id) === true)
+        task.begin();
+      return futureState(task.state);
     },
   };
 
   #refuseAfterShutdown(what: string): void {
-    if (this.#shutdown) {
+    if (this.#lifetime.shuttingDown) {
       throw new ExecutorShutDownError(`Cannot ${what} on ${this.#name}: it was shut down. Create a new pool for new work.`);
     }
   }
@@ -383,455 +298,15 @@ export abstract class Executor implements AsyncDisposable {
     return targetSpec(target, owner);
   }
 
-  // --- dispatch --------------------------------------------------------------------------------
-
-  /**
-   * Gives queued tasks to idle workers, then (thread workers) more to each busy worker that has
-   * few on their way, round-robin, up to DEPTH each, so that they begin without a round trip; starts
-   * workers for what is still queued. What it gives goes out at once, one message per worker.
-   */
-  #dispatch(): void {
-    while (this.#queue.size > 0 && this.#idle.length > 0) {
-      const slot = this.#idle.pop()!;
-      const job = this.#queue.shift()!;
-      clearLongTimeout(slot.idleTimer);
-      slot.move('busy');
-      slot.job = job;
-      this.#give(slot, job);
-    }
-    // Not while a worker is starting: it takes what is queued.
-    if (this.#queue.size > 0 && this.#slots.size >= this.#maxWorkers && this.#starting === 0) {
-      const takers: WorkerSlot[] = [];
-      for (const slot of this.#slots) {
-        if (slot.state !== 'busy' || slot.terminating || slot.transport.handover === undefined) continue;
-        if (1 + slot.ahead.length <= REFILL) takers.push(slot);
-      }
-      for (let gave = true; gave && this.#queue.size > 0;) {
-        gave = false;
-        for (const slot of takers) {
-          const onTheirWay = 1 + slot.ahead.length;
-          if (onTheirWay >= DEPTH || slot.tasks + onTheirWay + 1 > this.#maxTasksPerWorker || slot.cells.length === 0) continue;
-          const job = this.#queue.shift();
-          if (job === undefined) break;
-          slot.ahead.push(job);
-          this.#give(slot, job);
-          gave = true;
-        }
-      }
-    }
-    this.#post();
-    if (this.#broken !== undefined) return;
-    while (this.#queue.size > this.#starting && this.#slots.size < this.#maxWorkers) this.#spawn();
-  }
-
-  /** Slots with tasks given and not yet posted. */
-  readonly #unposted: WorkerSlot[] = [];
-
-  /** Hands `job` to `slot`'s worker: offered in a free handover cell (threads), posted by the next #post(). */
-  #give(slot: WorkerSlot, job: Job): void {
-    job.slot = slot;
-    this.#running += 1;
-    slot.server?.begin(job.served);
-    const handover = slot.transport.handover;
-    if (handover !== undefined) {
-      job.cell = slot.cells.pop()!;
-      handover.offer(job.cell, job.id);
-    }
-    if (slot.outbox.length === 0) this.#unposted.push(slot);
-    slot.outbox.push(job);
-  }
-
-  /** Posts what was given, one message per worker. A task withdrawn in the meantime is not sent. */
-  #post(): void {
-    for (let slot = this.#unposted.pop(); slot !== undefined; slot = this.#unposted.pop()) {
-      const tasks = [];
-      for (const job of slot.outbox) if (job.slot === slot && !job.future.done()) tasks.push({ encoded: job.encoded, cell: job.cell });
-      slot.outbox.length = 0;
-      if (tasks.length > 0 && slot.state !== 'gone') slot.transport.post(tasks);
-    }
-  }
-
-  /** Gives `job`'s handover cell back to its worker's slot (it left the worker: ended, withdrawn, requeued). */
-  #freeCell(slot: WorkerSlot, job: Job): void {
-    if (job.cell === undefined) return;
-    slot.cells.push(job.cell);
-    job.cell = undefined;
-  }
-
-  /** A task handed to a worker that had not begun goes back to the front of the queue (its worker died). */
-  #requeue(job: Job): void {
-    if (job.slot !== undefined) this.#freeCell(job.slot, job);
-    job.slot = undefined;
-    this.#running -= 1;
-    this.#queue.unshift(job);
-  }
-
-  // --- workers -------------------------------------------------------------------------------
-
-  #spawn(): void {
-    const slot = new Slot<Job>(`${this.#name}_${this.#nextWorker++}`);
-    this.#slots.add(slot);
-    this.#starting += 1;
-    const initializer = this.#initializer;
-    if (this.where !== 'thread') {
-      // A process-pool worker's shared objects are served by this process, its initializer's for its whole life.
-      slot.server = new PoolServer(initializer?.served?.fork(`the initializer of ${slot.name}`));
-    }
-    const hooks: TransportHooks = { message: (m) => this.#onMessage(slot, m), exit: (e) => this.#onExit(slot, e) };
-    const spec: PoolLaunchSpec = {
-      info: { name: slot.name, daemon: true, isMain: false },
-      initializer: initializer && { target: initializer.target, args: initializer.args },
-      served: slot.server,
-      // A worker registers tsx when it first imports a TypeScript module (bootstrap.ts), not at its start.
-      typescript: false,
-      daemon: true,
-      resourceLimits: this.#resourceLimits,
-    };
-    try {
-      slot.transport = this.startWorker(spec, hooks);
-    } catch (error) {
-      // Not expected (the initArgs were copied in the constructor); were it to happen, it is a
-      // worker that could not start, reported as its exit, and never a slot without a transport.
-      slot.transport = { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {} };
-      setImmediate(() => hooks.exit({ exitCode: null, signal: null, error }));
-    }
-    for (let cell = (slot.transport.handover?.cells ?? 0) - 1; cell >= 0; cell -= 1) slot.cells.push(cell);
-    if (this.#reffed) slot.transport.ref();
-  }
-
-  #onMessage(slot: WorkerSlot, message: FromThread): void {
-    switch (message.kind) {
-      case 'output':
-        writeOutput(message.stream, message.chunk);
-        return;
-      case 'serving':
-        if (slot.state !== 'starting') return;
-        this.#starting -= 1;
-        this.#idleNow(slot);
-        return;
-      case 'init-failed':
-        this.#breakPool(slot, rebuildThrown(message.error));
-        return;
-      case 'running': {
-        const job = slot.job;
-        if (job?.id !== message.id) return;
-        if (!job.began) this.#began(job);
-        return;
-      }
-      case 'completed':
-      case 'failed':
-      case 'cancelled':
-        this.#onEnding(slot, message);
-        return;
-      case 'exit-called':
-        if (slot.job?.id === message.id) slot.exitCalled = message.code;
-        return;
-      case 'child':
-        // A negative pid stands for the child's process group, as for process.kill().
-        if (message.alive) slot.children.add(message.group === true ? -message.pid : message.pid);
-        else slot.children.delete(message.group === true ? -message.pid : message.pid);
-        return;
-      case 'ready':
-        return;
-      default:
-        assertNever(message);
-    }
-  }
-
-  /** The job's target has begun: its future is running (cancelling, when cancel() came first). */
-  #began(job: Job): void {
-    job.began = true;
-    begin(job.future);
-    if (job.cancel !== undefined) cancelling(job.future);
-  }
-
-  #onEnding(slot: WorkerSlot, message: Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>): void {
-    const job = slot.job;
-    // After terminate() the worker's exit decides ('terminated'), as for a Thread.
-    if (job === undefined || job.id !== message.id || slot.terminating) return;
-    const outcome: Outcome =
-      message.kind === 'completed'
-        ? { status: 'completed', value: message.value }
-        : message.kind === 'failed'
-          ? { status: 'failed', error: rebuildThrown(message.error) }
-          : { status: 'cancelled', reason: job.cancel?.reason };
-    this.#freeCell(slot, job);
-    job.began = true;
-    slot.job = slot.ahead.shift();
-    slot.tasks += 1;
-    this.#running -= 1;
-    this.#end(job, outcome);
-    if (message.retire !== undefined) {
-      slot.move('retiring'); // it exits by itself; its next task, if any, goes back to the queue then
-    } else if (slot.tasks >= this.#maxTasksPerWorker) {
-      slot.move('retiring');
-      slot.terminate();
-    } else if (slot.job === undefined) {
-      this.#idleNow(slot);
-    }
-    this.#dispatch();
-    this.#updateRefs();
-    this.#checkShutdown();
-  }
-
-  #idleNow(slot: WorkerSlot): void {
-    if (this.#queue.size === 0 && this.#steal(slot)) return;
-    slot.move('idle');
-    this.#idle.push(slot);
-    if (this.#shutdown && this.#queue.size === 0) return this.#checkShutdown();
-    if (this.#slots.size > this.#minWorkers && this.#idleTimeoutMs !== Infinity) {
-      slot.idleTimer = longTimeout(() => {
-        if (slot.state !== 'idle' || this.#slots.size <= this.#minWorkers) return;
-        this.#retire(slot);
-      }, this.#idleTimeoutMs).unref();
-    }
-    this.#dispatch();
-  }
-
-  /**
-   * A worker with nothing to do takes a task posted ahead to a busy one that has not claimed it
-   * (withdrawn in one compare-exchange), so no task waits behind a long one while a worker idles.
-   */
-  #steal(slot: WorkerSlot): boolean {
-    for (const other of this.#slots) {
-      const job = other.ahead[0];
-      if (other === slot || job === undefined || job.cell === undefined || other.transport.handover?.withdraw(job.cell, job.id) !== true)
-        continue;
-      other.ahead.shift();
-      this.#freeCell(other, job);
-      this.#running -= 1;
-      clearLongTimeout(slot.idleTimer);
-      if (slot.state === 'starting') slot.move('idle');
-      if (slot.state === 'idle') slot.move('busy');
-      slot.job = job;
-      this.#give(slot, job);
-      this.#post();
-      return true;
-    }
-    return false;
-  }
-
-  /** Ends an idle or starting worker the pool no longer needs. */
-  #retire(slot: WorkerSlot): void {
-    if (slot.state === 'idle') this.#idle.splice(this.#idle.indexOf(slot), 1);
-    if (slot.state === 'starting') this.#starting -= 1;
-    slot.move('retiring');
-    slot.terminate();
-  }
-
-  #onExit(slot: WorkerSlot, exit: ExitInfo): void {
-    const was = slot.state;
-    if (was === 'gone') return;
-    clearLongTimeout(slot.idleTimer);
-    if (was === 'idle') this.#idle.splice(this.#idle.indexOf(slot), 1);
-    if (was === 'starting') this.#starting -= 1;
-    slot.move('gone');
-    this.#slots.delete(slot);
-    for (const pid of slot.children) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-    // The tasks posted ahead that the dead worker never claimed run elsewhere, in their order. (It
-    // claims one only after the one before ended, and all its endings arrive before its exit: none is claimed.)
-    const handover = slot.transport.handover;
-    for (let i = slot.ahead.length - 1; i >= 0; i -= 1) {
-      const next = slot.ahead[i]!;
-      if (next.cell !== undefined && handover?.withdraw(next.cell, next.id) === true) this.#requeue(next);
-      else {
-        this.#running -= 1;
-        this.#end(next, { status: 'failed', error: crashError(slot.name, exit, { exitCalled: undefined, began: true }) });
-      }
-    }
-    slot.ahead.length = 0;
-    const job = slot.job;
-    slot.job = undefined;
-    // A thread worker hands over through its handover: withdrawn, the task never began; not, it had
-    // begun. A child process sends 'running' before the target begins and all its messages arrive
-    // before its exit: a task whose 'running' never came never began (once: a task whose loading
-    // kills its worker fails).
-    const neverBegan =
-      job !== undefined &&
-      !job.began &&
-      (handover === undefined || job.cell === undefined ? job.requeued !== true : handover.withdraw(job.cell, job.id));
-    if (job !== undefined && !neverBegan && handover !== undefined) job.began = true;
-    if (job !== undefined && neverBegan && job.cancel !== undefined) {
-      // Cancelled (or stopped) before its target began: it ends so, with the first cancel's reason, and never runs elsewhere.
-      this.#running -= 1;
-      this.#end(job, { status: 'cancelled', reason: job.cancel.reason });
-    } else if (job !== undefined && neverBegan) {
-      if (handover === undefined || job.cell === undefined) job.requeued = true;
-      this.#requeue(job);
-    } else if (job !== undefined) {
-      this.#running -= 1;
-      this.#end(
-        job,
-        slot.terminating
-          ? { status: 'terminated' }
-          : { status: 'failed', error: crashError(slot.name, exit, { exitCalled: slot.exitCalled, began: job.began }) },
-      );
-    } else if (was === 'starting' && !slot.terminating && this.#broken === undefined) {
-      this.#breakPool(slot, crashError(slot.name, exit, { exitCalled: undefined, began: false }));
-    }
-    if (!this.#shutdown) while (this.#broken === undefined && this.#slots.size < this.#minWorkers) this.#spawn();
-    this.#dispatch();
-    this.#updateRefs();
-    this.#checkShutdown();
-  }
-
-  /** A worker could not be made ready: pending and later tasks fail, running ones finish, no worker starts again. */
-  #breakPool(slot: WorkerSlot, cause: unknown): void {
-    if (this.#broken !== undefined) return;
-    this.#broken = new ThreadCrashedError(
-      `${this.#name} is broken: ${slot.name} could not be made ready (${describe(cause)}). ` +
-        'Its pending and later tasks fail; fix the initializer (or what stops a worker from starting) and create a new pool.',
-      { cause },
-    );
-    for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift())
-      this.#end(job, { status: 'failed', error: this.#broken });
-    for (const other of [...this.#slots]) {
-      for (const next of [...other.ahead]) {
-        if (next.cell === undefined || other.transport.handover?.withdraw(next.cell, next.id) !== true) continue;
-        other.ahead.splice(other.ahead.indexOf(next), 1);
-        this.#freeCell(other, next);
-        this.#running -= 1;
-        this.#end(next, { status: 'failed', error: this.#broken });
-      }
-      if (other.state === 'starting' || other.state === 'idle') this.#retire(other);
-    }
-  }
-
-  // --- cancel, stop, signals --------------------------------------------------------------------
-
-  #cancelJob(job: Job, reason: unknown): void {
-    if (job.future.done()) return;
-    if (!job.dequeued) {
-      // Still queued: it never runs, and ends now.
-      this.#queue.remove(job);
-      job.cancel = { reason };
-      this.#end(job, { status: 'cancelled', reason });
-      this.#updateRefs();
-      this.#checkShutdown();
-      return;
-    }
-    if (job.cancel !== undefined || job.slot === undefined) return;
-    const slot = job.slot;
-    job.cancel = { reason };
-    const handover = slot.transport.handover;
-    if (!job.began && job.cell !== undefined && handover !== undefined) {
-      if (handover.withdraw(job.cell, job.id)) return this.#withdrawn(slot, job, reason);
-      this.#began(job); // claimed: its target has begun
-    }
-    // On its worker: through its flag (a child's target that has not begun never begins).
-    if (job.began) cancelling(job.future);
-    slot.transport.cancel(job.id, reason);
-  }
-
-  /** Cancelled after it was handed to a thread worker but before the worker claimed it: it never begins, and ends now. */
-  #withdrawn(slot: WorkerSlot, job: Job, reason: unknown): void {
-    const at = slot.ahead.indexOf(job);
-    if (at >= 0) slot.ahead.splice(at, 1);
-    else if (slot.job === job) {
-      slot.job = slot.ahead.shift();
-      if (slot.job === undefined && slot.state === 'busy') this.#idleNow(slot);
-    }
-    this.#freeCell(slot, job);
-    this.#running -= 1;
-    this.#end(job, { status: 'cancelled', reason });
-    this.#dispatch();
-    this.#updateRefs();
-    this.#checkShutdown();
-  }
-
-  #stopJob(job: Job, graceMs: number | undefined, reason: unknown): void {
-    this.#cancelJob(job, reason);
-    const slot = job.slot;
-    if (job.future.done() || slot === undefined || job.graceTimer !== undefined) return;
-    job.graceTimer = longTimeout(() => {
-      if (slot.job === job) slot.terminate();
-    }, graceMs ?? this.#graceMs);
-  }
-
-  #watchSignal(job: Job, signal: AbortSignal): void {
-    let entry = this.#signals.get(signal);
-    if (entry === undefined) {
-      const jobs = new Set<Job>();
-      const onAbort = () => {
-        this.#signals.delete(signal);
-        for (const each of jobs) this.#stopJob(each, undefined, signal.reason);
-      };
-      entry = { jobs, onAbort };
-      this.#signals.set(signal, entry);
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    entry.jobs.add(job);
-  }
-
-  #unwatchSignal(job: Job): void {
-    const signal = job.signal;
-    if (signal === undefined) return;
-    const entry = this.#signals.get(signal);
-    if (entry === undefined) return;
-    entry.jobs.delete(job);
-    if (entry.jobs.size === 0) {
-      signal.removeEventListener('abort', entry.onAbort);
-      this.#signals.delete(signal);
-    }
-  }
-
-  /** Settles a job's future, once, and counts it. */
-  #end(job: Job, outcome: Outcome): void {
-    if (job.future.done()) return;
-    clearLongTimeout(job.graceTimer);
-    this.#unwatchSignal(job);
+  /** Settles a task's future, once, and counts it. */
+  #end(task: Task, outcome: Outcome): void {
+    if (task.state === 'ended') return;
+    task.move('ended');
+    this.#cancels.forget(task);
     // Its waits still pending end (aborted); the objects are the user's and stay as they are.
-    void job.served?.close();
+    void task.served?.close();
     this.#counts[outcome.status] += 1;
-    settle(job.future, outcome, job.slot?.info);
-  }
-
-  // --- exit semantics and shutdown --------------------------------------------------------------
-
-  /**
-   * The workers hold the program open only while there is work, or a shutdown waits for them. They
-   * are let go one turn of the event loop after the pool fell idle (an unref'd immediate: the ref'd
-   * workers keep the loop turning until it runs), so that a program that submits task after task
-   * does not ref and unref every worker for each.
-   */
-  #updateRefs(): void {
-    if (this.#holds()) {
-      if (this.#reffed) return;
-      this.#reffed = true;
-      for (const slot of this.#slots) slot.transport.ref();
-      return;
-    }
-    if (!this.#reffed || this.#letGo !== undefined) return;
-    this.#letGo = setImmediate(() => {
-      this.#letGo = undefined;
-      if (!this.#reffed || this.#holds()) return;
-      this.#reffed = false;
-      for (const slot of this.#slots) slot.transport.unref();
-    });
-    this.#letGo.unref();
-  }
-
-  /** Whether the pool has work (queued or running) or a shutdown to finish. */
-  #holds(): boolean {
-    return this.#queue.size > 0 || this.#running > 0 || (this.#shutdownDone !== undefined && this.#slots.size > 0);
-  }
-
-  #checkShutdown(): void {
-    if (!this.#shutdown || this.#queue.size > 0 || this.#running > 0) return;
-    for (const slot of [...this.#slots]) if (slot.state === 'idle' || slot.state === 'starting') this.#retire(slot);
-    if (this.#slots.size === 0) {
-      pools.delete(this);
-      this.#reffed = false;
-      clearImmediate(this.#letGo);
-      this.#letGo = undefined;
-      this.#markShutDown?.();
-    }
+    settle(task.future, outcome, task.slot?.info);
   }
 }
 
@@ -842,12 +317,3 @@ Object.defineProperty(Executor.prototype, UNSENDABLE, {
     return typeName(this);
   },
 });
-
-/** Whether every argument is a primitive (nothing to look into, nothing shared). */
-function allPrimitive(args: unknown[]): boolean {
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i];
-    if (arg !== null && (typeof arg === 'object' || typeof arg === 'function')) return false;
-  }
-  return true;
-}

@@ -3,12 +3,12 @@
 import { report } from '../internal/excepthook.js';
 import type { ThreadInfo } from '../internal/protocol.js';
 import { Settlement, unwrap, type Outcome } from '../internal/settlement.js';
-import { move, type Transitions } from '../internal/state-machine.js';
 import { validateMs, validateOptions, validateTimeout } from '../internal/validate.js';
 import { UNSENDABLE } from '../shared/walk.js';
 
 /**
- * The states of a Future, with their legal transitions:
+ * The states of a Future, with their legal transitions (a view of its task's state, which the pool
+ * moves and checks: task-state.ts):
  *
  * ```
  * pending    -> running     its target begins on a worker
@@ -25,28 +25,19 @@ export type FutureState = 'pending' | 'running' | 'cancelling' | 'ended';
 
 const STOP_KEYS = new Set(['graceMs']);
 
-const LEGAL: Transitions<FutureState> = {
-  pending: ['running', 'ended'],
-  running: ['cancelling', 'ended'],
-  cancelling: ['ended'],
-  ended: [],
-};
-
 /** What a Future asks of its pool, about its task `token` (one control per pool, not per future). @internal */
 export interface FutureControl<T = never> {
   cancel(token: T, reason: unknown): void;
   stop(token: T, graceMs: number | undefined): void;
-  /** Brings `state` up to date where the pool can see more than its messages have said (shared memory). */
-  refresh(token: T): void;
+  /** The state of its task as the Future shows it, up to date where the pool can see more than its messages have said (shared memory). */
+  state(token: T): FutureState;
 }
 
-/** The pool's side of a Future: the only writers of its state. @internal */
+/** The pool's side of a Future: the only writers of its settlement (its state is its task's, read through FutureControl). @internal */
 export const FUTURE = Symbol('threadkit.future');
 
-/** How the pool moves a Future. @internal */
+/** How the pool settles and holds a Future. @internal */
 export interface FutureWriter<R> {
-  begin(): void;
-  cancelling(): void;
   /** Someone takes care of its error (map() rethrows it): no excepthook report. */
   handled(): void;
   /**
@@ -59,10 +50,6 @@ export interface FutureWriter<R> {
   readonly settlement: Settlement<R>;
 }
 
-/** The future's target has begun. @internal */
-export let begin: (future: Future<unknown>) => void;
-/** It was cancelled while running. @internal */
-export let cancelling: (future: Future<unknown>) => void;
 /** Someone takes care of its failure (map() throws it from its loop): never reported. @internal */
 export let markHandled: (future: Future<unknown>) => void;
 /** It ended (once: a later call changes nothing); a failure nobody handles is reported. @internal */
@@ -80,7 +67,6 @@ export class Future<R = unknown> implements PromiseLike<R> {
   readonly #control: FutureControl<unknown>;
   readonly #token: unknown;
   readonly #settlement = new Settlement<R>();
-  #state: FutureState = 'pending';
   #handled = false;
   /** How many asCompleted()/wait() calls hold it to hand it over (writer().hold()). */
   #held = 0;
@@ -95,17 +81,12 @@ export class Future<R = unknown> implements PromiseLike<R> {
   }
 
   static {
-    // The pool's hot path moves its futures through these, without a writer object per future.
-    begin = (future) => future.#move('running');
+    // The pool's hot path settles its futures through these, without a writer object per future.
     markHandled = (future) => {
       future.#handled = true;
     };
-    cancelling = (future) => {
-      if (future.#state === 'running') future.#move('cancelling');
-    };
     settle = (future, outcome, worker) => {
       if (!future.#settlement.settle(outcome)) return;
-      future.#move('ended');
       if (outcome.status === 'failed') future.#reportUnhandled(outcome.error, worker);
     };
   }
@@ -117,8 +98,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
 
   /** 'pending' | 'running' | 'cancelling' | 'ended'; see the transition table above. */
   get state(): FutureState {
-    if (this.#state === 'pending') this.#control.refresh(this.#token);
-    return this.#state;
+    return this.#control.state(this.#token);
   }
 
   /** How the task ended (the Outcome of Thread); undefined until it has. */
@@ -128,7 +108,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
 
   /** True once the task has ended, however it ended. */
   done(): boolean {
-    return this.#state === 'ended';
+    return this.#settlement.outcome !== undefined;
   }
 
   /** True while the task's target runs on a worker (also while it is being cancelled). */
@@ -178,7 +158,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
    * takes the next task once this one returns. Idempotent; no effect once ended. Returns nothing.
    */
   cancel(reason?: unknown): void {
-    if (this.#state === 'ended' || this.#state === 'cancelling') return;
+    const state = this.state;
+    if (state === 'ended' || state === 'cancelling') return;
     this.#control.cancel(this.#token, reason);
   }
 
@@ -192,7 +173,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
   async stop(options?: { graceMs?: number }): Promise<Outcome<R>> {
     const graceMs = validateOptions(options, 'stop()', STOP_KEYS).graceMs;
     if (graceMs !== undefined) validateMs(graceMs, 'graceMs');
-    if (this.#state !== 'ended') this.#control.stop(this.#token, graceMs);
+    if (!this.done()) this.#control.stop(this.#token, graceMs);
     await this.#settlement.ended;
     return this.#settlement.outcome!;
   }
@@ -201,7 +182,6 @@ export class Future<R = unknown> implements PromiseLike<R> {
   get [FUTURE](): FutureWriter<R> {
     return {
       settlement: this.#settlement,
-      begin: () => begin(this),
       handled: () => markHandled(this),
       hold: () => {
         this.#held += 1;
@@ -213,13 +193,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
         this.#due = undefined;
         this.#reportUnhandled(due.error, due.worker);
       },
-      cancelling: () => cancelling(this),
       settle: (outcome, worker) => settle(this, outcome, worker),
     };
-  }
-
-  #move(to: FutureState): void {
-    this.#state = move(LEGAL, this.#state, to, 'future');
   }
 
   /** As Node decides about unhandled rejections: reported when nobody handled it by the next turn of the loop. */

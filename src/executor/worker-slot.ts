@@ -36,15 +36,15 @@ const LEGAL: Transitions<SlotState> = {
   gone: [],
 };
 
-/** A worker of a pool whose tasks are `J`s (job.ts's Job; generic so that the two files do not import each other). */
+/** A worker of a pool whose tasks are `J`s (task-state.ts's Task; generic so that the two files do not import each other). */
 export class WorkerSlot<J> {
   readonly name: string;
   #state: SlotState = 'starting';
   /** Set once started (the transport calls back before `start` returns only asynchronously). */
   transport!: PoolTransport;
   /** The task it runs (busy), or the one it ran when it is retiring after it. */
-  job: J | undefined;
-  /** A thread worker's next tasks, in order, posted while `job` runs so that they begin without a round trip. */
+  task: J | undefined;
+  /** A thread worker's next tasks, in order, posted while `task` runs so that they begin without a round trip. */
   readonly ahead: J[] = [];
   /** Free cells of its handover (threads; cancel-flag.ts): a task takes one when given, frees it when it leaves. */
   readonly cells: number[] = [];
