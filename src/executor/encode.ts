@@ -1,23 +1,14 @@
 // What a pool sends its workers, copied for its backend: a task's message, the initializer's args; what cannot be sent is named.
 
 import { TaskError } from '../errors.js';
-import type { TargetSpec, ToThread } from '../internal/protocol.js';
-import type { EncodedTask } from '../internal/transport/transport.js';
+import type { TargetSpec } from '../internal/protocol.js';
+import type { Backend, EncodedTask } from '../internal/transport/transport.js';
 import { cloneFailure, unsendable } from '../internal/unsendable.js';
 import { ServedObjects } from '../shared/serve.js';
 import { encodeArgs } from '../shared/transfer.js';
 
-/** What copying asks of a pool's backend (the Executor's abstract members). */
-export interface Codec {
-  /** 'thread' or 'process', for messages; a thread shares memory, a process is served shared objects. */
-  readonly where: string;
-  /** The task message as the backend sends it. Throws DataCloneError when it cannot be sent. */
-  encodeTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask;
-  /** Whether one value can travel to this backend. */
-  sendable(value: unknown): boolean;
-  /** A copy of `args` as a worker of this backend receives them. Throws DataCloneError when one cannot be sent. */
-  copyArgs(args: readonly unknown[]): unknown[];
-}
+/** What copying asks of a pool's backend. */
+export type Codec = Pick<Backend, 'where' | 'shares' | 'encodeTask' | 'sendable' | 'copyArgs'>;
 
 /** A pool's initializer, its args copied; a process pool's shared objects in them are markers of `served`. */
 export interface Initializer {
@@ -43,7 +34,7 @@ export function encodeTask(codec: Codec, id: number, target: TargetSpec, args: u
     const primitive = allPrimitive(args);
     // Shared objects travel as markers of their memory (src/shared/transfer.ts); to a process pool,
     // as ids of objects this process serves while the task runs (src/shared/pool-serve.ts).
-    let served = primitive || codec.where === 'thread' ? undefined : new ServedObjects(taskName);
+    let served = primitive || codec.shares === 'memory' ? undefined : new ServedObjects(taskName);
     const sent = primitive ? args : encodeArgs(args, served ?? true, taskName);
     if (served?.size === 0) served = undefined;
     return { encoded: codec.encodeTask({ kind: 'task', id, target, args: sent, ...(each ? { each: true } : {}) }), served };
@@ -51,7 +42,7 @@ export function encodeTask(codec: Codec, id: number, target: TargetSpec, args: u
     if (error instanceof TaskError) throw error;
     // A clone failure names the argument; so does an argument whose getter threw while it was read.
     const failure = error instanceof Error && error.name === 'DataCloneError' ? error : cloneFailure(error);
-    throw unsendable(failure, args, (value) => codec.sendable(value), taskName, codec.where, 'its arguments');
+    throw unsendable(failure, args, codec.sendable, taskName, codec.where, 'its arguments');
   }
 }
 
@@ -62,14 +53,14 @@ export function encodeTask(codec: Codec, id: number, target: TargetSpec, args: u
  */
 export function copyInitializer(codec: Codec, target: TargetSpec, initArgs: unknown[], who: string): Initializer {
   // Shared objects travel as markers of their memory (threads) or of this process's served ids (processes).
-  const served = codec.where === 'thread' ? undefined : new ServedObjects(who);
+  const served = codec.shares === 'memory' ? undefined : new ServedObjects(who);
   let args: unknown[];
   try {
     args = codec.copyArgs(encodeArgs([...initArgs], served ?? true, who, 'initArgs'));
   } catch (error) {
     if (error instanceof TaskError) throw error;
     const failure = error instanceof Error && error.name === 'DataCloneError' ? error : cloneFailure(error);
-    throw unsendable(failure, initArgs, (value) => codec.sendable(value), who, codec.where, 'its initArgs', 'initArgs');
+    throw unsendable(failure, initArgs, codec.sendable, who, codec.where, 'its initArgs', 'initArgs');
   }
   return { target, args, served: served !== undefined && served.size > 0 ? served : undefined };
 }

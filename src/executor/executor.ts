@@ -4,22 +4,22 @@ import { ExecutorShutDownError, got } from '../errors.js';
 import { typeName } from '../internal/unsendable.js';
 import { UNSENDABLE } from '../shared/walk.js';
 import { pools } from '../internal/live.js';
-import type { TargetSpec, ToThread } from '../internal/protocol.js';
+import type { TargetSpec } from '../internal/protocol.js';
 import type { Outcome } from '../internal/settlement.js';
-import type { EncodedTask, PoolLaunchSpec, PoolTransport, ResourceLimits, TransportHooks } from '../internal/transport/transport.js';
+import type { Backend } from '../internal/transport/transport.js';
 import { validateBoolean, validateMs, validateOptions as validateOptionsObject } from '../internal/validate.js';
 import type { ArgsOf, ResultOf } from '../internal/lifecycle.js';
 import { targetSpec, type Target } from '../task.js';
 import { Cancels } from './cancel.js';
 import { Dispatch } from './dispatch.js';
-import { copyInitializer, encodeTask, type Codec, type Initializer } from './encode.js';
+import { copyInitializer, encodeTask } from './encode.js';
 import { settle, type Future, type FutureControl } from './future.js';
 import { Lifetime } from './lifetime.js';
 import { mapTasks, type MapOptions } from './map.js';
 import { validateOptions, type ExecutorOptions } from './options.js';
 import { Pool } from './pool.js';
 import { Task, futureState } from './task-state.js';
-import { Workers, type WorkerLaunch } from './workers.js';
+import { Workers } from './workers.js';
 
 export type { ExecutorOptions };
 
@@ -59,14 +59,14 @@ const STOP_KEYS = new Set(['graceMs']);
 const specs = new WeakMap<object, TargetSpec>();
 
 /**
- * Base of ThreadPoolExecutor and ProcessPoolExecutor: one pool, the backend behind `startWorker()`.
+ * Base of ThreadPoolExecutor and ProcessPoolExecutor: one pool over the backend value it is given (transport.ts's Backend).
  * @internal Users create a ThreadPoolExecutor or a ProcessPoolExecutor.
  */
 export abstract class Executor implements AsyncDisposable {
   readonly #name: string;
   readonly #maxWorkers: number;
   readonly #maxQueued: number;
-  readonly #codec: Codec;
+  readonly #backend: Backend;
   #nextTask = 0;
   #counts = { completed: 0, failed: 0, cancelled: 0, terminated: 0 };
   // The rooms of the pool (one concern each), sharing one Pool context.
@@ -76,52 +76,30 @@ export abstract class Executor implements AsyncDisposable {
   readonly #lifetime: Lifetime;
   readonly #cancels: Cancels;
 
-  constructor(options: ExecutorOptions | undefined, kind: string, defaultName: () => string) {
+  constructor(options: ExecutorOptions | undefined, kind: string, defaultName: () => string, backend: Backend) {
     const opts = validateOptions(options, kind);
     this.#name = opts.name ?? defaultName();
     this.#maxWorkers = opts.maxWorkers;
     this.#maxQueued = opts.maxQueued;
-    this.#codec = this.#codecOf();
+    this.#backend = backend;
     // The initializer and a copy of its args made now. A process pool's shared objects in them are
     // markers of `served`, a table each worker forks (its own, with the same ids).
     const who = `the initializer of ${this.#name}`;
     const initializer =
-      opts.initializer === undefined
-        ? undefined
-        : copyInitializer(this.#codec, this.#spec(opts.initializer, who), opts.initArgs ?? [], who);
+      opts.initializer === undefined ? undefined : copyInitializer(backend, this.#spec(opts.initializer, who), opts.initArgs ?? [], who);
     const { maxWorkers, minWorkers, idleTimeoutMs, maxTasksPerWorker, graceMs } = opts;
     const pool = new Pool({ name: this.#name, maxWorkers, minWorkers, idleTimeoutMs, maxTasksPerWorker, graceMs }, (task, outcome) =>
       this.#end(task, outcome),
     );
     this.#pool = pool;
     this.#dispatch = new Dispatch(pool);
-    this.#workers = new Workers(pool, this.#dispatch, this.#launch(initializer, opts.resourceLimits));
+    this.#workers = new Workers(pool, this.#dispatch, { initializer, resourceLimits: opts.resourceLimits, backend });
     this.#lifetime = new Lifetime(pool, this.#dispatch, () => pools.delete(this));
     this.#cancels = new Cancels(pool, this.#dispatch);
     pool.workers = this.#workers;
     pool.lifetime = this.#lifetime;
     pools.add(this);
     for (let i = 0; i < minWorkers; i += 1) this.#workers.spawn();
-  }
-
-  /** What copying a task's args asks of this pool's backend (encode.ts). */
-  #codecOf(): Codec {
-    return {
-      where: this.where,
-      encodeTask: (message) => this.encodeTask(message),
-      sendable: (value) => this.sendable(value),
-      copyArgs: (args) => this.copyArgs(args),
-    };
-  }
-
-  /** How this pool's workers start: through its backend. */
-  #launch(initializer: Initializer | undefined, resourceLimits: ResourceLimits | undefined): WorkerLaunch {
-    return {
-      initializer,
-      resourceLimits,
-      serves: this.where !== 'thread',
-      start: (spec, hooks) => this.startWorker(spec, hooks),
-    };
   }
 
   /** The pool's name; its workers are `<name>_<i>`. */
@@ -225,17 +203,6 @@ export abstract class Executor implements AsyncDisposable {
     await this.shutdown();
   }
 
-  /** 'thread' or 'process', for messages. */
-  protected abstract get where(): string;
-  /** Starts one worker of the backend. */
-  protected abstract startWorker(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport;
-  /** The task message as the backend sends it. Throws DataCloneError when it cannot be sent. */
-  protected abstract encodeTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask;
-  /** Whether one value can travel to this backend. */
-  protected abstract sendable(value: unknown): boolean;
-  /** A copy of `args` as a worker of this backend receives them. Throws DataCloneError when one cannot be sent. */
-  protected abstract copyArgs(args: readonly unknown[]): unknown[];
-
   #submit(target: Target, args: unknown[], options: RunOptions | undefined, each: boolean): Future<unknown> {
     this.#refuseAfterShutdown(each ? 'map' : 'submit');
     if (!Array.isArray(args)) throw new TypeError(`Expected \`args\` to be an array, ${got(args)}`);
@@ -252,7 +219,7 @@ export abstract class Executor implements AsyncDisposable {
     const id = (this.#nextTask += 1);
     const taskName = name ?? `${this.#name} task ${id}`;
     const spec = this.#spec(target, taskName);
-    const { encoded, served } = encodeTask(this.#codec, id, spec, args, each, taskName);
+    const { encoded, served } = encodeTask(this.#backend, id, spec, args, each, taskName);
     const task = new Task(id, taskName, encoded, { signal, served, control: this.#control, count: this.#pool.count });
     const future = task.future;
     const broken = this.#workers.broken;

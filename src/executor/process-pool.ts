@@ -1,8 +1,6 @@
 // ProcessPoolExecutor: the same executor over long-lived child processes.
 
-import type { ToThread } from '../internal/protocol.js';
-import { copyForChild, encodeChildTask, ipcCloneable, startPoolChild } from '../internal/transport/child.js';
-import type { EncodedTask, PoolLaunchSpec, PoolTransport, TransportHooks } from '../internal/transport/transport.js';
+import { processBackend } from '../internal/transport/child.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 
 let counter = 0;
@@ -18,26 +16,6 @@ let counter = 0;
  */
 export class ProcessPoolExecutor extends Executor {
   constructor(options?: ExecutorOptions) {
-    super(options, 'ProcessPoolExecutor', () => `ProcessPoolExecutor-${++counter}`);
-  }
-
-  protected override get where(): string {
-    return 'process';
-  }
-
-  protected override startWorker(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport {
-    return startPoolChild(spec, hooks);
-  }
-
-  protected override encodeTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask {
-    return encodeChildTask(message);
-  }
-
-  protected override sendable(value: unknown): boolean {
-    return ipcCloneable(value);
-  }
-
-  protected override copyArgs(args: readonly unknown[]): unknown[] {
-    return copyForChild(args);
+    super(options, 'ProcessPoolExecutor', () => `ProcessPoolExecutor-${++counter}`, processBackend);
   }
 }

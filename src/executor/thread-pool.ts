@@ -1,9 +1,6 @@
 // ThreadPoolExecutor: Python's concurrent.futures.ThreadPoolExecutor on warm worker threads.
 
-import type { ToThread } from '../internal/protocol.js';
-import { cloneable } from '../internal/serialize.js';
-import type { EncodedTask, PoolLaunchSpec, PoolTransport, TransportHooks } from '../internal/transport/transport.js';
-import { copyForWorker, encodeWorkerTask, startPoolWorker } from '../internal/transport/worker.js';
+import { threadBackend } from '../internal/transport/worker.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 
 let counter = 0;
@@ -23,26 +20,6 @@ let counter = 0;
  */
 export class ThreadPoolExecutor extends Executor {
   constructor(options?: ExecutorOptions) {
-    super(options, 'ThreadPoolExecutor', () => `ThreadPoolExecutor-${++counter}`);
-  }
-
-  protected override get where(): string {
-    return 'thread';
-  }
-
-  protected override startWorker(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport {
-    return startPoolWorker(spec, hooks);
-  }
-
-  protected override encodeTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask {
-    return encodeWorkerTask(message);
-  }
-
-  protected override sendable(value: unknown): boolean {
-    return cloneable(value);
-  }
-
-  protected override copyArgs(args: readonly unknown[]): unknown[] {
-    return copyForWorker(args);
+    super(options, 'ThreadPoolExecutor', () => `ThreadPoolExecutor-${++counter}`, threadBackend);
   }
 }

@@ -4,6 +4,7 @@ import type { ThreadInfo } from '../internal/protocol.js';
 import { clearLongTimeout, type LongTimer } from '../internal/timers.js';
 import type { PoolTransport } from '../internal/transport/transport.js';
 import type { PoolServer } from '../shared/pool-serve.js';
+import { OwnedChildren } from '../internal/owned-children.js';
 import { move, type Transitions } from '../internal/state-machine.js';
 
 /**
@@ -57,7 +58,7 @@ export class WorkerSlot<J> {
   /** The pool ended it on purpose (terminate): its task ends 'terminated', not crashed. */
   terminating = false;
   /** Child processes its tasks started and that still run: killed when it dies. */
-  readonly children = new Set<number>();
+  readonly children = new OwnedChildren();
   idleTimer: LongTimer | undefined;
   /** A process-pool worker's server of its tasks' shared objects. */
   server: PoolServer | undefined;

@@ -7,7 +7,7 @@ import { assertNever, type FromThread } from '../internal/protocol.js';
 import { rebuildThrown } from '../internal/serialize.js';
 import type { Outcome } from '../internal/settlement.js';
 import { clearLongTimeout } from '../internal/timers.js';
-import type { ExitInfo, PoolLaunchSpec, PoolTransport, ResourceLimits, TransportHooks } from '../internal/transport/transport.js';
+import type { Backend, ExitInfo, PoolLaunchSpec, ResourceLimits, TransportHooks } from '../internal/transport/transport.js';
 import { PoolServer } from '../shared/pool-serve.js';
 import type { Dispatch } from './dispatch.js';
 import type { Initializer } from './encode.js';
@@ -19,9 +19,8 @@ import { WorkerSlot as Slot } from './worker-slot.js';
 export interface WorkerLaunch {
   readonly initializer: Initializer | undefined;
   readonly resourceLimits: ResourceLimits | undefined;
-  /** Whether this process serves its workers' shared objects (process pools) rather than sharing their memory. */
-  readonly serves: boolean;
-  start(spec: PoolLaunchSpec, hooks: TransportHooks): PoolTransport;
+  /** The pool's backend: how a worker starts, and whether this process serves its shared objects. */
+  readonly backend: Backend;
 }
 
 /** The workers of a pool. */
@@ -57,7 +56,7 @@ export class Workers implements PoolWorkers {
     this.#slots.add(slot);
     this.#starting += 1;
     const { initializer } = this.#launch;
-    if (this.#launch.serves) {
+    if (this.#launch.backend.shares === 'served') {
       // A process-pool worker's shared objects are served by this process, its initializer's for its whole life.
       slot.server = new PoolServer(initializer?.served?.fork(`the initializer of ${slot.name}`));
     }
@@ -72,7 +71,7 @@ export class Workers implements PoolWorkers {
       resourceLimits: this.#launch.resourceLimits,
     };
     try {
-      slot.transport = this.#launch.start(spec, hooks);
+      slot.transport = this.#launch.backend.startPool(spec, hooks);
     } catch (error) {
       // Not expected (the initArgs were copied in the constructor); were it to happen, it is a
       // worker that could not start, reported as its exit, and never a slot without a transport.
@@ -119,9 +118,7 @@ export class Workers implements PoolWorkers {
         if (slot.task?.id === message.id) slot.exitCalled = message.code;
         return;
       case 'child':
-        // A negative pid stands for the child's process group, as for process.kill().
-        if (message.alive) slot.children.add(message.group === true ? -message.pid : message.pid);
-        else slot.children.delete(message.group === true ? -message.pid : message.pid);
+        slot.children.note(message);
         return;
       case 'ready':
         return;
@@ -165,13 +162,7 @@ export class Workers implements PoolWorkers {
     if (was === 'starting') this.#starting -= 1;
     slot.move('gone');
     this.#slots.delete(slot);
-    for (const pid of slot.children) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    slot.children.killAll();
     // The tasks posted ahead that the dead worker never claimed run elsewhere, in their order. (It
     // claims one only after the one before ended, and all its endings arrive before its exit: none is claimed.)
     const handover = slot.transport.handover;
