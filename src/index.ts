@@ -6,8 +6,8 @@
 
 export { Thread } from './thread.js';
 export { Process } from './process.js';
-export { task, type Target, type ModuleRef } from './task.js';
-export { cancelled, checkpoint, sleepSync, sleep, cancelSignal, currentThread, type ThreadInfo } from './runtime.js';
+export { task, type Target, type ModuleRef } from './backend/task.js';
+export { cancelled, checkpoint, sleepSync, sleep, cancelSignal, currentThread, type ThreadInfo } from './memory/runtime.js';
 export { mainThread, enumerate, activeCount } from './introspect.js';
 export { stopAll, stopOnSignals, type StopOnSignalsOptions } from './shutdown.js';
 export { ThreadPoolExecutor } from './executor/thread-pool.js';
@@ -41,5 +41,5 @@ export {
   type QueueOptions,
   type Held,
 } from './shared/index.js';
-export type { ThreadOptions, ThreadState, Outcome, StopOptions, ResourceLimits, ArgsOf, ResultOf } from './internal/lifecycle.js';
-export type { ExceptHook, ExceptHookInfo } from './internal/excepthook.js';
+export type { ThreadOptions, ThreadState, Outcome, StopOptions, ResourceLimits, ArgsOf, ResultOf } from './core/lifecycle.js';
+export type { ExceptHook, ExceptHookInfo } from './core/excepthook.js';

@@ -1,8 +1,8 @@
 // Introspection on the owning side: mainThread(), enumerate(), activeCount().
 
-import { MAIN_THREAD } from './internal/context.js';
-import { live } from './internal/live.js';
-import type { ThreadInfo } from './internal/protocol.js';
+import { MAIN_THREAD } from './memory/context.js';
+import { live } from './core/live.js';
+import type { ThreadInfo } from './wire/protocol.js';
 import type { Process } from './process.js';
 import type { Thread } from './thread.js';
 

@@ -1,8 +1,8 @@
 // Process: the same lifecycle as Thread, running the target in a child Node.js process.
 
-import { LIBRARY_PROTOTYPE, Lifecycle, type Outcome, type ResultOf, type ThreadOptions } from './internal/lifecycle.js';
-import { processBackend, type ChildTransport } from './internal/transport/child.js';
-import type { Target } from './task.js';
+import { LIBRARY_PROTOTYPE, Lifecycle, type Outcome, type ResultOf, type ThreadOptions } from './core/lifecycle.js';
+import { processBackend, type ChildTransport } from './backend/child.js';
+import type { Target } from './backend/task.js';
 
 let counter = 0;
 

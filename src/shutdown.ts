@@ -1,9 +1,9 @@
 // Shutting a program down: stop every live thread, on demand or on SIGINT/SIGTERM.
 
 import { constants } from 'node:os';
-import { live, pools } from './internal/live.js';
-import type { Outcome, StopOptions } from './internal/lifecycle.js';
-import { validateStopOptions } from './internal/validate.js';
+import { live, pools } from './core/live.js';
+import type { Outcome, StopOptions } from './core/lifecycle.js';
+import { validateStopOptions } from './base/validate.js';
 import { got } from './errors.js';
 
 /**

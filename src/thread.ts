@@ -1,8 +1,8 @@
 // Thread: Python's threading.Thread lifecycle on a Node.js worker thread.
 
-import { LIBRARY_PROTOTYPE, Lifecycle, type ThreadOptions } from './internal/lifecycle.js';
-import { threadBackend } from './internal/transport/worker.js';
-import type { Target } from './task.js';
+import { LIBRARY_PROTOTYPE, Lifecycle, type ThreadOptions } from './core/lifecycle.js';
+import { threadBackend } from './backend/worker.js';
+import type { Target } from './backend/task.js';
 
 let counter = 0;
 

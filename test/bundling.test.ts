@@ -156,7 +156,7 @@ describe('bundling', () => {
   });
 
   test('an unbundled program never loads the embedded entries', T, async () => {
-    // The same program, unbundled, on a copy of the package without dist/internal/entry/embedded.js.
+    // The same program, unbundled, on a copy of the package without dist/backend/entry/embedded.js.
     const dir = join(work, 'unbundled');
     makeProject(dir, { withoutEmbedded: true });
     const ran = await run(process.execPath, ['main.mjs'], dir);

@@ -1,4 +1,4 @@
-// The source's import graph: no cycle (type imports and import() included), and index.ts only re-exports.
+// The source's import graph: layers whose imports point down, no cycle (type imports and import() included), index.ts only re-exports.
 
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -66,6 +66,40 @@ function cycles(graph: Map<string, string[]>): string[][] {
   for (const file of graph.keys()) if (!index.has(file)) visit(file);
   return found;
 }
+
+/**
+ * The layers of src/, bottom first: a file may import its own layer and the ones below. Each
+ * folder is one layer; errors.ts sits with base/, and the public classes with executor/.
+ */
+const LAYERS: ReadonlyArray<readonly string[]> = [
+  ['errors.ts', 'base/'], // named errors; validation, timers, the state-machine helper, output writing
+  ['wire/'], // every message and frame format
+  ['memory/'], // wake table, cancel flag, per-task context, the wait core, what a task sees (runtime)
+  ['shared/'], // the eight primitives
+  ['serve/'], // serving them to child processes, and the served side in a child
+  ['backend/'], // transports, entries, the in-thread runner, task forms
+  ['core/'], // lifecycle, settlement, states, excepthook, crash diagnosis
+  ['thread.ts', 'process.ts', 'executor/', 'introspect.ts', 'shutdown.ts', 'index.ts'], // the public classes
+];
+
+/** The layer of a src-relative path (its index in LAYERS); throws for a file that has none. */
+function layerOf(path: string): number {
+  const layer = LAYERS.findIndex((members) => members.some((member) => (member.endsWith('/') ? path.startsWith(member) : path === member)));
+  if (layer === -1) throw new Error(`src/${path} is in no layer of test/layers.test.ts: add its folder to LAYERS`);
+  return layer;
+}
+
+test('src - every import points down a layer or stays in its own', () => {
+  const upward: string[] = [];
+  for (const [file, targets] of importGraph()) {
+    const from = relative(SRC, file);
+    for (const target of targets) {
+      const to = relative(SRC, target);
+      if (layerOf(to) > layerOf(from)) upward.push(`${from} -> ${to}`);
+    }
+  }
+  assert.deepEqual(upward, []);
+});
 
 test('src - no import cycle, type imports included', () => {
   const graph = importGraph();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Event, Lock, Process, Queue, Semaphore, Thread, TimeoutError, sleep } from 'threadkit';
-import { MAX_TIMER_MS, clearLongTimeout, longTimeout } from '../src/internal/timers.ts';
+import { MAX_TIMER_MS, clearLongTimeout, longTimeout } from '../src/base/timers.ts';
 import { show } from './support/flag.ts';
 import { guardThreads, T } from './support/guard.ts';
 import { LONG_WAITS, elapse, noTimeoutOverflow, watch } from './support/long-waits.ts';

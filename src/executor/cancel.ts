@@ -1,6 +1,6 @@
 // Cancelling a pool task: cancel(), stop()'s grace timer that terminates its worker, and run()'s AbortSignal.
 
-import { clearLongTimeout, longTimeout } from '../internal/timers.js';
+import { clearLongTimeout, longTimeout } from '../base/timers.js';
 import type { Dispatch } from './dispatch.js';
 import type { Pool, WorkerSlot } from './pool.js';
 import type { Task } from './task-state.js';

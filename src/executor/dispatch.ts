@@ -1,6 +1,6 @@
 // Dispatch of a pool's tasks: the queue, the idle workers, tasks posted ahead, and the handover cells.
 
-import { clearLongTimeout, longTimeout } from '../internal/timers.js';
+import { clearLongTimeout, longTimeout } from '../base/timers.js';
 import type { Pool, WorkerSlot } from './pool.js';
 import { TaskQueue } from './queue.js';
 import type { Task } from './task-state.js';

@@ -1,11 +1,11 @@
 // What a pool sends its workers, copied for its backend: a task's message, the initializer's args; what cannot be sent is named.
 
 import { TaskError } from '../errors.js';
-import type { TargetSpec } from '../internal/protocol.js';
-import type { Backend, EncodedTask } from '../internal/transport/transport.js';
-import { cloneFailure, unsendable } from '../internal/unsendable.js';
-import { ServedObjects } from '../shared/serve.js';
-import { encodeArgs } from '../shared/transfer.js';
+import type { TargetSpec } from '../wire/protocol.js';
+import type { Backend, EncodedTask } from '../backend/transport.js';
+import { cloneFailure, unsendable } from '../backend/unsendable.js';
+import { ServedObjects } from '../serve/serve.js';
+import { encodeArgs } from '../serve/transfer.js';
 
 /** What copying asks of a pool's backend. */
 export type Codec = Pick<Backend, 'where' | 'shares' | 'encodeTask' | 'sendable' | 'copyArgs'>;
@@ -32,8 +32,8 @@ export function encodeTask(codec: Codec, id: number, target: TargetSpec, args: u
     // Primitive args need no walk (the tiny tasks' fast path); the others are walked for shared
     // objects, pools and Futures, and copied now (encodeTask).
     const primitive = allPrimitive(args);
-    // Shared objects travel as markers of their memory (src/shared/transfer.ts); to a process pool,
-    // as ids of objects this process serves while the task runs (src/shared/pool-serve.ts).
+    // Shared objects travel as markers of their memory (src/serve/transfer.ts); to a process pool,
+    // as ids of objects this process serves while the task runs (src/serve/pool-serve.ts).
     let served = primitive || codec.shares === 'memory' ? undefined : new ServedObjects(taskName);
     const sent = primitive ? args : encodeArgs(args, served ?? true, taskName);
     if (served?.size === 0) served = undefined;

@@ -1,15 +1,15 @@
 // The Executor: the public API of a pool (submit, run, map, shutdown, stop, stats), its validation, and the rooms it wires.
 
 import { ExecutorShutDownError, got } from '../errors.js';
-import { typeName } from '../internal/unsendable.js';
+import { typeName } from '../backend/unsendable.js';
 import { UNSENDABLE } from '../shared/walk.js';
-import { pools } from '../internal/live.js';
-import type { TargetSpec } from '../internal/protocol.js';
-import type { Outcome } from '../internal/settlement.js';
-import type { Backend } from '../internal/transport/transport.js';
-import { validateBoolean, validateMs, validateOptions as validateOptionsObject } from '../internal/validate.js';
-import type { ArgsOf, ResultOf } from '../internal/lifecycle.js';
-import { targetSpec, type Target } from '../task.js';
+import { pools } from '../core/live.js';
+import type { TargetSpec } from '../wire/protocol.js';
+import type { Outcome } from '../core/settlement.js';
+import type { Backend } from '../backend/transport.js';
+import { validateBoolean, validateMs, validateOptions as validateOptionsObject } from '../base/validate.js';
+import type { ArgsOf, ResultOf } from '../core/lifecycle.js';
+import { targetSpec, type Target } from '../backend/task.js';
 import { Cancels } from './cancel.js';
 import { Dispatch } from './dispatch.js';
 import { copyInitializer, encodeTask } from './encode.js';

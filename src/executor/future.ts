@@ -1,9 +1,9 @@
 // Future: the pending result of one pool task, settled once, PromiseLike, cancellable and stoppable.
 
-import { report } from '../internal/excepthook.js';
-import type { ThreadInfo } from '../internal/protocol.js';
-import { Settlement, unwrap, type Outcome } from '../internal/settlement.js';
-import { validateMs, validateOptions, validateTimeout } from '../internal/validate.js';
+import { report } from '../core/excepthook.js';
+import type { ThreadInfo } from '../wire/protocol.js';
+import { Settlement, unwrap, type Outcome } from '../core/settlement.js';
+import { validateMs, validateOptions, validateTimeout } from '../base/validate.js';
 import { UNSENDABLE } from '../shared/walk.js';
 
 /**

@@ -3,8 +3,8 @@
 import { got } from '../errors.js';
 import type { Future } from './future.js';
 import { markHandled, settlementOf } from './future.js';
-import { unwrap } from '../internal/settlement.js';
-import { validateOptions } from '../internal/validate.js';
+import { unwrap } from '../core/settlement.js';
+import { validateOptions } from '../base/validate.js';
 
 /** Options of `map()`. */
 export interface MapOptions {

@@ -2,10 +2,10 @@
 
 import { availableParallelism } from 'node:os';
 import { got } from '../errors.js';
-import { validateLimits } from '../internal/options.js';
-import type { ResourceLimits } from '../internal/transport/transport.js';
-import { validateMs, validateOptions as validateOptionsObject } from '../internal/validate.js';
-import type { Target } from '../task.js';
+import { validateLimits } from '../core/options.js';
+import type { ResourceLimits } from '../backend/transport.js';
+import { validateMs, validateOptions as validateOptionsObject } from '../base/validate.js';
+import type { Target } from '../backend/task.js';
 
 /** Options of `new ThreadPoolExecutor(...)` and `new ProcessPoolExecutor(...)`. */
 export interface ExecutorOptions {

@@ -1,7 +1,7 @@
 // What a pool's rooms share: its settings, its count of tasks on a worker, and the calls a room makes to the rooms above it.
 
 import type { ThreadCrashedError } from '../errors.js';
-import type { Outcome } from '../internal/settlement.js';
+import type { Outcome } from '../core/settlement.js';
 import type { Task, TaskCount } from './task-state.js';
 import type { WorkerSlot as Slot } from './worker-slot.js';
 

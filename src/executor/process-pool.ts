@@ -1,6 +1,6 @@
 // ProcessPoolExecutor: the same executor over long-lived child processes.
 
-import { processBackend } from '../internal/transport/child.js';
+import { processBackend } from '../backend/child.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 
 let counter = 0;

@@ -1,9 +1,9 @@
 // A pool task: its state machine (queued, offered, running, cancelling, ended; withdrawn) and what it carries.
 
-import { move, type Transitions } from '../internal/state-machine.js';
-import type { LongTimer } from '../internal/timers.js';
-import type { EncodedTask } from '../internal/transport/transport.js';
-import type { ServedObjects } from '../shared/serve.js';
+import { move, type Transitions } from '../base/state-machine.js';
+import type { LongTimer } from '../base/timers.js';
+import type { EncodedTask } from '../backend/transport.js';
+import type { ServedObjects } from '../serve/serve.js';
 import { Future, type FutureControl, type FutureState } from './future.js';
 import type { WorkerSlot } from './worker-slot.js';
 
@@ -81,7 +81,7 @@ export class Task {
   readonly encoded: EncodedTask;
   /** The run() signal it listens to. */
   readonly signal: AbortSignal | undefined;
-  /** A process-pool task's shared objects, served by this process while it runs (src/shared/pool-serve.ts). */
+  /** A process-pool task's shared objects, served by this process while it runs (src/serve/pool-serve.ts). */
   readonly served: ServedObjects | undefined;
   readonly #count: TaskCount;
   #state: TaskState = 'queued';

@@ -1,6 +1,6 @@
 // ThreadPoolExecutor: Python's concurrent.futures.ThreadPoolExecutor on warm worker threads.
 
-import { threadBackend } from '../internal/transport/worker.js';
+import { threadBackend } from '../backend/worker.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 
 let counter = 0;

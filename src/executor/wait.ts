@@ -1,8 +1,8 @@
 // asCompleted() and wait(): futures as they end, and waiting for some or all of them.
 
 import { TimeoutError, got } from '../errors.js';
-import { clearLongTimeout, longTimeout, type LongTimer } from '../internal/timers.js';
-import { validateOptions, validateTimeout } from '../internal/validate.js';
+import { clearLongTimeout, longTimeout, type LongTimer } from '../base/timers.js';
+import { validateOptions, validateTimeout } from '../base/validate.js';
 import { Future, settlementOf, writer } from './future.js';
 
 /** What `wait()` waits for. */

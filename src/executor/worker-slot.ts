@@ -1,11 +1,11 @@
 // One pool worker as the pool sees it: its state machine, its current task, what it knew when it died.
 
-import type { ThreadInfo } from '../internal/protocol.js';
-import { clearLongTimeout, type LongTimer } from '../internal/timers.js';
-import type { PoolTransport } from '../internal/transport/transport.js';
-import type { PoolServer } from '../shared/pool-serve.js';
-import { OwnedChildren } from '../internal/owned-children.js';
-import { move, type Transitions } from '../internal/state-machine.js';
+import type { ThreadInfo } from '../wire/protocol.js';
+import { clearLongTimeout, type LongTimer } from '../base/timers.js';
+import type { PoolTransport } from '../backend/transport.js';
+import type { PoolServer } from '../serve/pool-serve.js';
+import { OwnedChildren } from '../backend/owned-children.js';
+import { move, type Transitions } from '../base/state-machine.js';
 
 /**
  * The states of a worker, with their legal transitions:

@@ -1,14 +1,14 @@
 // A pool's workers: starting them, their messages, retiring them, their exits, and the broken pool.
 
 import { ThreadCrashedError, describe } from '../errors.js';
-import { crashError } from '../internal/crash.js';
-import { writeOutput } from '../internal/output.js';
-import { assertNever, type FromThread } from '../internal/protocol.js';
-import { rebuildThrown } from '../internal/serialize.js';
-import type { Outcome } from '../internal/settlement.js';
-import { clearLongTimeout } from '../internal/timers.js';
-import type { Backend, ExitInfo, PoolLaunchSpec, ResourceLimits, TransportHooks } from '../internal/transport/transport.js';
-import { PoolServer } from '../shared/pool-serve.js';
+import { crashError } from '../core/crash.js';
+import { writeOutput } from '../base/output.js';
+import { assertNever, type FromThread } from '../wire/protocol.js';
+import { rebuildThrown } from '../wire/serialize.js';
+import type { Outcome } from '../core/settlement.js';
+import { clearLongTimeout } from '../base/timers.js';
+import type { Backend, ExitInfo, PoolLaunchSpec, ResourceLimits, TransportHooks } from '../backend/transport.js';
+import { PoolServer } from '../serve/pool-serve.js';
 import type { Dispatch } from './dispatch.js';
 import type { Initializer } from './encode.js';
 import type { Pool, PoolWorkers, WorkerSlot } from './pool.js';

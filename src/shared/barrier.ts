@@ -1,10 +1,10 @@
 // Barrier: Python's threading.Barrier(parties) in shared memory.
 
 import { BrokenBarrierError, CancelledError } from '../errors.js';
-import { checkpoint } from '../runtime.js';
+import { checkpoint } from '../memory/runtime.js';
 import { KIND, SHARE, adopted, brand, validateInt } from './brand.js';
-import { NOT_YET, TIMED_OUT, timeoutOf, waitAsync, waitSync } from './wait.js';
-import { WaitSet } from './wait-set.js';
+import { NOT_YET, TIMED_OUT, timeoutOf, waitAsync, waitSync } from '../memory/wait.js';
+import { WaitSet } from '../memory/wait-set.js';
 
 /**
  * Layout of the barrier's SharedArrayBuffer:

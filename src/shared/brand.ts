@@ -5,6 +5,7 @@
 // carries its kind under a `Symbol.for` key, `instanceof` checks that kind, and the hooks that
 // encode an object or let a Condition drive a lock are `Symbol.for` keys too.
 
+import type { Kind } from '../wire/protocol.js';
 import { got } from '../errors.js';
 
 /** The kind of a shared object: 'Event', 'Lock', ... */
@@ -14,7 +15,7 @@ export const SHARE = Symbol.for('threadkit.shared.share.v1');
 /** Instance method of Lock and RLock: the operations a Condition needs (LockOps). */
 export const LOCK_OPS = Symbol.for('threadkit.shared.lockOps.v1');
 
-export type Kind = 'Event' | 'Lock' | 'RLock' | 'Semaphore' | 'BoundedSemaphore' | 'Condition' | 'Barrier' | 'Queue';
+export type { Kind };
 
 export interface Shareable {
   readonly [KIND]: Kind;

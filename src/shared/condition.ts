@@ -3,8 +3,8 @@
 import { ThreadStateError, got } from '../errors.js';
 import { KIND, LOCK_OPS, SHARE, adopted, brand, isShared, validateInt, type Held, type LockOps } from './brand.js';
 import { Lock, RLock } from './lock.js';
-import { NOT_YET, timeoutOf, waitAsync, waitSync } from './wait.js';
-import { WaitSet } from './wait-set.js';
+import { NOT_YET, timeoutOf, waitAsync, waitSync } from '../memory/wait.js';
+import { WaitSet } from '../memory/wait-set.js';
 
 /**
  * Layout (Int32 slots of the condition's own buffer; the lock has its own, see lock.ts):

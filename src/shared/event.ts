@@ -1,8 +1,8 @@
 // Event: Python's threading.Event in shared memory.
 
 import { KIND, SHARE, adopted, brand, sharedInts } from './brand.js';
-import { NOT_YET, waitAsync, waitSync } from './wait.js';
-import { WaitSet } from './wait-set.js';
+import { NOT_YET, waitAsync, waitSync } from '../memory/wait.js';
+import { WaitSet } from '../memory/wait-set.js';
 
 /**
  * Layout (Int32 slots of the event's SharedArrayBuffer):

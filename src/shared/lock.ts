@@ -2,11 +2,11 @@
 
 import { threadId } from 'node:worker_threads';
 import { ThreadStateError, TimeoutError } from '../errors.js';
-import { callerCancelled } from '../internal/context.js';
+import { callerCancelled } from '../memory/context.js';
 import { KIND, LOCK_OPS, SHARE, adopted, brand, held, sharedInts, type Held, type LockOps } from './brand.js';
-import { NOT_YET, TIMED_OUT, waitAsync, waitSync } from './wait.js';
-import { WaitSet } from './wait-set.js';
-import { currentScope } from './scope.js';
+import { NOT_YET, TIMED_OUT, waitAsync, waitSync } from '../memory/wait.js';
+import { WaitSet } from '../memory/wait-set.js';
+import { currentScope } from '../memory/scope.js';
 
 /**
  * Lock layout (Int32 slots):

@@ -1,7 +1,7 @@
 // A Queue's shared memory: the layout of its SharedArrayBuffer, and the ring of records with the two words that commit it.
 
 import { scratch } from './item-codec.js';
-import { WaitSet } from './wait-set.js';
+import { WaitSet } from '../memory/wait-set.js';
 
 /**
  * Layout of the queue's SharedArrayBuffer:

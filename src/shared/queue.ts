@@ -1,15 +1,15 @@
 // Queue: Python's queue.Queue(maxsize) in shared memory; items cross by structured clone through a ring buffer.
 
 import { QueueEmptyError, QueueFullError, QueueShutDownError, TimeoutError, got } from '../errors.js';
-import { callerCancelled } from '../internal/context.js';
-import { validateBoolean, validateOptions } from '../internal/validate.js';
+import { callerCancelled } from '../memory/context.js';
+import { validateBoolean, validateOptions } from '../base/validate.js';
 import { KIND, SHARE, adopted, brand, validateInt } from './brand.js';
 import { decode } from './item-codec.js';
 import { encodeItem, tooLarge } from './queue-item.js';
 import { DONE, GET_MUTEX, HEADER, INFINITE, PUT_MUTEX, RING, Ring, SHUT } from './queue-ring.js';
 import { TakeoverMutex } from './takeover-mutex.js';
-import { NOT_YET, TIMED_OUT, timeoutOf, waitAsync, waitSync } from './wait.js';
-import type { WaitSet } from './wait-set.js';
+import { NOT_YET, TIMED_OUT, timeoutOf, waitAsync, waitSync } from '../memory/wait.js';
+import type { WaitSet } from '../memory/wait-set.js';
 
 // The shared memory (its layout, who writes and reads each slot, which write commits) is in
 // queue-ring.ts; the two mutexes that order the putters and the getters are in takeover-mutex.ts;

@@ -2,8 +2,8 @@
 
 import { KIND, SHARE, adopted, brand, held, sharedInts, validateInt, type Held } from './brand.js';
 import { timedOut } from './lock.js';
-import { NOT_YET, waitAsync, waitSync } from './wait.js';
-import { WaitSet } from './wait-set.js';
+import { NOT_YET, waitAsync, waitSync } from '../memory/wait.js';
+import { WaitSet } from '../memory/wait-set.js';
 
 /**
  * Layout (Int32 slots):

@@ -1,8 +1,8 @@
 // A mutex in one Int32 slot of shared memory, taken over from a holder whose thread is gone (terminated while holding).
 
-import { alive, generation, home, setHolding } from '../internal/wake-table.js';
-import { NOT_YET, waitAsync, waitSync, type WaitOptions } from './wait.js';
-import type { WaitSet } from './wait-set.js';
+import { alive, generation, home, setHolding } from '../memory/wake-table.js';
+import { NOT_YET, waitAsync, waitSync, type WaitOptions } from '../memory/wait.js';
+import type { WaitSet } from '../memory/wait-set.js';
 
 /**
  * The slot (in the owner's layout, e.g. queue-ring.ts):

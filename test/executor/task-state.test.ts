@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FutureControl, FutureState } from '../../src/executor/future.ts';
 import { TASK_MOVES, Task, futureState, type TaskCount, type TaskState } from '../../src/executor/task-state.ts';
-import type { EncodedTask } from '../../src/internal/transport/transport.ts';
+import type { EncodedTask } from '../../src/backend/transport.ts';
 
 const STATES = Object.keys(TASK_MOVES) as TaskState[];
 

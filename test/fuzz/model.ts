@@ -22,7 +22,7 @@
 // - terminate() and stop() resolve with the outcome, which is `terminated` unless the subject
 //   had ended (or reported its ending) before the call;
 // - state only moves forward (new < starting < running < cancelling < ended, the chain of
-//   src/internal/state.ts's table), `cancelling` only after a cancel, isAlive() and outcome and
+//   src/core/state.ts's table), `cancelling` only after a cancel, isAlive() and outcome and
 //   enumerate() agree with state at every read;
 // - join() never rejects for a started subject (ThreadStateError before start), resolves true
 //   only once ended and false only when given a timeout; result() resolves or rejects exactly as
@@ -693,7 +693,7 @@ function commandArbitraries(limits: SequenceLimits): Array<fc.Arbitrary<Cmd>> {
   ];
 }
 
-/** Requests in flight (they end by themselves), as src/internal/run-leaks.ts counts them. */
+/** Requests in flight (they end by themselves), as src/backend/run-leaks.ts counts them. */
 const REQUEST = /Req(Callback|Promise|Wrap)?$|^(WriteWrap|ShutdownWrap|ConnectWrap)$/;
 
 /**

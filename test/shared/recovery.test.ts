@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Lock, Queue, Thread } from 'threadkit';
 // The same modules 'threadkit' loads (dist/), so the same wake table.
-import { CAPACITY, WAITING, alloc, free, generation, setHolding, slot, table } from '../../dist/internal/wake-table.js';
+import { CAPACITY, WAITING, alloc, free, generation, setHolding, slot, table } from '../../dist/memory/wake-table.js';
 import { guardThreads, T } from '../support/guard.ts';
 
 guardThreads();

@@ -1,0 +1,92 @@
+// Entry point inside a child process: runs the target on the child's main thread, with a watcher thread for cancels.
+//
+// The main thread may block (sleepSync, a busy loop), so cancels do not come over IPC: the parent
+// writes them to a socket (fd 4) that a small watcher thread reads (watcher.ts). The watcher raises
+// the cancel flag (one hop, no polling) and hands the reason over a MessagePort, exactly as for a
+// Thread. It also notices at once when the parent is gone (the socket closes) and then kills this process.
+
+import { writeSync } from 'node:fs';
+import { deserialize } from 'node:v8';
+import { MessageChannel } from 'node:worker_threads';
+import { createFlag } from '../../memory/cancel-flag.js';
+import { encodeFrame } from '../../wire/control-frame.js';
+import { CONTROL_FD, type FromThread, type ToThread } from '../../wire/protocol.js';
+import type { Importer } from '../run-target.js';
+import { serve } from '../run-pool.js';
+import { runThread } from '../run-thread.js';
+import { interceptOutput, writeFully } from '../../base/output.js';
+import { startWatcher } from './watcher.js';
+
+/** import() from this file, for runtimes whose `-e`/eval code has none (Deno): see bootstrap.ts. */
+export const load: Importer = (specifier) => import(specifier);
+
+/** Kills this process and, when it leads its process group (it does, spawned by a Process), the group. */
+function killGroup(): void {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.kill(process.pid, 'SIGKILL');
+  }
+}
+
+/** Called by the bootstrap: starts the watcher, waits for the start message, runs the target here. */
+export async function main(_boot: unknown, importer: Importer): Promise<void> {
+  const flag = createFlag();
+  const { port1, port2 } = new MessageChannel();
+  startWatcher(flag, port1);
+  process.on('disconnect', killGroup);
+
+  const next = () => new Promise<ToThread>((resolve) => process.once('message', resolve));
+  // Written to the inherited descriptors at once: nothing is lost when the child exits or is terminated.
+  interceptOutput((stream, chunk) => writeFully(stream === 'stdout' ? 1 : 2, chunk));
+  // The start message (and a pool's tasks) come serialized once by the parent (which checked they could be sent).
+  const first = decode(await next());
+  const side = {
+    flag,
+    port: port2,
+    importer,
+    send(message: FromThread, then?: () => void) {
+      if (!process.connected) return then?.();
+      process.send!(message, undefined, {}, () => then?.());
+    },
+    exitCalled(id: number, code: number) {
+      try {
+        writeSync(CONTROL_FD, encodeFrame({ kind: 'exit-called', id, code }));
+      } catch {
+        // The parent is gone.
+      }
+    },
+  };
+  if (first.kind === 'serve') {
+    await serve({
+      ...side,
+      info: { ...first.info, ident: process.pid, isMain: false },
+      initializer: first.initializer,
+      listen: (handler) => process.on('message', (message) => handler(decode(message))),
+      holdOpen: (yes) => (yes ? process.channel?.ref() : process.channel?.unref()),
+    });
+    return;
+  }
+  if (first.kind !== 'start') throw new Error('threadkit internal error: the child got no start message');
+
+  await runThread({
+    ...side,
+    info: { ...first.info, ident: process.pid, isMain: false },
+    target: first.target,
+    args: first.args,
+    // A cancel sent before the watcher runs must still stop the target from beginning: ask the parent.
+    async mayBegin() {
+      this.send({ kind: 'ready' });
+      let answer = await next();
+      while (answer.kind !== 'begin') answer = await next();
+      // From here on nothing comes over IPC: a target whose promise can never settle lets the loop empty.
+      process.channel?.unref();
+      return answer.go;
+    },
+  });
+}
+
+/** A message from the parent: serialized bytes (start, task) or a plain IPC message (begin). */
+function decode(message: unknown): ToThread {
+  return message instanceof Uint8Array ? (deserialize(message) as ToThread) : (message as ToThread);
+}

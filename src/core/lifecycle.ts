@@ -1,0 +1,395 @@
+// The lifecycle shared by Thread and Process: states, start, join, result, cancel, terminate, stop.
+
+import { TaskError, ThreadStateError, TimeoutError, got, type ThreadCrashedError } from '../errors.js';
+import { targetSpec, type Target } from '../backend/task.js';
+import { getExcepthook, report, setExcepthook, type ExceptHook } from './excepthook.js';
+import { live } from './live.js';
+import { OwnedChildren } from '../backend/owned-children.js';
+import { writeOutput } from '../base/output.js';
+import { subclassSpec } from './subclass-spec.js';
+import { crashError } from './crash.js';
+import { validateLimits } from './options.js';
+import { assertNever, type FromThread, type TargetSpec } from '../wire/protocol.js';
+import { Settlement, unwrap, type Outcome } from './settlement.js';
+import { rebuildThrown } from '../wire/serialize.js';
+import { transition, type ThreadState } from './state.js';
+import type { Backend, ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from '../backend/transport.js';
+import { cloneFailure, unsendable } from '../backend/unsendable.js';
+import { validateOptions, validateStopOptions, validateTimeout } from '../base/validate.js';
+import { ServedObjects } from '../serve/serve.js';
+import { encodeArgs, encodeFields } from '../serve/transfer.js';
+
+export type { ThreadState, ResourceLimits, Outcome };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFunction = (...args: any[]) => unknown;
+
+/** The arguments a target takes. */
+export type ArgsOf<T> = T extends AnyFunction ? Parameters<T> : unknown[];
+/** What `result()` resolves with for a target. */
+export type ResultOf<T> = T extends AnyFunction ? Awaited<ReturnType<T>> : unknown;
+
+/** Options of `new Thread(...)` and `new Process(...)`. */
+export interface ThreadOptions<T extends Target = Target> {
+  /** What the thread runs: a task() function, a plain function, or `{ module, name }`. */
+  target?: T;
+  /** Arguments for the target, sent by structured clone. Default `[]`. */
+  args?: ArgsOf<T>;
+  /** Default `Thread-N` / `Process-N`. */
+  name?: string;
+  /** A daemon does not keep the program alive. Default false. */
+  daemon?: boolean;
+  /** Memory and stack limits of the thread (worker `resourceLimits`; for a Process, heap flags). */
+  resourceLimits?: ResourceLimits;
+}
+
+/** Options of `stop()`. */
+export interface StopOptions {
+  /** How long to wait after cancel() before terminate(). Default 1000. */
+  graceMs?: number;
+}
+
+const OPTION_KEYS = new Set(['target', 'args', 'name', 'daemon', 'resourceLimits']);
+/** Marks the library's own prototypes, where a subclass's methods stop. */
+export const LIBRARY_PROTOTYPE = Symbol('threadkit.libraryPrototype');
+
+/**
+ * Base of Thread and Process: one lifecycle over the backend value it is given (transport.ts's Backend).
+ * @internal Users extend Thread or Process.
+ */
+export abstract class Lifecycle<T extends Target = Target> {
+  /**
+   * Reports every Thread and Process that ended with an error (outcome 'failed'), once, with
+   * `{ thread, error }`. By default prints `Exception in thread <name>:` and the error (stack,
+   * cause, own properties) to stderr. Assign a function to replace it, null to restore the default.
+   * `Thread.excepthook` and `Process.excepthook` are this one hook. Not called for cancelled or
+   * terminated threads. A hook that throws, or returns a promise that rejects, is reported on
+   * stderr; it never crashes the program.
+   */
+  static get excepthook(): ExceptHook {
+    return getExcepthook();
+  }
+  static set excepthook(hook: ExceptHook | null) {
+    setExcepthook(hook);
+  }
+
+  /** 'Thread' or 'Process', for messages. */
+  readonly #kind: string;
+  readonly #backend: Backend;
+  #name: string;
+  #daemon: boolean;
+  #state: ThreadState = 'new';
+  /** The outcome, settled once (settlement.ts); `#end` is its only caller. */
+  #settlement = new Settlement<ResultOf<T>>();
+  #target: T | undefined;
+  #spec: TargetSpec | undefined;
+  #args: unknown[];
+  #resourceLimits: ResourceLimits | undefined;
+  #transport: Transport | undefined;
+  #ident: number | null = null;
+  /** The ending the thread reported; becomes the outcome when it is gone. */
+  #reported: Outcome<ResultOf<T>> | undefined;
+  #exitCalled: number | undefined;
+  #cancel: { reason: unknown } | undefined;
+  #terminating = false;
+  #waiters = 0;
+  /** Child processes the thread started and that are still running (a terminated worker does not end them). */
+  readonly #children = new OwnedChildren();
+
+  constructor(options: ThreadOptions<T> | undefined, kind: string, defaultName: () => string, backend: Backend) {
+    this.#kind = kind;
+    this.#backend = backend;
+    const opts = validateOptions(options, kind, OPTION_KEYS) as ThreadOptions<T>;
+    if (opts.name !== undefined && (typeof opts.name !== 'string' || opts.name === '')) {
+      throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(opts.name)}`);
+    }
+    if (opts.daemon !== undefined && typeof opts.daemon !== 'boolean') {
+      throw new TypeError(`Expected \`daemon\` to be a boolean, ${got(opts.daemon)}`);
+    }
+    if (opts.args !== undefined && !Array.isArray(opts.args)) {
+      throw new TypeError(`Expected \`args\` to be an array, ${got(opts.args)}`);
+    }
+    this.#resourceLimits = validateLimits(opts.resourceLimits);
+    this.#name = opts.name ?? defaultName();
+    this.#daemon = opts.daemon ?? false;
+    this.#args = opts.args ? [...opts.args] : [];
+    // As in Python, an overridden run() is what the thread runs; the target is then only run()'s business.
+    const overridden = (Object.getPrototypeOf(this) as { run: unknown }).run !== Lifecycle.prototype.run;
+    if (!overridden) this.#spec = targetSpec(opts.target, this.#name);
+    this.#target = opts.target;
+  }
+
+  /** The thread's name, for messages and `currentThread()`; settable. */
+  get name(): string {
+    return this.#name;
+  }
+  set name(value: string) {
+    if (typeof value !== 'string' || value === '') throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(value)}`);
+    this.#name = value;
+  }
+
+  /** Thread id (Thread) or pid (Process) once started; null before. Unique among live threads. */
+  get ident(): number | null {
+    return this.#ident;
+  }
+
+  /**
+   * Whether this is a daemon: it does not keep the program alive and is destroyed when the program exits.
+   * @throws {ThreadStateError} when set after start().
+   */
+  get daemon(): boolean {
+    return this.#daemon;
+  }
+  set daemon(value: boolean) {
+    if (this.#state !== 'new') {
+      throw new ThreadStateError(`Cannot set daemon on ${this.#name} after start(); set it in the options or before start().`);
+    }
+    if (typeof value !== 'boolean') throw new TypeError(`Expected \`daemon\` to be a boolean, ${got(value)}`);
+    this.#daemon = value;
+  }
+
+  /** 'new' | 'starting' | 'running' | 'cancelling' | 'ended'; see state.ts for the transitions. */
+  get state(): ThreadState {
+    return this.#state;
+  }
+
+  /** How the thread ended; undefined while it has not. */
+  get outcome(): Outcome<ResultOf<T>> | undefined {
+    return this.#settlement.outcome;
+  }
+
+  /** True from start() until the thread has ended. */
+  isAlive(): boolean {
+    return this.#state === 'starting' || this.#state === 'running' || this.#state === 'cancelling';
+  }
+
+  /**
+   * The default run(): calls the target with the args, in place. A subclass overrides run() to
+   * give the thread its code; start() then runs that run() in the thread, with the instance's data
+   * fields copied in and the subclass's other methods callable on `this`.
+   */
+  run(): unknown {
+    if (typeof this.#target !== 'function') {
+      throw new TaskError(`run() of ${this.#name} can call only a function target in place; start() the thread instead.`);
+    }
+    return (this.#target as AnyFunction)(...this.#args);
+  }
+
+  /**
+   * Starts the thread and returns this, in state 'starting'. Arguments are cloned now: one that
+   * cannot be sent throws TaskError naming it, and nothing is started.
+   * @throws {ThreadStateError} when called a second time.
+   * @throws {TaskError} when an argument (or a subclass field) cannot be sent.
+   */
+  start(): this {
+    if (this.#state !== 'new') {
+      throw new ThreadStateError(
+        `${this.#name} was already started${this.#state === 'ended' && this.#ident === null ? ' or terminated' : ''}; ` +
+          `a ${this.#kind} can be started only once. Create a new ${this.#kind} to run the task again.`,
+      );
+    }
+    let target = this.#spec ?? this.#subclassSpec();
+    // A thread shares the objects' memory; a child process's parent serves them (src/serve/serve.ts).
+    const shares = this.#backend.shares === 'memory' ? true : new ServedObjects(this.#name);
+    if (target.kind === 'subclass') {
+      // A subclass's fields may hold shared objects too (this.lock = lock): the same markers as args.
+      target = { ...target, fields: encodeFields(target.fields, shares, this.#name) };
+    }
+    if (this.#cancel !== undefined) {
+      // Cancelled before it began: the target never runs.
+      this.#state = transition('new', 'starting');
+      live.add(this);
+      queueMicrotask(() => this.#end({ status: 'cancelled', reason: this.#cancel?.reason }));
+      return this;
+    }
+    let args: unknown[];
+    try {
+      // Shared objects travel as markers of their memory, or of their id for a Process (src/serve/transfer.ts).
+      args = encodeArgs(this.#args, shares, this.#name);
+    } catch (error) {
+      // Reading an argument threw (a getter): the same TaskError naming it as a clone failure gives.
+      throw error instanceof TaskError ? error : this.#unsendable(cloneFailure(error), target);
+    }
+    const spec: LaunchSpec = {
+      target,
+      args,
+      info: { name: this.#name, daemon: this.#daemon, isMain: false },
+      daemon: this.#daemon,
+      resourceLimits: this.#resourceLimits,
+      served: shares !== true && shares.size > 0 ? shares : undefined,
+    };
+    const hooks: TransportHooks = { message: (m) => this.#onMessage(m), exit: (e) => this.#onExit(e) };
+    try {
+      this.#transport = this.#backend.start(spec, hooks);
+    } catch (error) {
+      throw this.#unsendable(error, target);
+    }
+    this.#ident = this.#transport.ident;
+    this.#state = transition('new', 'starting');
+    live.add(this);
+    return this;
+  }
+
+  /**
+   * Waits for the thread to end. Resolves true once it has ended, or false when `timeoutMs`
+   * passed first (the thread goes on). Never rejects because of what the target did. While it
+   * waits, the program stays alive, also for a daemon thread.
+   * @throws {ThreadStateError} (rejects) when the thread was never started.
+   * @throws {RangeError} (rejects) when `timeoutMs` is not a number >= 0 (Infinity: no limit).
+   */
+  async join(timeoutMs?: number): Promise<boolean> {
+    validateTimeout(timeoutMs, 'timeoutMs');
+    if (this.#state === 'new') {
+      throw new ThreadStateError(`Cannot join ${this.#name} before it is started; call start() first.`);
+    }
+    if (this.#state === 'ended') return true;
+    this.#waiters += 1;
+    if (this.#waiters === 1 && this.#daemon) this.#transport?.ref();
+    try {
+      return await this.#settlement.join(timeoutMs);
+    } finally {
+      this.#waiters -= 1;
+      if (this.#waiters === 0 && this.#daemon && this.isAlive()) this.#transport?.unref();
+    }
+  }
+
+  /**
+   * Waits for the thread and resolves with the target's return value (awaited if a promise).
+   * Rejects with the target's error rebuilt here (class, name, message, the thread's stack, cause,
+   * own properties such as `code`; a thrown non-Error comes back as itself), CancelledError when
+   * it gave up because it was cancelled, TerminatedError after terminate(), ThreadCrashedError
+   * when it died otherwise, or TimeoutError when `timeoutMs` passed first (the thread goes on).
+   * @throws {ThreadStateError} (rejects) when the thread was never started.
+   */
+  async result(timeoutMs?: number): Promise<ResultOf<T>> {
+    if (!(await this.join(timeoutMs))) {
+      throw new TimeoutError(`${this.#name} was still running after ${timeoutMs} ms; it goes on. Call result() again to keep waiting.`);
+    }
+    return unwrap(this.#settlement.outcome!, this.#name);
+  }
+
+  /**
+   * Cooperative: asks the thread to stop. Inside it, cancelled() turns true, sleepSync()/sleep()
+   * return false at once, checkpoint() throws and cancelSignal() aborts. Before the target begins
+   * (states 'new' and 'starting') the target then never runs and the thread ends 'cancelled'.
+   * Idempotent; no effect once ended. A target that returns normally anyway has completed.
+   */
+  cancel(reason?: unknown): void {
+    if (this.#cancel !== undefined || this.#state === 'ended') return;
+    this.#cancel = { reason };
+    if (this.#state === 'new') return;
+    if (this.#state === 'starting' || this.#state === 'running') this.#state = transition(this.#state, 'cancelling');
+    this.#transport?.cancel(reason);
+  }
+
+  /**
+   * Forced: stops the thread now; none of its code runs after. Resolves with the outcome once it
+   * is gone: 'terminated', unless it had already ended. Before start() it ends the thread at once
+   * (a later start() throws). Idempotent.
+   */
+  async terminate(): Promise<Outcome<ResultOf<T>>> {
+    return this.forceStop((transport) => transport.terminate());
+  }
+
+  /** terminate() with the backend's own way to force it (`stop` is called once per call while alive). */
+  protected async forceStop(stop: (transport: Transport) => void): Promise<Outcome<ResultOf<T>>> {
+    if (this.#state === 'new') {
+      this.#state = transition('new', 'ended');
+      this.#settlement.settle({ status: 'terminated' });
+      return this.#settlement.outcome!;
+    }
+    if (this.#state !== 'ended' && this.#transport !== undefined) {
+      this.#terminating = true;
+      stop(this.#transport);
+    }
+    await this.#settlement.ended;
+    return this.#settlement.outcome!;
+  }
+
+  /**
+   * Both: cancel(), wait up to `graceMs` (default 1000) for the thread to end by itself, then
+   * terminate(). Resolves with the outcome: 'cancelled' (or how it ended) when it stopped in
+   * time, 'terminated' otherwise. Idempotent. Before start() it is terminate().
+   * @throws {TypeError} (rejects) when `options` is not an object or has an unknown key.
+   * @throws {RangeError} (rejects) when `graceMs` is not a number >= 0 (Infinity: no limit).
+   */
+  async stop(options?: StopOptions): Promise<Outcome<ResultOf<T>>> {
+    const { graceMs } = validateStopOptions(options, 'stop()');
+    if (this.#state === 'new') return this.terminate();
+    this.cancel();
+    if (this.isAlive() && !(await this.join(graceMs))) return this.terminate();
+    return this.#settlement.outcome!;
+  }
+
+  /** Writes the thread's output here; a Process's child writes to the inherited stdio itself. */
+  #onMessage(message: FromThread): void {
+    if (this.#state === 'ended') return;
+    switch (message.kind) {
+      case 'output':
+        writeOutput(message.stream, message.chunk);
+        return;
+      case 'running':
+        if (this.#state === 'starting') this.#state = transition('starting', 'running');
+        return;
+      case 'ready':
+        return; // the backend answers it
+      case 'serving':
+      case 'init-failed':
+        return; // pool workers only
+      case 'completed':
+        this.#settle({ status: 'completed', value: message.value as ResultOf<T> });
+        return;
+      case 'failed':
+        this.#settle({ status: 'failed', error: rebuildThrown(message.error) });
+        return;
+      case 'cancelled':
+        this.#settle({ status: 'cancelled', reason: this.#cancel?.reason });
+        return;
+      case 'exit-called':
+        this.#exitCalled = message.code;
+        return;
+      case 'child':
+        this.#children.note(message);
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  /** The first ending reported wins, unless terminate() was called before it arrived. */
+  #settle(outcome: Outcome<ResultOf<T>>): void {
+    if (this.#reported === undefined && !this.#terminating) this.#reported = outcome;
+  }
+
+  #onExit(exit: ExitInfo): void {
+    this.#transport = undefined;
+    this.#children.killAll();
+    this.#end(this.#reported ?? (this.#terminating ? { status: 'terminated' } : { status: 'failed', error: this.crashError(exit) }));
+  }
+
+  #end(outcome: Outcome<ResultOf<T>>): void {
+    if (this.#state === 'ended') return;
+    this.#state = transition(this.#state, 'ended');
+    this.#settlement.settle(outcome);
+    live.delete(this);
+    if (outcome.status === 'failed') report({ thread: this, error: outcome.error });
+  }
+
+  /** Why a thread that reported no ending is gone (crash.ts). */
+  protected crashError(exit: ExitInfo): ThreadCrashedError {
+    return crashError(this.#name, exit, { exitCalled: this.#exitCalled, began: this.#state === 'running' || this.#state === 'cancelling' });
+  }
+
+  /** Subclass run(): its methods and data fields (subclass-spec.ts). */
+  #subclassSpec(): TargetSpec {
+    return subclassSpec(this, this.#name, LIBRARY_PROTOTYPE);
+  }
+
+  /** Turns a clone failure of the start message into a TaskError naming the argument. */
+  #unsendable(error: unknown, target: TargetSpec): unknown {
+    const fallback = target.kind === 'subclass' ? 'a field of the subclass' : 'its arguments';
+    return unsendable(error, this.#args, this.#backend.sendable, this.#name, this.#backend.where, fallback);
+  }
+}
+
+Object.defineProperty(Lifecycle.prototype, LIBRARY_PROTOTYPE, { value: true });
