@@ -46,7 +46,7 @@ function makeProject(dir: string, options: { withoutEmbedded?: boolean } = {}): 
   for (const name of readdirSync(fixture('bundle-app'))) cpSync(join(fixture('bundle-app'), name), join(dir, name));
   cpSync(join(ROOT, 'package.json'), join(dir, 'node_modules', 'threadkit', 'package.json'));
   cpSync(join(ROOT, 'dist'), join(dir, 'node_modules', 'threadkit', 'dist'), { recursive: true });
-  if (options.withoutEmbedded) rmSync(join(dir, 'node_modules', 'threadkit', 'dist', 'internal', 'entry', 'embedded.js'), { force: true });
+  if (options.withoutEmbedded) rmSync(join(dir, 'node_modules', 'threadkit', 'dist', 'backend', 'entry', 'embedded.js'), { force: true });
 }
 
 async function esbuildBundle(out: string): Promise<string> {

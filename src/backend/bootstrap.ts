@@ -82,7 +82,7 @@ export function bundled(): boolean {
   return (bundledCache ??=
     typeof __webpack_require__ === 'function' ||
     SELF === undefined ||
-    !/[\\/]internal[\\/]bootstrap\.(js|ts)$/.test(SELF) ||
+    !/[\\/]backend[\\/]bootstrap\.(js|ts)$/.test(SELF) ||
     !existsSync(fileURLToPath(new URL(`./entry/worker${isTypeScript(SELF) ? '.ts' : '.cjs'}`, SELF))));
 }
 

@@ -10,7 +10,7 @@ import { deserialize } from 'node:v8';
 import { MessageChannel } from 'node:worker_threads';
 import { createFlag } from '../../memory/cancel-flag.js';
 import { encodeFrame } from '../../wire/control-frame.js';
-import { CONTROL_FD, type FromThread, type ToThread } from '../../wire/protocol.js';
+import { CONTROL_FD, assertNever, type FromThread, type ToThread } from '../../wire/protocol.js';
 import type { Importer } from '../run-target.js';
 import { serve } from '../run-pool.js';
 import { runThread } from '../run-thread.js';
@@ -57,33 +57,44 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
       }
     },
   };
-  if (first.kind === 'serve') {
-    await serve({
-      ...side,
-      info: { ...first.info, ident: process.pid, isMain: false },
-      initializer: first.initializer,
-      listen: (handler) => process.on('message', (message) => handler(decode(message))),
-      holdOpen: (yes) => (yes ? process.channel?.ref() : process.channel?.unref()),
-    });
-    return;
+  switch (first.kind) {
+    case 'serve':
+      return serve({
+        ...side,
+        info: { ...first.info, ident: process.pid, isMain: false },
+        initializer: first.initializer,
+        listen: (handler) => process.on('message', (message) => handler(decode(message))),
+        holdOpen: (yes) => (yes ? process.channel?.ref() : process.channel?.unref()),
+      });
+    case 'start':
+      return runThread({
+        ...side,
+        info: { ...first.info, ident: process.pid, isMain: false },
+        target: first.target,
+        args: first.args,
+        // A cancel sent before the watcher runs must still stop the target from beginning: ask the parent.
+        async mayBegin() {
+          this.send({ kind: 'ready' });
+          const answer = await next();
+          // The parent sends nothing else to a single run's child before it answers (cancels go to the watcher).
+          if (answer.kind !== 'begin') throw unexpected(answer, "the answer to 'ready'");
+          // From here on nothing comes over IPC: a target whose promise can never settle lets the loop empty.
+          process.channel?.unref();
+          return answer.go;
+        },
+      });
+    case 'task':
+    case 'cancel':
+    case 'begin':
+      throw unexpected(first, 'the first message');
+    default:
+      assertNever(first);
   }
-  if (first.kind !== 'start') throw new Error('threadkit internal error: the child got no start message');
+}
 
-  await runThread({
-    ...side,
-    info: { ...first.info, ident: process.pid, isMain: false },
-    target: first.target,
-    args: first.args,
-    // A cancel sent before the watcher runs must still stop the target from beginning: ask the parent.
-    async mayBegin() {
-      this.send({ kind: 'ready' });
-      let answer = await next();
-      while (answer.kind !== 'begin') answer = await next();
-      // From here on nothing comes over IPC: a target whose promise can never settle lets the loop empty.
-      process.channel?.unref();
-      return answer.go;
-    },
-  });
+/** A message the protocol does not allow at this point: a threadkit bug. */
+function unexpected(message: ToThread, where: string): Error {
+  return new Error(`threadkit internal error: the child got a '${message.kind}' message as ${where}`);
 }
 
 /** A message from the parent: serialized bytes (start, task) or a plain IPC message (begin). */
