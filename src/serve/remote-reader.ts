@@ -10,13 +10,12 @@ import { Worker, type MessagePort } from 'node:worker_threads';
 import { WAKE } from '../memory/wake-table.js';
 import { LENGTH_BYTES, SERVE_FD } from '../wire/remote-protocol.js';
 
-const READER = `'use strict';
-const { workerData } = require('node:worker_threads');
-const { readSync } = require('node:fs');
-const { wake, port } = workerData;
-const bytes = Buffer.allocUnsafe(65536);
-const pause = new Int32Array(new SharedArrayBuffer(4));
-let pending = Buffer.alloc(0);
+/**
+ * The reader's frame splitter, as source: `take(chunk)` with `port` and `wake` in scope. It posts
+ * each whole frame's body and bumps WAKE. Its layout comes from remote-protocol.ts; a test
+ * (test/serve/remote-reader.test.ts) runs it against FrameReader on the same bytes.
+ */
+export const READER_TAKE = `let pending = Buffer.alloc(0);
 function take(chunk) {
   pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, chunk]);
   while (pending.length >= ${LENGTH_BYTES} && pending.length >= ${LENGTH_BYTES} + pending.readUInt32LE(0)) {
@@ -28,7 +27,15 @@ function take(chunk) {
     Atomics.notify(wake, ${WAKE});
   }
 }
-/** Reads fd ${SERVE_FD} until it closes; false when this thread cannot read it at all (Deno: EBADF). */
+`;
+
+const READER = `'use strict';
+const { workerData } = require('node:worker_threads');
+const { readSync } = require('node:fs');
+const { wake, port } = workerData;
+const bytes = Buffer.allocUnsafe(65536);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+${READER_TAKE}/** Reads fd ${SERVE_FD} until it closes; false when this thread cannot read it at all (Deno: EBADF). */
 function readBlocking() {
   for (let first = true; ; first = false) {
     let read;

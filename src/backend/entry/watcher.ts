@@ -22,13 +22,13 @@ import { CONTROL_FD } from '../../wire/protocol.js';
 /** Slot of the watcher's `leaving` flag: written once (0 -> 1) by the child's main thread at exit, read by the watcher. */
 const LEAVING = 0;
 
-const WATCHER = `'use strict';
-const { workerData } = require('node:worker_threads');
-const { deserialize, serialize } = require('node:v8');
-// The flag is a view of this process's wake table (at its block's offset), cloned as a view.
-const { flag, port } = workerData;
-const leaving = new Int32Array(workerData.leaving);
-let pending = Buffer.alloc(0);
+/**
+ * The watcher's frame parser, as source: `take(chunk)` with `flag`, `port` and `deserialize` in
+ * scope. It raises the cancel flag as soon as a cancel frame's header is in, then posts the reason
+ * and raises REASON once the whole frame is. Its layout comes from control-frame.ts; a test
+ * (test/backend/entry/watcher.test.ts) runs it against FrameReader on the same bytes.
+ */
+export const WATCHER_TAKE = `let pending = Buffer.alloc(0);
 // The frame whose header has been read and whose flag is raised already.
 let raised = false;
 function take(chunk) {
@@ -55,7 +55,15 @@ function take(chunk) {
     Atomics.notify(flag, ${REASON});
   }
 }
-// The parent closed its end: it is gone, unless it answered this process's 'bye' at exit. The
+`;
+
+const WATCHER = `'use strict';
+const { workerData } = require('node:worker_threads');
+const { deserialize, serialize } = require('node:v8');
+// The flag is a view of this process's wake table (at its block's offset), cloned as a view.
+const { flag, port } = workerData;
+const leaving = new Int32Array(workerData.leaving);
+${WATCHER_TAKE}// The parent closed its end: it is gone, unless it answered this process's 'bye' at exit. The
 // child leads its process group: the target's own children go with it.
 function closed() {
   if (Atomics.load(leaving, ${LEAVING}) !== 0) return;
