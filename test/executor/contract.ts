@@ -25,7 +25,6 @@ import {
   add,
   awaitSignal,
   asyncSleeper,
-  checkpointer,
   failingSetUp,
   greet,
   napThenCheck,
@@ -38,7 +37,7 @@ import {
 import { withExcepthook } from '../support/excepthook.ts';
 import { newFlag, show, waitFlag } from '../support/flag.ts';
 import { guardPools, T, tracked } from '../support/guard.ts';
-import { signalThenSpin, stubborn } from '../support/targets.ts';
+import { signalThenSleepForever, signalThenSpin, stubborn } from '../support/targets.ts';
 import { LONG_WAITS, elapse, noTimeoutOverflow, watch } from '../support/long-waits.ts';
 
 type Pool = ThreadPoolExecutor | ProcessPoolExecutor;
@@ -380,7 +379,7 @@ export function executorContract(backend: PoolBackend): void {
           assert.ok(outcome.status === 'cancelled' || (outcome.status === 'completed' && outcome.value === false), show(outcome));
         }
         const flag = newFlag();
-        const looping = p.submit(checkpointer, flag);
+        const looping = p.submit(signalThenSleepForever, flag);
         await running(looping, flag);
         looping.cancel('why');
         await assert.rejects(looping.result(), (error: unknown) => error instanceof CancelledError && error.reason === 'why');

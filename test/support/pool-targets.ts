@@ -10,16 +10,6 @@ export function sleeper(f: Int32Array, ms: number): { ident: number; cancelled: 
   return { ident: currentThread().ident, cancelled: cancelled() };
 }
 
-/** Sets `f[0]`, then sleeps in short steps with checkpoint() between them: a cancel ends it cancelled. */
-export function checkpointer(f: Int32Array): never {
-  Atomics.store(f, 0, 1);
-  Atomics.notify(f, 0);
-  for (;;) {
-    sleepSync(5);
-    checkpoint();
-  }
-}
-
 /** Sleeps `ms` (a cancel wakes it), then checkpoint(): returns `ms`, or ends cancelled when cancelled. */
 export function napThenCheck(ms: number): number {
   sleepSync(ms);
