@@ -2,8 +2,9 @@
 // (about two minutes): measures threadkit, raw Node and the peer pools, writes bench/results.json and
 // bench/chart.svg, and prints the table. `--only=<group>[,<group>]` runs some groups (lifecycle,
 // cancel-wake, check-cost, cancel-running, cpu, memory, process, pool, process-pool, shared);
-// BENCHMARKS.md is refreshed from results.json by bench/report.ts.
-import { renameSync, writeFileSync } from 'node:fs';
+// with --only, the other groups' rows of results.json are kept. BENCHMARKS.md is refreshed from
+// results.json by bench/report.ts.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { chartSvg } from './lib/chart.ts';
 import { type Context, type Group, loadThreadkit } from './lib/context.ts';
@@ -58,7 +59,13 @@ for (const [name, group] of Object.entries(GROUPS)) {
   console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-const file: ResultsFile = { node: process.version, cpus: availableParallelism(), quick, results };
+// With --only, the other groups' rows of the previous results.json are kept (a metric measured now replaces its rows).
+const measured = new Set(results.map((r) => r.metric));
+const kept: Result[] =
+  only && existsSync(RESULTS)
+    ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as ResultsFile).results.filter((r) => !measured.has(r.metric))
+    : [];
+const file: ResultsFile = { node: process.version, cpus: availableParallelism(), quick, results: [...kept, ...results] };
 const tmp = new URL('./results.json.tmp', import.meta.url);
 writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n');
 renameSync(tmp, RESULTS);
@@ -68,4 +75,5 @@ console.log(
   `\nNode ${file.node}, ${file.cpus} CPUs, ${quick ? 'quick' : 'full'} run, ${((Date.now() - started) / 1000).toFixed(0)} s. Medians (p95):\n`,
 );
 console.log(textTable(results));
+if (kept.length > 0) console.log(`\n(kept ${kept.length} rows of other groups from the previous results.json)`);
 console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}\n\nWrote bench/results.json and bench/chart.svg.`);
