@@ -280,12 +280,15 @@ function launchWorker(
   return {
     ident: worker.threadId,
     cancel(id, reason) {
+      // Without a reason there is nothing to post: REASON goes first, so that a woken thread that
+      // throws CancelledError never waits for it (cancel-flag.ts).
+      if (reason === undefined) reasonPosted(flag, id);
       raiseFlag(flag, id);
       if (reason !== undefined) {
         const message: ToThread = { kind: 'cancel', id, reason: cloneable(reason) ? reason : describe(reason) };
         port1.postMessage(message);
+        reasonPosted(flag, id);
       }
-      reasonPosted(flag, id);
     },
     terminate() {
       worker.terminate().catch(() => {});

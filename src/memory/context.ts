@@ -1,7 +1,7 @@
 // The running thread's context and its current task's, kept on globalThis so every copy of threadkit loaded in a thread sees them.
 
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { awaitReason, isRaised } from './cancel-flag.js';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { REASON, awaitReason, isRaised } from './cancel-flag.js';
 import type { ThreadInfo, ToThread } from '../wire/protocol.js';
 
 /** What one task sees of its cancel; a new one for every task, so nothing of a previous task's cancel is visible. */
@@ -70,16 +70,32 @@ export function endTask(context: ThreadContext): void {
 export function cancelReason(context: ThreadContext): unknown {
   const task = context.task;
   if (!isRaised(context.flag, task.id)) return undefined;
-  awaitReason(context.flag, task.id);
+  return readReason(context.flag, context.port, task, context.inbox);
+}
+
+function readReason(flag: Int32Array, port: MessagePort, task: TaskContext, inbox: ToThread[]): unknown {
+  awaitReason(flag, task.id);
   for (;;) {
-    const received = receiveMessageOnPort(context.port);
+    const received = receiveMessageOnPort(port);
     if (received === undefined) break;
     const message = received.message as ToThread;
     if (message.kind === 'cancel') {
       if (message.id === task.id) task.reason = message.reason;
-    } else context.inbox.push(message);
+    } else inbox.push(message);
   }
   return task.reason;
+}
+
+/**
+ * Runs the reading of a reason once on stand-ins (a flag whose reason is posted, an empty port), so
+ * that V8 compiles it before a blocked wait sleeps (wait.ts warmUp) rather than after its cancel.
+ */
+export function warmReason(): void {
+  const flag = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  flag[REASON] = 1;
+  const channel = new MessageChannel();
+  readReason(flag, channel.port1, newTaskContext(1), []);
+  channel.port1.close();
 }
 
 /**

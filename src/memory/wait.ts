@@ -1,7 +1,7 @@
 // The wait core of every shared object: wait on the caller's own WAKE slot until an attempt succeeds, the time is up, or a cancel comes.
 
 import { CancelledError } from '../errors.js';
-import { callerCancelled, cancelReason, getContext } from './context.js';
+import { callerCancelled, cancelReason, getContext, warmReason } from './context.js';
 import { clearLongTimeout, longTimeout } from '../base/timers.js';
 import { validateMs } from '../base/validate.js';
 import { WAKE, alloc, blockOf, bump, free, home, slot, table } from './wake-table.js';
@@ -100,7 +100,8 @@ let warm = false;
  */
 function warmUp(): void {
   warm = true;
-  if (callerCancelled()) return; // cancelledError() would read the reason: the real thing follows at once
+  if (callerCancelled()) return;
+  warmReason(); // cancelledError() would read the reason: the real thing follows at once
   try {
     raise(cancelledError());
   } catch {
