@@ -39,6 +39,8 @@ function take(chunk) {
     const id = pending.readInt32LE(${AT.id});
     if (kind === ${KIND.cancel} && !raised) {
       raised = true;
+      // No reason to post: REASON first, so that the woken target never waits for it.
+      if (size === 0) Atomics.store(flag, ${REASON}, id);
       if (Atomics.exchange(flag, ${CANCEL}, id) !== id) {
         Atomics.notify(flag, ${CANCEL});
         Atomics.add(flag, ${WAKE}, 1);
