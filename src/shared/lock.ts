@@ -11,17 +11,20 @@ import { currentScope } from '../memory/scope.js';
 /**
  * Lock layout (Int32 slots):
  *
- * | index     | written by                                 | read by  | values                  |
- * |-----------|--------------------------------------------|----------|-------------------------|
- * | `STATE`   | acquire (compareExchange 0 -> 1),          | everyone | 0 unlocked, 1 locked    |
- * |           | release (compareExchange 1 -> 0)           |          |                         |
- * | `WAITERS` | wait-set.ts                                |          | release wakes one       |
+ * | index     | written by                                    | read by  | values                           |
+ * |-----------|-----------------------------------------------|----------|----------------------------------|
+ * | `STATE`   | acquire (compareExchange 0 -> 1; a registered | everyone | 0 unlocked, 1 locked, 2 locked   |
+ * |           | waiter: exchange to 2), release (exchange 0)  |          | and someone may be waiting       |
+ * | `WAITERS` | wait-set.ts                                   |          | a release that finds 2 wakes one |
  *
- * Each change is that one compareExchange. A thread terminated while holding the lock leaves it
- * locked, as in Python. An acquire that finds the lock free takes it with that compareExchange
- * alone (after the cancel check); one that finds it held tries SPIN times more, then registers
- * in WAITERS and sleeps on its own WAKE slot (wait.ts); release wakes one only when COUNT says
- * someone may be waiting.
+ * Each change is that one atomic write (Drepper's futex mutex, with wait-set.ts's registry as the
+ * futex). An acquire that finds the lock free takes it with one compareExchange (after the cancel
+ * check); one that finds it held tries SPIN times more, then registers in WAITERS and exchanges
+ * STATE to 2 (taking the lock if that exchange found 0) before it sleeps on its own WAKE slot
+ * (wait.ts). So a release is one exchange, and only one that finds 2 looks for someone to wake:
+ * a waiter registers before its exchange, the releaser's exchange comes before its look, so one
+ * of the two sees the other. A thread terminated while holding the lock leaves it locked, as in
+ * Python.
  */
 const STATE = 0;
 const WAITERS = 1;
@@ -68,15 +71,14 @@ export class Lock {
    * @throws {ThreadStateError} when the lock is not locked.
    */
   release(): void {
-    if (Atomics.compareExchange(this.#mem, STATE, 1, 0) !== 1) {
-      throw new ThreadStateError('release() of an unlocked Lock; release a Lock only after acquiring it.');
-    }
-    if (this.#waiters.waiting) this.#waiters.wakeOne();
+    const was = Atomics.exchange(this.#mem, STATE, 0);
+    if (was === 0) throw new ThreadStateError('release() of an unlocked Lock; release a Lock only after acquiring it.');
+    if (was === 2) this.#waiters.wakeOne();
   }
 
   /** Whether the lock is held (by anyone). */
   locked(): boolean {
-    return Atomics.load(this.#mem, STATE) === 1;
+    return Atomics.load(this.#mem, STATE) !== 0;
   }
 
   /**
@@ -110,7 +112,9 @@ export class Lock {
     };
   }
 
-  readonly #attempt = (): true | typeof NOT_YET => (Atomics.compareExchange(this.#mem, STATE, 0, 1) === 0 ? true : NOT_YET);
+  /** Unregistered (b < 0): takes a free lock. Registered: also marks a held one as waited for (STATE 2). */
+  readonly #attempt = (b: number): true | typeof NOT_YET =>
+    (b < 0 ? Atomics.compareExchange(this.#mem, STATE, 0, 1) : Atomics.exchange(this.#mem, STATE, 2)) === 0 ? true : NOT_YET;
 }
 
 brand(Lock, ['Lock']);
