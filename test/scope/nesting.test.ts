@@ -2,9 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CancelledError, Event, Process, ProcessPoolExecutor, TaskScope, Thread, ThreadPoolExecutor, enumerate } from 'threadkit';
-import { nestedScopes, scopeInTask, spinningGrandchild } from '../fixtures/scope-tasks.ts';
+import { CancelledError, Event, Process, Queue, ProcessPoolExecutor, TaskScope, Thread, ThreadPoolExecutor, enumerate } from 'threadkit';
+import { nestedScopes, processGrandchild, scopeInTask, spinningGrandchild } from '../fixtures/scope-tasks.ts';
 import { newFlag, show, waitFlag } from '../support/flag.ts';
+import { exists, gone } from '../support/processes.ts';
 import { guardPools, T, tracked } from '../support/guard.ts';
 
 describe('TaskScope - nesting', () => {
@@ -53,6 +54,22 @@ describe('TaskScope - nesting', () => {
     await p.join();
     assert.equal(p.outcome?.status, 'cancelled', show(p.outcome));
     assert.ok(performance.now() - started < 10_000, 'ended by the cancel, not by the 60 s sleep');
+  });
+
+  test('Process - stop() with no grace leaves no grandchild process running; cancel() ends it through the scope', T, async () => {
+    for (const how of ['terminate', 'cancel'] as const) {
+      const pids = new Queue();
+      const p = new Process({ target: processGrandchild, args: [pids] }).start();
+      const grandchild = (await pids.get()) as number;
+      assert.equal(exists(grandchild), true);
+      if (how === 'terminate') await p.stop({ graceMs: 0 });
+      else {
+        p.cancel();
+        await p.join();
+        assert.equal(p.outcome?.status, 'cancelled', show(p.outcome));
+      }
+      await gone(grandchild, 5000);
+    }
   });
 
   test('ThreadPoolExecutor - future.cancel() reaches the scope opened in the task (two levels)', T, async () => {
