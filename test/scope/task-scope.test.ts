@@ -110,9 +110,13 @@ describe('TaskScope', () => {
       const started = new Event();
       const go = new Event();
       const f = newFlag();
-      const scope = new TaskScope({ deadlineMs: 100, graceMs: 200 });
-      const cooperative = scope.thread(signalThenSleepForever, f);
-      const hard = scope.thread(stubborn, started, go);
+      // Both running before the scope's clock starts: one cancelled before its target begins would end cancelled, never run.
+      const cooperative = new Thread({ target: signalThenSleepForever, args: [f] }).start();
+      const hard = new Thread({ target: stubborn, args: [started, go] }).start();
+      await Promise.all([waitFlag(f), started.wait()]);
+      const scope = new TaskScope({ deadlineMs: 100, graceMs: 1000 });
+      scope.add(cooperative);
+      scope.add(hard);
       await assert.rejects(scope.join(), TimeoutError);
       assert.equal(cooperative.outcome?.status, 'cancelled');
       assert.ok((cooperative.outcome as { reason: unknown }).reason instanceof TimeoutError);
