@@ -2,11 +2,23 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CancelledError, Event, Process, Queue, ProcessPoolExecutor, TaskScope, Thread, ThreadPoolExecutor, enumerate } from 'threadkit';
+import {
+  CancelledError,
+  Event,
+  Process,
+  Queue,
+  ProcessPoolExecutor,
+  TaskError,
+  TaskScope,
+  Thread,
+  ThreadPoolExecutor,
+  enumerate,
+} from 'threadkit';
 import { nestedScopes, processGrandchild, scopeInTask, spinningGrandchild } from '../fixtures/scope-tasks.ts';
 import { newFlag, show, waitFlag } from '../support/flag.ts';
 import { exists, gone } from '../support/processes.ts';
 import { guardPools, T, tracked } from '../support/guard.ts';
+import { withExcepthook } from '../support/excepthook.ts';
 
 describe('TaskScope - nesting', () => {
   guardPools();
@@ -70,6 +82,22 @@ describe('TaskScope - nesting', () => {
       }
       await gone(grandchild, 5000);
     }
+  });
+
+  test('plain function - using TaskScope fails with a TaskError saying to declare the target with task()', T, async () => {
+    const t = new Thread({
+      target: async () => {
+        const scope = new TaskScope();
+        await scope.join();
+      },
+    }).start();
+    await withExcepthook(
+      () => {},
+      () => t.join(),
+    );
+    const error = t.outcome?.status === 'failed' ? t.outcome.error : undefined;
+    assert.ok(error instanceof TaskError, show(t.outcome));
+    assert.match(error.message, /`TaskScope` is threadkit's.*task\(import\.meta\.url, fn\)/s);
   });
 
   test('ThreadPoolExecutor - future.cancel() reaches the scope opened in the task (two levels)', T, async () => {
