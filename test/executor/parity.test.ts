@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { Event, ExecutorShutDownError, Process, ProcessPoolExecutor, ThreadPoolExecutor, checkpoint, sleepSync } from 'threadkit';
+import { Event, ExecutorShutDownError, Process, ProcessPoolExecutor, ThreadPoolExecutor, checkpoint, sleep, sleepSync } from 'threadkit';
 import { stubborn } from '../support/targets.ts';
 import { show } from '../support/flag.ts';
 import { exists } from '../support/processes.ts';
@@ -152,6 +152,23 @@ describe('Python 3.14 parity - ProcessPoolExecutor#killWorkers() and Process#int
       assert.equal(exists(p.pid!), false);
     },
   );
+
+  test('Process - a SIGINT from elsewhere cancels the target as interrupt() does, while it awaits', T, async () => {
+    const started = new Event();
+    const p = new Process({
+      target: async (ready: Event) => {
+        ready.set();
+        await sleep(60_000);
+        checkpoint();
+      },
+      args: [started],
+    }).start();
+    await started.wait();
+    process.kill(-p.pid!, 'SIGINT');
+    await p.join();
+    assert.equal(p.outcome?.status, 'cancelled', show(p.outcome));
+    assert.equal(p.exitCode, 0);
+  });
 
   test(
     'Process#interrupt() - a target that returns normally completes; before start it is cancel(); after the end nothing',
