@@ -1,7 +1,7 @@
 // What a TaskScope needs of each kind of child (a Thread, a Process, a pool task's Future), behind one interface.
 
 import { claimReport, releaseReport, report } from '../core/excepthook.js';
-import { Lifecycle } from '../core/lifecycle.js';
+import { Lifecycle, endedOf } from '../core/lifecycle.js';
 import type { Outcome } from '../core/settlement.js';
 import { Future, settlementOf, writer } from '../executor/future.js';
 import type { Process } from '../process.js';
@@ -15,8 +15,10 @@ export type ScopeChild = Thread<any> | Process<any> | Future<any>;
 export interface ChildHandle {
   readonly child: ScopeChild;
   readonly name: string;
-  /** Resolves once the child has ended; never rejects. */
+  /** Resolves once the child has ended; never rejects; does not hold the program open. */
   readonly ended: Promise<void>;
+  /** Someone waits for the scope: the child holds the program open until it ends, as a join() of it would (also a daemon). */
+  hold(): void;
   outcome(): Outcome | undefined;
   cancel(reason: unknown): void;
   /** Forced: terminate() (a Thread or Process), or the task's worker replaced now (a Future). */
@@ -45,8 +47,10 @@ function lifecycleHandle(child: Thread | Process): ChildHandle {
   return {
     child,
     name: child.name,
-    // join() keeps the program alive while the scope waits, as Python's main thread waits in join().
-    ended: child.join().then(() => undefined),
+    ended: endedOf(child),
+    hold: () => {
+      if (child.isAlive()) void child.join();
+    },
     outcome: () => child.outcome,
     cancel: (reason) => child.cancel(reason),
     terminate: () => void child.terminate(),
@@ -66,6 +70,7 @@ function futureHandle(future: Future<unknown>): ChildHandle {
     child: future,
     name: future.name,
     ended: settlementOf(future).ended,
+    hold: () => {}, // a pool holds the program open while it has running or queued tasks
     outcome: () => future.outcome,
     cancel: (reason) => future.cancel(reason),
     terminate: () => void future.stop({ graceMs: 0 }),

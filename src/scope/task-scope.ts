@@ -218,7 +218,10 @@ export class TaskScope implements AsyncDisposable {
     this.#owned.add(child);
     this.#handles.push(handle);
     if (handle.outcome() !== undefined) this.#onEnd(handle);
-    else void handle.ended.then(() => this.#onEnd(handle));
+    else {
+      if (this.#waiting) handle.hold();
+      void handle.ended.then(() => this.#onEnd(handle));
+    }
     return child;
   }
 
@@ -267,7 +270,9 @@ export class TaskScope implements AsyncDisposable {
     }, this.#settings.graceMs);
   }
 
+  /** join() or disposal waits: the live children hold the program open until they end (a daemon too, as join() does). */
   #waitForEnd(): void {
+    if (!this.#waiting) for (const handle of this.#handles) handle.hold();
     this.#waiting = true;
     this.#maybeEnd();
   }

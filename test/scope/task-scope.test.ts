@@ -1,7 +1,7 @@
 // TaskScope on the main thread: options, the three policies, every way of leaving, and failures reported once.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import {
   CancelledError,
   Event,
@@ -17,6 +17,7 @@ import { signalThenSleep, signalThenSleepForever, stubborn } from '../support/ta
 import { newFlag, show, waitFlag } from '../support/flag.ts';
 import { exists } from '../support/processes.ts';
 import { withExcepthook } from '../support/excepthook.ts';
+import { killLeftoverChildren, runFixture } from '../support/child.ts';
 import { guardThreads, T } from '../support/guard.ts';
 
 const fail = (message: string): never => {
@@ -205,5 +206,18 @@ describe('TaskScope', () => {
         assert.equal(reports[0]!.thread, failed);
       },
     );
+  });
+});
+
+describe('TaskScope - what holds the program open', () => {
+  after(() => assert.equal(killLeftoverChildren(), 0, 'a child program was left running'));
+
+  test('daemon - a scope nobody waits for does not hold a daemon child; a pending join() does', T, async () => {
+    const unjoined = await runFixture('scope-daemon.ts', ['unjoined']).exited();
+    assert.equal(unjoined.code, 0, unjoined.stderr);
+    assert.equal(unjoined.stdout, 'main done\n');
+    const joined = await runFixture('scope-daemon.ts', ['joined']).exited();
+    assert.equal(joined.code, 0, joined.stderr);
+    assert.equal(joined.stdout, 'main done\njoined: late\n');
   });
 });
