@@ -1,7 +1,7 @@
 // Entry of `npm run bench` (full run, ten minutes or more on 2 cores) and `npm run bench -- --quick`
 // (about two minutes): measures threadkit, raw Node and the peer pools, writes bench/results.json and
 // bench/chart.svg, and prints the table. `--only=<group>[,<group>]` runs some groups (lifecycle,
-// cancel-wake, check-cost, cancel-running, cpu, memory, process, pool, process-pool, shared);
+// cancel-wake, check-cost, cancel-running, cpu, memory, process, pool, process-pool, shared, scopes);
 // with --only, the other groups' rows of results.json are kept. BENCHMARKS.md is refreshed from
 // results.json by bench/report.ts.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { memory } from './metrics/memory.ts';
 import { pool } from './metrics/pool.ts';
 import { processPool } from './metrics/process-pool.ts';
 import { processes } from './metrics/process.ts';
+import { scopes } from './metrics/scopes.ts';
 import { shared } from './metrics/shared.ts';
 
 const GROUPS: Record<string, Group> = {
@@ -32,6 +33,7 @@ const GROUPS: Record<string, Group> = {
   pool,
   'process-pool': processPool,
   shared,
+  scopes,
 };
 
 export const RESULTS = new URL('./results.json', import.meta.url);

@@ -18,6 +18,8 @@ const examples: ReadonlyArray<{ file: string; title: string }> = [
   { file: '11-queue.ts', title: 'Recipe 12.3: producer and consumer threads through a bounded Queue' },
   { file: '12-lock.ts', title: 'Recipe 12.4: a Lock makes a shared counter exact' },
   { file: '13-bundled.ts', title: 'A program bundled with esbuild, threadkit inlined, run from another directory' },
+  { file: '14-scope-search.ts', title: 'A TaskScope search: the first of four threads to find the answer stops the others at once' },
+  { file: '15-scope-deadline.ts', title: 'A TaskScope deadline over a cooperative thread and a stubborn pool task' },
 ];
 
 /** An example that has not exited by then is reported as hanging and killed. */

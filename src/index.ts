@@ -16,6 +16,7 @@ export { Future, type FutureState } from './executor/future.js';
 export { asCompleted, wait, type Completed, type ReturnWhen, type WaitOptions } from './executor/wait.js';
 export type { Executor, ExecutorOptions, ExecutorStats, RunOptions, ShutdownOptions } from './executor/executor.js';
 export type { MapOptions } from './executor/map.js';
+export { TaskScope, type TaskScopeOptions, type TaskScopeState, type ScopePolicy, type ScopeChild } from './scope/task-scope.js';
 export {
   ThreadStateError,
   CancelledError,

@@ -23,6 +23,7 @@ let counter = 0;
 export class Process<T extends Target = Target> extends Lifecycle<T> {
   /** The child this Process started (kept after it exits, for exitCode and signalCode). */
   readonly #started: { child?: ChildTransport };
+  #interrupted = false;
 
   /**
    * @throws {TypeError} for options that are not what they should be, or a target that is none of the forms.
@@ -58,6 +59,29 @@ export class Process<T extends Target = Target> extends Lifecycle<T> {
    */
   override async terminate(): Promise<Outcome<ResultOf<T>>> {
     return super.terminate();
+  }
+
+  /**
+   * Python 3.14's `Process.interrupt()`: Ctrl-C for this child. Sends SIGINT to the child's process
+   * group (its own children get it too) and cancels the target with reason 'SIGINT': cancelled()
+   * turns true, a blocked sleepSync() or shared-object wait wakes, cancelSignal() aborts, and the
+   * target's own `process.on('SIGINT')` listeners run. The child is not killed: its `finally` blocks
+   * run, a target that gives up ends 'cancelled' (reason 'SIGINT'), one that returns ends
+   * 'completed', and the child exits by itself. Before the target has begun it is cancel('SIGINT');
+   * once ended it does nothing. Idempotent; returns nothing.
+   */
+  interrupt(): void {
+    if (this.#interrupted || this.state === 'ended') return;
+    this.#interrupted = true;
+    const pid = this.pid;
+    const begun = this.state === 'running' || this.state === 'cancelling';
+    this.cancel('SIGINT');
+    if (!begun || pid === null) return;
+    try {
+      process.kill(-pid, 'SIGINT');
+    } catch {
+      // The group is gone (the child is exiting): nothing is left to interrupt.
+    }
   }
 
   /** Sends SIGKILL to the child's process group at once. Resolves with the outcome ('terminated' unless it had ended). Idempotent. */

@@ -227,6 +227,33 @@ describe('examples - shared objects', () => {
     assertExitedCleanly(r);
     assertInOrder(r.stdout, ['without a lock: ', 'with a Lock: 800000 of 800000 (exact: true)']);
   });
+
+  test('14-scope-search - firstSucceeds: the first thread to find the answer wins, the spinning and blocked ones are stopped at once', async () => {
+    const r = await run('examples/14-scope-search.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, [
+      'winner: middle range found n = 2500000000',
+      'low range (Thread-1): cancelled',
+      'middle range (Thread-2): completed',
+      'remote lookup (Thread-3): cancelled',
+      'high range (Thread-4): cancelled',
+      'the other three were stopped',
+      'threads still alive: 0',
+    ]);
+    assert.ok(numberIn(r.stdout, /stopped ([\d.]+) ms after the answer/) < 1000, 'the losers end within 1 s of the answer');
+  });
+
+  test('15-scope-deadline - a deadline ends the cooperative thread cancelled and the stubborn pool task terminated', async () => {
+    const r = await run('examples/15-scope-deadline.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, [
+      'join() threw TimeoutError',
+      'cooperative thread: cancelled',
+      'stubborn pool task: terminated',
+      'the scope ended after',
+      'threads still alive: 0; pool workers terminated: 1',
+    ]);
+  });
 });
 
 describe('demo', () => {

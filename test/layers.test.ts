@@ -69,7 +69,7 @@ function cycles(graph: Map<string, string[]>): string[][] {
 
 /**
  * The layers of src/, bottom first: a file may import its own layer and the ones below. Each
- * folder is one layer; errors.ts sits with base/, and the public classes with executor/.
+ * folder is one layer; errors.ts sits with base/, and the public classes with executor/; scope/ builds on them.
  */
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['errors.ts', 'base/'], // named errors; validation, timers, the state-machine helper, output writing
@@ -79,7 +79,9 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['serve/'], // serving them to child processes, and the served side in a child
   ['backend/'], // transports, entries, the in-thread runner, task forms
   ['core/'], // lifecycle, settlement, states, excepthook, crash diagnosis
-  ['thread.ts', 'process.ts', 'executor/', 'introspect.ts', 'shutdown.ts', 'index.ts'], // the public classes
+  ['thread.ts', 'process.ts', 'executor/', 'introspect.ts', 'shutdown.ts'], // the public classes
+  ['scope/'], // task scopes over threads, processes and pool tasks
+  ['index.ts'], // the public manifest
 ];
 
 /** The layer of a src-relative path (its index in LAYERS); throws for a file that has none. */

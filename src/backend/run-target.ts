@@ -21,6 +21,13 @@ const IN_THREAD: Record<string, unknown> = {
   __name: (fn: object, value: string) => Object.defineProperty(fn, 'name', { value, configurable: true }),
 };
 
+/**
+ * threadkit's classes that start threads (a TaskScope nested in a task among them): a plain function
+ * cannot use them, since the per-thread entry provides only the in-thread functions, not the whole
+ * library (and a bundled program has no module to load it from); a task() function imports them.
+ */
+const MAIN_SIDE = new Set(['TaskScope', 'Thread', 'Process', 'ThreadPoolExecutor', 'ProcessPoolExecutor']);
+
 /** The in-thread functions by their own names, without the helper: what a bundler's namespace object holds. */
 const RUNTIME = Object.freeze(Object.fromEntries(Object.entries(IN_THREAD).filter(([name]) => name !== '__name')));
 const RUNTIME_NAMES = Object.keys(RUNTIME).join('|');
@@ -190,9 +197,12 @@ export function explainOutsideVariable(error: unknown, target: TargetSpec, info:
     ? `\`${variable}\` looks like a bundler's name for an imported module (\`(0, ${variable}.name)()\`): with webpack, set ` +
       "`optimization: { mangleExports: false }` so that threadkit's in-thread functions keep their names, or run the code " +
       'from a module of its own with a { module, name } reference (README: Bundling).'
-    : target.kind === 'source'
-      ? `Pass \`${variable}\` in \`args\`, or declare the function with task(import.meta.url, fn) in its module so it keeps its imports.`
-      : `Keep \`${variable}\` in a field (this.${variable} = ...) set in the constructor, or run a task() function instead.`;
+    : target.kind === 'source' && MAIN_SIDE.has(variable)
+      ? `\`${variable}\` is threadkit's, but not one of its in-thread functions: declare the function with ` +
+        'task(import.meta.url, fn) in a module that imports threadkit (README: Task scopes), so it keeps its imports.'
+      : target.kind === 'source'
+        ? `Pass \`${variable}\` in \`args\`, or declare the function with task(import.meta.url, fn) in its module so it keeps its imports.`
+        : `Keep \`${variable}\` in a field (this.${variable} = ...) set in the constructor, or run a task() function instead.`;
   return new TaskError(
     `${what} uses \`${variable}\`, a variable from outside the function. It is sent to the thread as source text ` +
       `and sees only its arguments, JavaScript's globals and threadkit's in-thread functions. ${fix}`,

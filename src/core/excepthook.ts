@@ -22,6 +22,19 @@ export const defaultExcepthook = ({ thread, error }: ExceptHookInfo): void => {
 
 let hook: ExceptHook = defaultExcepthook;
 
+/** Threads and processes whose failures someone else reports (a TaskScope holds them): report() skips them. */
+const claimed = new WeakSet<object>();
+
+/** `owner`'s failure is reported by its holder (a TaskScope: join() or its own report), not by report(). @internal */
+export function claimReport(owner: object): void {
+  claimed.add(owner);
+}
+
+/** Ends claimReport(): report() reports `owner` again. @internal */
+export function releaseReport(owner: object): void {
+  claimed.delete(owner);
+}
+
 export function getExcepthook(): ExceptHook {
   return hook;
 }
@@ -36,9 +49,10 @@ export function setExcepthook(value: ExceptHook | null | undefined): void {
 /**
  * Reports once through the current hook. A hook that throws, or returns a promise (any thenable)
  * that rejects, is reported on stderr followed by the default report; never rethrown, never an
- * unhandled rejection.
+ * unhandled rejection. A thread claimed by claimReport() is not reported here.
  */
 export function report(info: ExceptHookInfo): void {
+  if (claimed.has(info.thread)) return;
   let returned: unknown;
   try {
     returned = (hook as (info: ExceptHookInfo) => unknown)(info);

@@ -53,6 +53,9 @@ const OPTION_KEYS = new Set(['target', 'args', 'name', 'daemon', 'resourceLimits
 /** Marks the library's own prototypes, where a subclass's methods stop. */
 export const LIBRARY_PROTOTYPE = Symbol('threadkit.libraryPrototype');
 
+/** Resolves once `thread` has ended (never rejects), without holding the program open as join() does (a TaskScope watches its children so). @internal */
+export let endedOf: (thread: Lifecycle) => Promise<void>;
+
 /**
  * Base of Thread and Process: one lifecycle over the backend value it is given (transport.ts's Backend).
  * @internal Users extend Thread or Process.
@@ -95,6 +98,10 @@ export abstract class Lifecycle<T extends Target = Target> {
   #waiters = 0;
   /** Child processes the thread started and that are still running (a terminated worker does not end them). */
   readonly #children = new OwnedChildren();
+
+  static {
+    endedOf = (thread) => thread.#settlement.ended;
+  }
 
   constructor(options: ThreadOptions<T> | undefined, kind: string, defaultName: () => string, backend: Backend) {
     this.#kind = kind;

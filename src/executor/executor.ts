@@ -6,7 +6,7 @@ import { UNSENDABLE } from '../shared/walk.js';
 import { pools } from '../core/live.js';
 import type { TargetSpec } from '../wire/protocol.js';
 import type { Outcome } from '../core/settlement.js';
-import type { Backend } from '../backend/transport.js';
+import type { Backend, PoolTransport } from '../backend/transport.js';
 import { validateBoolean, validateMs, validateOptions as validateOptionsObject } from '../base/validate.js';
 import type { ArgsOf, ResultOf } from '../core/lifecycle.js';
 import { targetSpec, type Target } from '../backend/task.js';
@@ -140,11 +140,13 @@ export abstract class Executor implements AsyncDisposable {
   /**
    * Calls `target(item)` for each item of a sync or async iterable, in the pool, and yields the
    * results: in input order (`ordered`, default true) or as they end. Reads the input lazily
-   * (nothing is submitted before the first iteration), keeps at most 2 × maxWorkers tasks (of
-   * `chunkSize` items each, default 1) in flight, and cancels the rest when the loop is left early
+   * (nothing is submitted before the first iteration), keeps at most `bufferSize` (default
+   * 2 × maxWorkers) tasks (of `chunkSize` items each, default 1) in flight, reading the input only
+   * to make such a task, and cancels the rest when the loop is left early
    * or a task fails (its error is thrown from the loop). After shutdown() it yields what is in
    * flight, then throws ExecutorShutDownError.
    * @throws {ExecutorShutDownError} after shutdown() or stop().
+   * @throws {RangeError} for a `chunkSize` or `bufferSize` that is not an integer >= 1.
    */
   map<T extends Target>(
     target: T,
@@ -196,6 +198,24 @@ export abstract class Executor implements AsyncDisposable {
       if (slot.task !== undefined) this.#cancels.stop(slot.task, graceMs, undefined);
     }
     await done;
+  }
+
+  /**
+   * Python 3.14's `terminate_workers()`: shuts the pool down, ends the queued tasks cancelled
+   * (their targets never run) and terminates every worker at once (busy, idle or starting), with no
+   * cancel and no grace period: each running task ends 'terminated'. Resolves once every worker is
+   * gone. Idempotent; after a shutdown() still waiting for running tasks, it ends them the same way.
+   */
+  terminateWorkers(): Promise<void> {
+    return this.endWorkers((transport) => transport.terminate());
+  }
+
+  /** terminateWorkers() with the backend's own way to end a worker at once. @internal */
+  protected endWorkers(force: (transport: PoolTransport) => void): Promise<void> {
+    const done = this.shutdown({ cancelFutures: true });
+    this.#workers.endAll(force);
+    this.#lifetime.changed();
+    return done;
   }
 
   /** `await using pool = new ThreadPoolExecutor()`: shutdown() at the end of the block. */

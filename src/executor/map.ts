@@ -12,9 +12,15 @@ export interface MapOptions {
   ordered?: boolean;
   /** Items per task (default 1): fewer messages for many small items. */
   chunkSize?: number;
+  /**
+   * The most tasks submitted whose results the loop has not yet received (Python 3.14's
+   * `buffersize`), an integer >= 1; default 2 × maxWorkers. The input is read only to make such a
+   * task, so never more than `bufferSize * chunkSize` items ahead; `1` runs one task at a time.
+   */
+  bufferSize?: number;
 }
 
-const MAP_KEYS = new Set(['ordered', 'chunkSize']);
+const MAP_KEYS = new Set(['ordered', 'chunkSize', 'bufferSize']);
 
 /** Submits one task: `items` are the target's args (chunkSize 1), or a chunk with `each`. */
 type SubmitChunk = (items: unknown[], each: boolean) => Future<unknown>;
@@ -26,19 +32,22 @@ interface InFlight {
 
 /**
  * The results of `target(item)` for each item, computed in the pool. Validates now; reads the
- * input and submits only as it is iterated, at most `maxInFlight` tasks at a time.
+ * input and submits only as it is iterated, at most `bufferSize` (default `defaultBuffer`) tasks at a time.
  */
-export function mapTasks(submit: SubmitChunk, iterable: unknown, options: unknown, maxInFlight: number): AsyncIterableIterator<unknown> {
-  const { ordered = true, chunkSize = 1 } = validateOptions(options, 'map()', MAP_KEYS) as MapOptions;
+export function mapTasks(submit: SubmitChunk, iterable: unknown, options: unknown, defaultBuffer: number): AsyncIterableIterator<unknown> {
+  const { ordered = true, chunkSize = 1, bufferSize = defaultBuffer } = validateOptions(options, 'map()', MAP_KEYS) as MapOptions;
   if (typeof ordered !== 'boolean') throw new TypeError(`Expected \`ordered\` to be a boolean, ${got(ordered)}`);
   if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1) {
     throw new RangeError(`Expected \`chunkSize\` to be an integer >= 1, ${got(chunkSize)}`);
+  }
+  if (typeof bufferSize !== 'number' || !Number.isInteger(bufferSize) || bufferSize < 1) {
+    throw new RangeError(`Expected \`bufferSize\` to be an integer >= 1, ${got(bufferSize)}`);
   }
   const isAsync = typeof (iterable as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
   if (!isAsync && typeof (iterable as Iterable<unknown> | null)?.[Symbol.iterator] !== 'function') {
     throw new TypeError(`Expected \`iterable\` to be an iterable or an async iterable, ${got(iterable)}`);
   }
-  return run(submit, iterable as Iterable<unknown> | AsyncIterable<unknown>, isAsync, ordered, chunkSize, maxInFlight);
+  return run(submit, iterable as Iterable<unknown> | AsyncIterable<unknown>, isAsync, ordered, chunkSize, bufferSize);
 }
 
 async function* run(

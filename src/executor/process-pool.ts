@@ -1,6 +1,6 @@
 // ProcessPoolExecutor: the same executor over long-lived child processes.
 
-import { processBackend } from '../backend/child.js';
+import { processBackend, type PoolChildTransport } from '../backend/child.js';
 import { Executor, type ExecutorOptions } from './executor.js';
 
 let counter = 0;
@@ -17,5 +17,14 @@ let counter = 0;
 export class ProcessPoolExecutor extends Executor {
   constructor(options?: ExecutorOptions) {
     super(options, 'ProcessPoolExecutor', () => `ProcessPoolExecutor-${++counter}`, processBackend);
+  }
+
+  /**
+   * Python 3.14's `kill_workers()`: terminateWorkers() with SIGKILL at once instead of SIGTERM then
+   * SIGKILL, so a worker that handles or ignores SIGTERM is not waited for. Resolves once every
+   * worker is gone. Idempotent.
+   */
+  killWorkers(): Promise<void> {
+    return this.endWorkers((transport) => (transport as PoolChildTransport).kill());
   }
 }

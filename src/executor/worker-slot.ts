@@ -84,8 +84,13 @@ export class WorkerSlot<J> {
   /** Ends it by force; its exit follows. Idempotent. */
   terminate(): void {
     if (this.terminating) return;
+    this.end((transport) => transport.terminate());
+  }
+
+  /** Ends it with `force` (also after a terminate() that is still under way: a kill); its exit follows. */
+  end(force: (transport: PoolTransport) => void): void {
     this.terminating = true;
     clearLongTimeout(this.idleTimer);
-    this.transport.terminate();
+    force(this.transport);
   }
 }

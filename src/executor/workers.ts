@@ -7,7 +7,7 @@ import { assertNever, type FromThread } from '../wire/protocol.js';
 import { rebuildThrown } from '../wire/serialize.js';
 import type { Outcome } from '../core/settlement.js';
 import { clearLongTimeout } from '../base/timers.js';
-import type { Backend, ExitInfo, PoolLaunchSpec, ResourceLimits, TransportHooks } from '../backend/transport.js';
+import type { Backend, ExitInfo, PoolLaunchSpec, PoolTransport, ResourceLimits, TransportHooks } from '../backend/transport.js';
 import { PoolServer } from '../serve/pool-serve.js';
 import type { Dispatch } from './dispatch.js';
 import type { Initializer } from './encode.js';
@@ -80,6 +80,16 @@ export class Workers implements PoolWorkers {
     }
     for (let cell = (slot.transport.handover?.cells ?? 0) - 1; cell >= 0; cell -= 1) slot.cells.push(cell);
     if (this.#pool.lifetime.reffed) slot.transport.ref();
+  }
+
+  /** Ends every worker now with `force` (terminateWorkers(), killWorkers()): a running task ends 'terminated'. */
+  endAll(force: (transport: PoolTransport) => void): void {
+    for (const slot of [...this.#slots]) {
+      if (slot.state === 'idle') this.#dispatch.leaveIdle(slot);
+      if (slot.state === 'starting') this.#starting -= 1;
+      if (slot.state !== 'retiring' && slot.state !== 'gone') slot.move('retiring');
+      slot.end(force);
+    }
   }
 
   /** Ends an idle or starting worker the pool no longer needs. */

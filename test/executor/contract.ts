@@ -926,7 +926,10 @@ export function executorContract(backend: PoolBackend): void {
             message: `Unknown option \`${key}\` for ${call}; expected one of: ${expected}`,
           });
           const notObject = { name: 'TypeError', message: 'Expected `options` to be an object or undefined, got `null` (null)' };
-          assert.throws(() => p.map(add, [1, 2], { chunksize: 5 } as never), unknown('chunksize', 'map()', 'ordered, chunkSize'));
+          assert.throws(
+            () => p.map(add, [1, 2], { chunksize: 5 } as never),
+            unknown('chunksize', 'map()', 'ordered, chunkSize, bufferSize'),
+          );
           assert.throws(() => p.map(add, [1, 2], null as never), notObject);
           assert.throws(() => p.run(add, [1, 2], { nmae: 'x' } as never), unknown('nmae', 'run()', 'signal, name'));
           assert.throws(() => p.run(add, [1, 2], null as never), notObject);

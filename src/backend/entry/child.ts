@@ -8,7 +8,8 @@
 import { writeSync } from 'node:fs';
 import { deserialize } from 'node:v8';
 import { MessageChannel } from 'node:worker_threads';
-import { createFlag } from '../../memory/cancel-flag.js';
+import { createFlag, isRaised, raiseFlag, reasonPosted } from '../../memory/cancel-flag.js';
+import { NO_TASK, getContext } from '../../memory/context.js';
 import { encodeFrame } from '../../wire/control-frame.js';
 import { CONTROL_FD, assertNever, type FromThread, type ToThread } from '../../wire/protocol.js';
 import type { Importer } from '../run-target.js';
@@ -67,6 +68,8 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
         holdOpen: (yes) => (yes ? process.channel?.ref() : process.channel?.unref()),
       });
     case 'start':
+      // A Process's SIGINT (Process#interrupt(), or one from elsewhere) cancels its target instead of killing it.
+      process.on('SIGINT', () => interruptTarget(flag));
       return runThread({
         ...side,
         info: { ...first.info, ident: process.pid, isMain: false },
@@ -90,6 +93,20 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
     default:
       assertNever(first);
   }
+}
+
+/**
+ * SIGINT in a Process's child, as Python's KeyboardInterrupt: the running target is cancelled
+ * (reason 'SIGINT'), as a cancel from the parent would; the process is not killed. The handler runs
+ * on this thread's event loop, so a target blocked synchronously hears it through the parent's
+ * cancel that Process#interrupt() sends with the signal.
+ */
+function interruptTarget(flag: Int32Array): void {
+  const task = getContext()?.task;
+  if (task === undefined || task.id === NO_TASK || !task.live || isRaised(flag, task.id)) return;
+  task.reason = 'SIGINT';
+  raiseFlag(flag, task.id);
+  reasonPosted(flag, task.id);
 }
 
 /** A message the protocol does not allow at this point: a threadkit bug. */
