@@ -16,6 +16,21 @@ export { Future, type FutureState } from './executor/future.js';
 export { asCompleted, wait, type Completed, type ReturnWhen, type WaitOptions } from './executor/wait.js';
 export type { Executor, ExecutorOptions, ExecutorStats, RunOptions, ShutdownOptions } from './executor/executor.js';
 export type { MapOptions } from './executor/map.js';
+export type { PoolMetrics, WorkerMetrics, MetricsOptions, Histogram } from './executor/metrics.js';
+export type {
+  TaskContext,
+  WorkerRef,
+  RunKind,
+  RunStatus,
+  QueuedMessage,
+  CancelMessage,
+  TerminateMessage,
+  TerminateReason,
+  SettledMessage,
+  WorkerSpawnMessage,
+  WorkerExitMessage,
+  WorkerExitReason,
+} from './observe/channels.js';
 export {
   ThreadStateError,
   CancelledError,
