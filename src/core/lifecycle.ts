@@ -357,6 +357,7 @@ export abstract class Lifecycle<T extends Target = Target> {
         return; // the backend answers it
       case 'serving':
       case 'init-failed':
+      case 'usage':
         return; // pool workers only
       case 'completed':
         this.#settle({ status: 'completed', value: message.value as ResultOf<T> }, message.t1);

@@ -128,6 +128,7 @@ export class Workers implements PoolWorkers {
         slot.children.note(message);
         return;
       case 'ready':
+      case 'usage': // the transport answers it
         return;
       default:
         assertNever(message);

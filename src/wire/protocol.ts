@@ -46,7 +46,9 @@ export type ToThread =
   /** The reason of task `id`'s cancel; the cancel flag was raised before it was posted. */
   | { kind: 'cancel'; id: number; reason: unknown }
   /** Parent -> child process, the answer to `ready`: run the target (`go: true`) or not, it was cancelled. */
-  | { kind: 'begin'; go: boolean };
+  | { kind: 'begin'; go: boolean }
+  /** Parent -> pool child: send your own CPU time and heap (`usage`), when your event loop is free. */
+  | { kind: 'usage' };
 
 /** One task for a pool worker (see ToThread). */
 export type TaskMessage = { kind: 'task'; id: number; target: TargetSpec; args: unknown[]; each?: boolean; cell?: number };
@@ -108,7 +110,9 @@ export type FromThread =
    * The thread started a child process (`alive`), or it has ended: the owner kills it when the
    * thread ends first; its whole process group when `group` (it was spawned detached, as a Process is).
    */
-  | { kind: 'child'; pid: number; alive: boolean; group?: boolean };
+  | { kind: 'child'; pid: number; alive: boolean; group?: boolean }
+  /** Pool child -> parent, the answer to `usage`: its process's CPU time (µs) and heap in use (bytes). */
+  | { kind: 'usage'; cpuUserUs: number; cpuSystemUs: number; heapUsed: number };
 
 /** The three ways a task reports its end. */
 export type Ending = Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>;
