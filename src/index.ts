@@ -16,6 +16,8 @@ export { Future, type FutureState } from './executor/future.js';
 export { asCompleted, wait, type Completed, type ReturnWhen, type WaitOptions } from './executor/wait.js';
 export type { Executor, ExecutorOptions, ExecutorStats, RunOptions, ShutdownOptions } from './executor/executor.js';
 export type { MapOptions } from './executor/map.js';
+export { startTimeline, type Timeline, type Trace, type TraceEvent } from './timeline/recorder.js';
+export { timelineSvg, type TimelineSvgOptions } from './timeline/svg.js';
 export type { PoolMetrics, WorkerMetrics, MetricsOptions, Histogram } from './executor/metrics.js';
 export type {
   TaskContext,
