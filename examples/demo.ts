@@ -18,6 +18,7 @@ const examples: ReadonlyArray<{ file: string; title: string }> = [
   { file: '11-queue.ts', title: 'Recipe 12.3: producer and consumer threads through a bounded Queue' },
   { file: '12-lock.ts', title: 'Recipe 12.4: a Lock makes a shared counter exact' },
   { file: '13-bundled.ts', title: 'A program bundled with esbuild, threadkit inlined, run from another directory' },
+  { file: '14-timeline.ts', title: "The pool scenario's timeline: threadkit-trace.json for Perfetto, and an SVG Gantt chart" },
 ];
 
 /** An example that has not exited by then is reported as hanging and killed. */
