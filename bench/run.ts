@@ -1,7 +1,7 @@
 // Entry of `npm run bench` (full run, ten minutes or more on 2 cores) and `npm run bench -- --quick`
 // (about two minutes): measures threadkit, raw Node and the peer pools, writes bench/results.json and
 // bench/chart.svg, and prints the table. `--only=<group>[,<group>]` runs some groups (lifecycle,
-// cancel-wake, check-cost, cancel-running, cpu, memory, process, pool, process-pool, shared);
+// cancel-wake, check-cost, cancel-running, cpu, memory, process, pool, process-pool, shared, observe);
 // BENCHMARKS.md is refreshed from results.json by bench/report.ts.
 import { renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -15,6 +15,7 @@ import { checkCost } from './metrics/check-cost.ts';
 import { cpu } from './metrics/cpu.ts';
 import { lifecycle } from './metrics/lifecycle.ts';
 import { memory } from './metrics/memory.ts';
+import { observe } from './metrics/observe.ts';
 import { pool } from './metrics/pool.ts';
 import { processPool } from './metrics/process-pool.ts';
 import { processes } from './metrics/process.ts';
@@ -31,6 +32,7 @@ const GROUPS: Record<string, Group> = {
   pool,
   'process-pool': processPool,
   shared,
+  observe,
 };
 
 export const RESULTS = new URL('./results.json', import.meta.url);

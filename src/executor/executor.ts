@@ -295,7 +295,9 @@ export abstract class Executor implements AsyncDisposable {
     void task.served?.close();
     this.#counts[outcome.status] += 1;
     this.#metrics.record(task);
-    endRun(traceOf(task, this.#name), outcome, task.endedAt, () => settle(task.future, outcome, task.slot?.info));
+    const trace = traceOf(task, this.#name);
+    if (trace === undefined) settle(task.future, outcome, task.slot?.info);
+    else endRun(trace, outcome, task.endedAt, () => settle(task.future, outcome, task.slot?.info));
   }
 }
 
