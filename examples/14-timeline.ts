@@ -23,7 +23,9 @@ await pool.shutdown();
 
 await writeFile(join(dir, 'threadkit-timeline.svg'), timelineSvg(trace, { title: 'launch: A cancelled, its worker takes C' }));
 const tracks = new Map(trace.traceEvents.filter((e) => e.name === 'thread_name').map((e) => [e.tid, String(e.args?.name)]));
-const slices = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'pool-task').sort((x, y) => x.ts! - y.ts!);
+const slices = trace.traceEvents
+  .filter((e) => e.ph === 'X' && e.cat === 'pool-task' && e.args?.phase !== 'submit')
+  .sort((x, y) => x.ts! - y.ts!);
 console.log(`recorded ${slices.length} tasks: ${slices.map((s) => `${s.name} on ${tracks.get(s.tid)}`).join(', ')}`);
 console.log(`cancels: ${trace.traceEvents.filter((e) => e.name === 'cancel').length}`);
 console.log(`wrote ${join(dir, 'threadkit-trace.json')} (open it in ui.perfetto.dev) and ${join(dir, 'threadkit-timeline.svg')}`);

@@ -1,15 +1,7 @@
 // OpenTelemetry without a dependency in threadkit: the diagnostics channels turned into spans, one per run, parented by the submitting context.
 import dc from 'node:diagnostics_channel';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  ROOT_CONTEXT,
-  SpanStatusCode,
-  context,
-  type Context,
-  type ContextManager,
-  type Span,
-  type Tracer,
-} from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, context, type Context, type ContextManager, type Span, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Event, Thread, ThreadPoolExecutor, checkpoint, type CancelMessage, type QueuedMessage, type TaskContext } from 'threadkit';
 

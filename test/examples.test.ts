@@ -197,9 +197,11 @@ describe('examples - observability', () => {
       assert.match(r.stdout, /recorded 4 tasks: (?=.*A on launch_\d)(?=.*B on launch_\d)(?=.*C on launch_\d)(?=.*D on launch_\d)/);
       assert.match(r.stdout, /cancels: 1/);
       const trace = JSON.parse(await readFile(join(dir, 'threadkit-trace.json'), 'utf8')) as {
-        traceEvents: { ph: string; cat?: string }[];
+        traceEvents: { ph: string; cat?: string; args?: { phase?: string } }[];
       };
-      assert.equal(trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'pool-task').length, 4);
+      const slices = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'pool-task');
+      assert.equal(slices.filter((e) => e.args?.phase !== 'submit').length, 4, 'a slice per task');
+      assert.equal(slices.filter((e) => e.args?.phase === 'submit').length, 4, 'a submit slice per task');
       const svg = await readFile(join(dir, 'threadkit-timeline.svg'), 'utf8');
       assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       assert.equal(svg.match(/<rect class="bar"/g)?.length, 4);

@@ -171,16 +171,20 @@ function build(recorded: {
       last = slice.ts! + slice.dur;
     }
   }
+  // Submit slices, each followed by its flow's start. A flow's events share the cat of the slices
+  // they bind to (the run's kind), the name 'run' and the run's id: Perfetto pairs `s` and `f` by
+  // (cat, name, id) and binds `s` to the slice enclosing its ts, `f` (bp 'e') to the slice
+  // enclosing its ts; chrome://tracing binds a flow event to the slice of its cat, pid, tid and ts.
+  const submits: TraceEvent[] = [];
   for (const [context, { submitted }] of runs) {
     if (!submitted) continue;
     const ts = us(context.submitTime!);
-    const args = { id: context.id };
-    ownTrack.slices.push({ name: `submit ${context.name}`, cat: 'submit', ph: 'X', ...own, ts, dur: 0, args });
+    const args = { id: context.id, kind: context.kind, phase: 'submit' };
+    submits.push({ name: `submit ${context.name}`, cat: context.kind, ph: 'X', ...own, ts, dur: 0, args });
     const slice = slices.get(context);
     if (slice === undefined) continue;
-    // The flow: from the submit slice (the enclosing slice at its ts) to the run's slice (bp 'e': the slice enclosing its ts).
-    events.push({ name: 'run', cat: 'threadkit.flow', ph: 's', id: context.id, ...own, ts });
-    events.push({ name: 'run', cat: 'threadkit.flow', ph: 'f', bp: 'e', id: context.id, pid: slice.pid, tid: slice.tid, ts: slice.ts! });
+    submits.push({ name: 'run', cat: context.kind, ph: 's', id: context.id, ...own, ts });
+    events.push({ name: 'run', cat: context.kind, ph: 'f', bp: 'e', id: context.id, pid: slice.pid, tid: slice.tid, ts: slice.ts! });
   }
   for (const { context, name, ts, reason, began } of instants) {
     const slice = slices.get(context);
@@ -197,7 +201,7 @@ function build(recorded: {
   const metadata: TraceEvent[] = [];
   const processes = new Map<number, string>([[own.pid, `threadkit (pid ${own.pid})`]]);
   for (const t of tracks.values()) {
-    if (t.slices.length === 0 && t !== ownTrack) continue;
+    if (t.slices.length === 0 && t !== ownTrack) continue; // (the recording thread's track holds the submit slices)
     metadata.push({ name: 'thread_name', ph: 'M', pid: t.pid, tid: t.tid, args: { name: t.name } });
     if (!processes.has(t.pid)) processes.set(t.pid, `${t.name} (pid ${t.pid})`);
   }
@@ -205,7 +209,7 @@ function build(recorded: {
     metadata.push({ name: 'process_name', ph: 'M', pid, tid: pid === own.pid ? own.tid : pid, args: { name } });
   const all = [...tracks.values()].flatMap((t) => t.slices);
   return {
-    traceEvents: [...metadata, ...all, ...events],
+    traceEvents: [...metadata, ...all, ...submits, ...events],
     displayTimeUnit: 'ms',
     otherData: { startedAt: us(startedAt), stoppedAt: us(stoppedAt), recorder: 'threadkit' },
   };

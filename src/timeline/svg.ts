@@ -42,7 +42,7 @@ export function timelineSvg(trace: Trace, options: TimelineSvgOptions = {}): str
   const names = new Map<string, string>();
   for (const e of trace.traceEvents)
     if (e.ph === 'M' && e.name === 'thread_name') names.set(`${e.pid}:${e.tid}`, String((e.args as { name: string }).name));
-  const bars = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat !== 'submit');
+  const bars = trace.traceEvents.filter((e) => e.ph === 'X' && e.args?.phase !== 'submit');
   const marks = trace.traceEvents.filter((e) => e.ph === 'i');
   const rows: string[] = [];
   const rowOf = (e: TraceEvent): number => {

@@ -98,7 +98,7 @@ describe('startTimeline()', () => {
       assert.ok(Number.isInteger(e.pid) && Number.isInteger(e.tid), JSON.stringify(e));
       if (e.ph !== 'M') assert.ok(Number.isFinite(e.ts), JSON.stringify(e));
     }
-    const runs = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat !== 'submit');
+    const runs = trace.traceEvents.filter((e) => e.ph === 'X' && e.args?.phase !== 'submit');
     const byName = (name: string) => runs.filter((e) => e.name === name);
     assert.equal(byName('loop').length, 1);
     assert.equal(byName('lone').length, 1);
@@ -124,10 +124,14 @@ describe('startTimeline()', () => {
     assert.equal(starts.length, runs.length);
     for (const s of starts) {
       assert.equal(s.tid, threadId);
-      assert.match(enclosing(trace, s, (x) => x.cat === 'submit')?.name ?? '', /^submit /);
+      const submit = enclosing(trace, s, (x) => x.args?.phase === 'submit');
+      assert.match(submit?.name ?? '', /^submit /);
+      assert.equal(submit?.ts, s.ts);
+      assert.equal(submit?.cat, s.cat, 'a flow event has the cat of the slice it binds to');
       const f = finishes.find((e) => e.id === s.id && e.cat === s.cat && e.name === s.name);
       assert.equal(f?.bp, 'e');
-      const slice = enclosing(trace, f, (x) => x.cat !== 'submit');
+      const slice = enclosing(trace, f, (x) => x.args?.phase !== 'submit');
+      assert.equal(slice?.cat, f.cat);
       assert.equal(slice?.args?.id, s.id);
       assert.equal(slice?.ts, f.ts);
     }
