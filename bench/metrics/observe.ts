@@ -15,6 +15,7 @@ import { poolApi } from '../lib/api.ts';
 import { elapsed, now } from '../lib/clock.ts';
 import { type Context, type Group, pick } from '../lib/context.ts';
 import { summarize, type Result } from '../lib/results.ts';
+import { median } from '../lib/stats.ts';
 
 type Variant = 'bypass' | 'none' | 'tracing' | 'timeline';
 const VARIANTS: readonly Variant[] = ['bypass', 'none', 'tracing', 'timeline'];
@@ -31,7 +32,7 @@ export const observe: Group = async (ctx: Context): Promise<Result[]> => {
   if (!api) return [];
   const { bypass } = (await internal('observe/channels.js')) as { bypass: { on: boolean } };
   const { Metrics } = (await internal('executor/metrics.js')) as { Metrics: new () => { record(task: unknown): void } };
-  const { fromMono, monoNow } = (await internal('base/clock.js')) as { fromMono(m: number): number; monoNow(): number };
+  const { fromMono, monoNow } = (await internal('base/clock.js')) as { fromMono: (m: number) => number; monoNow: () => number };
 
   const rounds = pick(ctx, 20, 80);
   const count = pick(ctx, 2_000, 4_000);
@@ -53,7 +54,7 @@ export const observe: Group = async (ctx: Context): Promise<Result[]> => {
     bypass.on = variant === 'bypass';
     const traced = variant === 'tracing' ? dc.tracingChannel('threadkit:task') : undefined;
     traced?.subscribe(handlers);
-    const rec = variant === 'timeline' ? api.startTimeline() : undefined;
+    const rec = variant === 'timeline' ? ctx.tk!.startTimeline() : undefined;
     try {
       return await run();
     } finally {
@@ -96,10 +97,13 @@ export const observe: Group = async (ctx: Context): Promise<Result[]> => {
     }
     costs.push(elapsed(t0, now(), 'ns') / n);
   }
+  const m = (samples: readonly number[]) => median(samples).toFixed(2);
   ctx.note(
-    `observe-overhead: ratios to the bypassed build of the same round (${rounds} rounds of ${count} tiny tasks, 2 workers); ` +
-      `goals: no subscriber >= 0.97×, timeline >= 0.8×. metrics-cost: ns per task on task-shaped objects, goal <= 500 ns ` +
-      '(the loop also allocates the object, so it is an upper bound).',
+    `observe-overhead (median of ${rounds} rounds of ${count} tiny tasks on 2 workers, each round's variants over its bypassed run): ` +
+      `no subscriber ${m(ratios.get('none')!)}× (goal >= 0.97×), TracingChannel subscriber ${m(ratios.get('tracing')!)}×, ` +
+      `timeline ${m(ratios.get('timeline')!)}× (goal >= 0.8×); per CPU second ${m(cpuRatios.get('none')!)}×, ` +
+      `${m(cpuRatios.get('tracing')!)}×, ${m(cpuRatios.get('timeline')!)}×. metrics-cost: ${median(costs).toFixed(0)} ns per task ` +
+      '(goal <= 500 ns; on task-shaped objects, the loop also allocates each one, so it is an upper bound).',
   );
   return [
     summarize('observe-overhead: bypass (tasks/s)', 'threadkit', 'tasks/s', bypassed),
