@@ -171,6 +171,39 @@ for (const { kind, Ctor } of POOLS) {
       }
     });
 
+    test('worker:exit - "crashed" (process.exit in a task), "left-running" (a timer left behind), "init-failed"', T, async () => {
+      const rec = recordAll();
+      try {
+        const exits = (executor: string) => rec.events.filter((e) => e.event === 'exit' && e.message.executor === executor);
+        const crash = tracked(new Ctor({ maxWorkers: 1, name: `crash-${kind}` }));
+        await assert.rejects(
+          crash.run(() => process.exit(3), [], { name: 'exits' }),
+          { name: 'ThreadCrashedError' },
+        );
+        await crash.shutdown();
+        assert.equal(exits(`crash-${kind}`)[0]?.message.reason, 'crashed');
+        assert.equal(exits(`crash-${kind}`)[0]?.message.code, 3);
+        const leaky = tracked(new Ctor({ maxWorkers: 1, name: `leaky-${kind}` }));
+        await leaky.submit(() => void setInterval(() => {}, 1000));
+        await leaky.shutdown();
+        assert.equal(exits(`leaky-${kind}`)[0]?.message.reason, 'left-running');
+        const broken = tracked(
+          new Ctor({
+            maxWorkers: 1,
+            name: `broken-${kind}`,
+            initializer: () => {
+              throw new Error('no');
+            },
+          }),
+        );
+        await assert.rejects(broken.submit(double, 1));
+        await broken.shutdown();
+        assert.equal(exits(`broken-${kind}`)[0]?.message.reason, 'init-failed');
+      } finally {
+        rec.stop();
+      }
+    });
+
     test('pool.stop() - every queued task gets cancel and settled; no argument or return value in any message', T, async () => {
       const rec = recordAll();
       try {
