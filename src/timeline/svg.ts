@@ -85,6 +85,9 @@ export function timelineSvg(trace: Trace, options: TimelineSvgOptions = {}): str
     out.push(
       `<rect class="bar" x="${x(bar.ts!).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" rx="2" fill="${COLORS[status] ?? '#999999'}"><title>${esc(label)}</title></rect>`,
     );
+    // The run's name on its bar, where it fits (about 7 px a character).
+    if (w >= 7 * bar.name.length + 8)
+      out.push(`<text x="${(x(bar.ts!) + 4).toFixed(1)}" y="${y + 13}" fill="#ffffff">${esc(bar.name)}</text>`);
   }
   for (const mark of marks) {
     const y = HEAD + rowOf(mark) * ROW;
