@@ -1,7 +1,7 @@
 // observe-overhead and metrics-cost (API.md 11): what the channels, the timeline and the always-on metrics cost a pool's tiny tasks.
 //
 // observe-overhead: tiny-task throughput of one warm ThreadPoolExecutor (maxWorkers 2) in four
-// variants, A/B in this process, in rotating order each round: `bypass` (the internal switch
+// variants, A/B in this process, in a random order each round, each after a full collection: `bypass` (the internal switch
 // dist/observe/channels.js's `bypass.on`: no channel is checked, no metric recorded), `none` (the
 // shipped build, nobody subscribed: only hasSubscribers checks and the metrics), `tracing` (a
 // TracingChannel subscriber with all five handlers), `timeline` (startTimeline() recording). Each
@@ -11,6 +11,8 @@
 // metrics-cost: ns per task of the always-on metrics, measured alone: the submit clock reading, the
 // conversion of the worker's two readings, and Metrics#record (three histogram records), in a loop.
 import dc from 'node:diagnostics_channel';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { poolApi } from '../lib/api.ts';
 import { elapsed, now } from '../lib/clock.ts';
 import { type Context, type Group, pick } from '../lib/context.ts';
@@ -23,6 +25,17 @@ const VARIANTS: readonly Variant[] = ['bypass', 'none', 'tracing', 'timeline'];
 /** The trivial task. */
 function echo(value: unknown): unknown {
   return value;
+}
+
+let gc: (() => void) | undefined;
+/** Two full collections (gc exposed as bench/metrics/pool.ts does). */
+function collect(): void {
+  if (!gc) {
+    v8.setFlagsFromString('--expose-gc');
+    gc = vm.runInNewContext('gc') as () => void;
+  }
+  gc();
+  gc();
 }
 
 const internal = (path: string) => import(new URL(`../../dist/${path}`, import.meta.url).href);
@@ -68,8 +81,11 @@ export const observe: Group = async (ctx: Context): Promise<Result[]> => {
   const bypassed: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const got = new Map<Variant, { wall: number; cpu: number }>();
-    for (let k = 0; k < VARIANTS.length; k++) {
-      const variant = VARIANTS[(round + k) % VARIANTS.length]!;
+    // Each round in a fresh random order, each variant after a full collection: no variant inherits
+    // another's garbage or always follows the same one.
+    const order = [...VARIANTS].sort(() => Math.random() - 0.5);
+    for (const variant of order) {
+      collect();
       got.set(variant, await measure(variant));
     }
     const base = got.get('bypass')!;
