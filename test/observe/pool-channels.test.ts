@@ -45,7 +45,10 @@ for (const { kind, Ctor } of POOLS) {
         const pool = tracked(new Ctor({ maxWorkers: 1, name: `obs-${kind}` }));
         const futures = [1, 2, 3].map((x) => pool.submit(double, x));
         const named = pool.run(double, [4], { name: 'four' });
+        // Everything up to asyncEnd is published before the Future resolves for anyone.
+        const seenAtResolve = named.then(() => rec.kinds('four'));
         assert.deepEqual(await Promise.all([...futures, named]), [2, 4, 6, 8]);
+        assert.deepEqual(await seenAtResolve, ['queued', 'start', 'end', 'asyncStart', 'asyncEnd', 'settled']);
         await pool.shutdown();
         const names = [`obs-${kind} task 1`, `obs-${kind} task 2`, `obs-${kind} task 3`, 'four'];
         for (const name of names) {
