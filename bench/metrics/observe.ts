@@ -1,7 +1,8 @@
 // observe-overhead and metrics-cost (API.md 11): what the channels, the timeline and the always-on metrics cost a pool's tiny tasks.
 //
 // observe-overhead: tiny-task throughput of one warm ThreadPoolExecutor (maxWorkers 2) in four
-// variants, A/B in this process, in a random order each round, each after a full collection: `bypass` (the internal switch
+// variants, A/B in this process, in two phases (none against bypass before anything ever subscribed,
+// then the subscribers against bypass), in a random order each round, each after a full collection: `bypass` (the internal switch
 // dist/observe/channels.js's `bypass.on`: no channel is checked, no metric recorded), `none` (the
 // shipped build, nobody subscribed: only hasSubscribers checks and the metrics), `tracing` (a
 // TracingChannel subscriber with all five handlers), `timeline` (startTimeline() recording). Each
@@ -79,20 +80,28 @@ export const observe: Group = async (ctx: Context): Promise<Result[]> => {
   const ratios = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   const cpuRatios = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   const bypassed: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const got = new Map<Variant, { wall: number; cpu: number }>();
-    // Each round in a fresh random order, each variant after a full collection: no variant inherits
-    // another's garbage or always follows the same one.
-    const order = [...VARIANTS].sort(() => Math.random() - 0.5);
-    for (const variant of order) {
-      collect();
-      got.set(variant, await measure(variant));
-    }
-    const base = got.get('bypass')!;
-    bypassed.push(base.wall);
-    for (const v of VARIANTS) {
-      ratios.get(v)!.push(got.get(v)!.wall / base.wall);
-      cpuRatios.get(v)!.push(got.get(v)!.cpu / base.cpu);
+  // Two phases, each against its own bypassed runs: first `none` while nothing has ever subscribed
+  // in this process (as in a program that nobody observes: subscribing and unsubscribing changes
+  // the channels' shapes, which a program that never subscribes does not pay for), then the subscribers.
+  for (const phase of [
+    ['bypass', 'none'],
+    ['bypass', 'tracing', 'timeline'],
+  ] as const) {
+    for (let round = 0; round < rounds; round++) {
+      const got = new Map<Variant, { wall: number; cpu: number }>();
+      // Each round in a fresh random order, each variant after a full collection: no variant inherits
+      // another's garbage or always follows the same one.
+      const order = [...phase].sort(() => Math.random() - 0.5);
+      for (const variant of order) {
+        collect();
+        got.set(variant, await measure(variant));
+      }
+      const base = got.get('bypass')!;
+      if (phase.length === 2) bypassed.push(base.wall);
+      for (const v of phase) {
+        ratios.get(v)!.push(got.get(v)!.wall / base.wall);
+        cpuRatios.get(v)!.push(got.get(v)!.cpu / base.cpu);
+      }
     }
   }
   await pool.shutdown();
