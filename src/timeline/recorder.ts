@@ -75,10 +75,10 @@ export function startTimeline(): Timeline {
   const startedAt = performance.now();
   const own = { pid: process.pid, tid: threadId };
   /** Runs seen, by their context: what the recording needs at stop(). */
-  const runs = new Map<TaskContext, { submitted: boolean }>();
+  const runs = new Set<TaskContext>();
   const instants: { context: TaskContext; name: 'cancel' | 'terminate'; ts: number; reason: unknown; began: boolean }[] = [];
   const note = (context: TaskContext): void => {
-    if (!runs.has(context)) runs.set(context, { submitted: context.submitTime !== undefined && context.submitTime >= startedAt });
+    runs.add(context);
   };
   const handlers: [string, (message: unknown) => void][] = [
     [CHANNELS.queued, (m) => note((m as QueuedMessage).task)],
@@ -123,7 +123,7 @@ export function startTimeline(): Timeline {
 
 /** The trace of what was recorded (a pure function of it). */
 function build(recorded: {
-  runs: Map<TaskContext, { submitted: boolean }>;
+  runs: Set<TaskContext>;
   instants: { context: TaskContext; name: 'cancel' | 'terminate'; ts: number; reason: unknown; began: boolean }[];
   own: { pid: number; tid: number };
   startedAt: number;
@@ -141,7 +141,7 @@ function build(recorded: {
   const ownTrack = track(own, own.tid === 0 ? 'main' : `thread ${own.tid}`);
   /** Each run's slice, by its context, for its flow and its instants. */
   const slices = new Map<TaskContext, TraceEvent>();
-  for (const context of runs.keys()) {
+  for (const context of runs) {
     if (context.worker === undefined || context.startTime === undefined) continue;
     const ended = context.endTime !== undefined;
     const start = context.startTime;
@@ -176,9 +176,10 @@ function build(recorded: {
   // (cat, name, id) and binds `s` to the slice enclosing its ts, `f` (bp 'e') to the slice
   // enclosing its ts; chrome://tracing binds a flow event to the slice of its cat, pid, tid and ts.
   const submits: TraceEvent[] = [];
-  for (const [context, { submitted }] of runs) {
-    if (!submitted) continue;
-    const ts = us(context.submitTime!);
+  for (const context of runs) {
+    // Submitted during the recording (a submitTime is never refined: it was set before the run was seen).
+    if (context.submitTime === undefined || context.submitTime < startedAt) continue;
+    const ts = us(context.submitTime);
     const args = { id: context.id, kind: context.kind, phase: 'submit' };
     submits.push({ name: `submit ${context.name}`, cat: context.kind, ph: 'X', ...own, ts, dur: 0, args });
     const slice = slices.get(context);
