@@ -1,9 +1,9 @@
 // Entry of `npm run bench` (full run, ten minutes or more on 2 cores) and `npm run bench -- --quick`
 // (about two minutes): measures threadkit, raw Node and the peer pools, writes bench/results.json and
 // bench/chart.svg, and prints the table. `--only=<group>[,<group>]` runs some groups (lifecycle,
-// cancel-wake, check-cost, cancel-running, cpu, memory, process, pool, process-pool, shared, scopes);
-// with --only, the other groups' rows of results.json are kept. BENCHMARKS.md is refreshed from
-// results.json by bench/report.ts.
+// cancel-wake, check-cost, cancel-running, cpu, memory, process, pool, process-pool, shared, scopes,
+// observe); with --only, the other groups' rows of results.json are kept. BENCHMARKS.md is refreshed
+// from results.json by bench/report.ts.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { chartSvg } from './lib/chart.ts';
@@ -16,6 +16,7 @@ import { checkCost } from './metrics/check-cost.ts';
 import { cpu } from './metrics/cpu.ts';
 import { lifecycle } from './metrics/lifecycle.ts';
 import { memory } from './metrics/memory.ts';
+import { observe } from './metrics/observe.ts';
 import { pool } from './metrics/pool.ts';
 import { processPool } from './metrics/process-pool.ts';
 import { processes } from './metrics/process.ts';
@@ -34,6 +35,7 @@ const GROUPS: Record<string, Group> = {
   'process-pool': processPool,
   shared,
   scopes,
+  observe,
 };
 
 export const RESULTS = new URL('./results.json', import.meta.url);

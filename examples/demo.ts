@@ -20,6 +20,7 @@ const examples: ReadonlyArray<{ file: string; title: string }> = [
   { file: '13-bundled.ts', title: 'A program bundled with esbuild, threadkit inlined, run from another directory' },
   { file: '14-scope-search.ts', title: 'A TaskScope search: the first of four threads to find the answer stops the others at once' },
   { file: '15-scope-deadline.ts', title: 'A TaskScope deadline over a cooperative thread and a stubborn pool task' },
+  { file: '16-timeline.ts', title: "The pool scenario's timeline: threadkit-trace.json for Perfetto, and an SVG Gantt chart" },
 ];
 
 /** An example that has not exited by then is reported as hanging and killed. */

@@ -17,6 +17,23 @@ export { asCompleted, wait, type Completed, type ReturnWhen, type WaitOptions } 
 export type { Executor, ExecutorOptions, ExecutorStats, RunOptions, ShutdownOptions } from './executor/executor.js';
 export type { MapOptions } from './executor/map.js';
 export { TaskScope, type TaskScopeOptions, type TaskScopeState, type ScopePolicy, type ScopeChild } from './scope/task-scope.js';
+export { startTimeline, type Timeline, type Trace, type TraceEvent } from './timeline/recorder.js';
+export { timelineSvg, type TimelineSvgOptions } from './timeline/svg.js';
+export type { PoolMetrics, WorkerMetrics, MetricsOptions, Histogram } from './executor/metrics.js';
+export type {
+  TaskContext,
+  WorkerRef,
+  RunKind,
+  RunStatus,
+  QueuedMessage,
+  CancelMessage,
+  TerminateMessage,
+  TerminateReason,
+  SettledMessage,
+  WorkerSpawnMessage,
+  WorkerExitMessage,
+  WorkerExitReason,
+} from './observe/channels.js';
 export {
   ThreadStateError,
   CancelledError,

@@ -86,7 +86,7 @@ export class Process<T extends Target = Target> extends Lifecycle<T> {
 
   /** Sends SIGKILL to the child's process group at once. Resolves with the outcome ('terminated' unless it had ended). Idempotent. */
   async kill(): Promise<Outcome<ResultOf<T>>> {
-    return this.forceStop((transport) => (transport as ChildTransport).kill());
+    return this.forceStop((transport) => (transport as ChildTransport).kill(), 'kill');
   }
 }
 

@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runTimeoutMs = 45_000;
@@ -182,6 +185,43 @@ describe('examples', () => {
     assert.match(r.stdout, /same worker as A: true; live workers: 2, terminated tasks: 0/);
     assert.ok(numberIn(r.stdout, /C began ([\d.]+) ms after cancel\(\)/) < 1000, 'the next task starts well within a sleep period');
     assert.doesNotMatch(r.stdout, /A: T-minus 1\n/);
+  });
+});
+
+describe('examples - observability', () => {
+  test('16-timeline - records the pool scenario: a Trace Event file and an SVG with a bar per task and a cancel mark', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'threadkit-timeline-'));
+    try {
+      const r = await run('examples/16-timeline.ts', [dir]);
+      assertExitedCleanly(r);
+      assert.match(r.stdout, /recorded 4 tasks: (?=.*A on launch_\d)(?=.*B on launch_\d)(?=.*C on launch_\d)(?=.*D on launch_\d)/);
+      assert.match(r.stdout, /cancels: 1/);
+      const trace = JSON.parse(await readFile(join(dir, 'threadkit-trace.json'), 'utf8')) as {
+        traceEvents: { ph: string; cat?: string; args?: { phase?: string } }[];
+      };
+      const slices = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'pool-task');
+      assert.equal(slices.filter((e) => e.args?.phase !== 'submit').length, 4, 'a slice per task');
+      assert.equal(slices.filter((e) => e.args?.phase === 'submit').length, 4, 'a submit slice per task');
+      const svg = await readFile(join(dir, 'threadkit-timeline.svg'), 'utf8');
+      assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      assert.equal(svg.match(/<rect class="bar"/g)?.length, 4);
+      assert.equal(svg.match(/<path class="cancel"/g)?.length, 1);
+      assert.match(svg, /<\/svg>$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('17-opentelemetry - one span per run, parented by the submitting span, the cancel as a span event', async () => {
+    const r = await run('examples/17-opentelemetry.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, [
+      'span "fib(20)" parent="handle request" status=completed',
+      'span "slow loop" parent="handle request" status=cancelled events=cancel(deadline passed)',
+      'span "report" parent="handle request" status=completed',
+      'span "handle request" parent="" status=-',
+      '4 spans, one trace: true',
+    ]);
   });
 });
 

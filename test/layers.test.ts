@@ -73,13 +73,14 @@ function cycles(graph: Map<string, string[]>): string[][] {
  */
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['errors.ts', 'base/'], // named errors; validation, timers, the state-machine helper, output writing
+  ['observe/'], // the diagnostics channels and one run's events (API.md 11.1)
   ['wire/'], // every message and frame format
   ['memory/'], // wake table, cancel flag, per-task context, the wait core, what a task sees (runtime)
   ['shared/'], // the eight primitives
   ['serve/'], // serving them to child processes, and the served side in a child
   ['backend/'], // transports, entries, the in-thread runner, task forms
   ['core/'], // lifecycle, settlement, states, excepthook, crash diagnosis
-  ['thread.ts', 'process.ts', 'executor/', 'introspect.ts', 'shutdown.ts'], // the public classes
+  ['thread.ts', 'process.ts', 'executor/', 'introspect.ts', 'shutdown.ts', 'timeline/'], // the public classes, the timeline recorder
   ['scope/'], // task scopes over threads, processes and pool tasks
   ['index.ts'], // the public manifest
 ];

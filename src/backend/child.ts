@@ -15,7 +15,16 @@ import { getContext } from '../memory/context.js';
 import { encodeFrame, FrameReader } from '../wire/control-frame.js';
 import { CONTROL_FD, THREAD_TASK, assertNever, type FromThread, type ToThread } from '../wire/protocol.js';
 import { cloneFailure } from './unsendable.js';
-import type { Backend, EncodedTask, LaunchSpec, PoolLaunchSpec, PoolTransport, Transport, TransportHooks } from './transport.js';
+import type {
+  Backend,
+  EncodedTask,
+  LaunchSpec,
+  PoolLaunchSpec,
+  PoolTransport,
+  Transport,
+  TransportHooks,
+  WorkerUsage,
+} from './transport.js';
 
 /** The entry's URL: found at the first start (bootstrap.ts); undefined when threadkit runs bundled. */
 let entry: { readonly url: string | undefined } | undefined;
@@ -91,6 +100,9 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
   };
 }
 
+/** How long pool.metrics() waits for a pool child's own readings (it answers when its event loop is free). */
+const USAGE_WAIT_MS = 100;
+
 /** A started pool child: a pool worker that can also be killed at once. */
 export interface PoolChildTransport extends PoolTransport {
   kill(): void;
@@ -102,8 +114,25 @@ export interface PoolChildTransport extends PoolTransport {
  */
 export function startPoolChild(spec: PoolLaunchSpec, hooks: TransportHooks): PoolChildTransport {
   const serve: ToThread = { kind: 'serve', info: spec.info, initializer: spec.initializer };
-  const child = spawnChild(serve, spec.typescript, spec, hooks, () => false);
+  // The answers to `usage`, in the order asked (one that timed out is still in line: its late answer goes to it).
+  const asked: ((usage: WorkerUsage) => void)[] = [];
+  const child = spawnChild(serve, spec.typescript, spec, hooks, (message) => {
+    if (message.kind !== 'usage') return false;
+    const { cpuUserUs, cpuSystemUs, heapUsed } = message;
+    asked.shift()?.({ cpuUserUs, cpuSystemUs, heapUsed });
+    return true;
+  });
   return {
+    /** The child's own readings; `{}` when it does not answer within USAGE_WAIT_MS (a task blocks its event loop). */
+    usage: () =>
+      new Promise<WorkerUsage>((resolve) => {
+        const timer = setTimeout(() => resolve({}), USAGE_WAIT_MS);
+        asked.push((usage) => {
+          clearTimeout(timer);
+          resolve(usage);
+        });
+        child.post({ kind: 'usage' });
+      }),
     ident: child.ident,
     cancel: child.cancel,
     terminate: child.terminate,

@@ -1,5 +1,6 @@
 // Inside a pool worker: serve task after task, in order, until the owner ends the thread or a task leaves something behind.
 
+import { getHeapStatistics } from 'node:v8';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { describe } from '../errors.js';
 import { claim } from '../memory/cancel-flag.js';
@@ -108,6 +109,11 @@ export async function serve(options: ServeOptions): Promise<void> {
       case 'cancel':
         if (message.id === context.task.id) context.task.reason = message.reason;
         return;
+      case 'usage': {
+        const { user, system } = process.cpuUsage();
+        options.send({ kind: 'usage', cpuUserUs: user, cpuSystemUs: system, heapUsed: getHeapStatistics().used_heap_size });
+        return;
+      }
       case 'start':
       case 'serve':
       case 'begin':

@@ -9,6 +9,7 @@ import { cachedTarget, ending, importTarget, type Importer } from './run-target.
 import { serializeThrown } from '../wire/serialize.js';
 import { sentence } from './unsendable.js';
 import { reviveArgs } from '../serve/transfer.js';
+import { monoNow } from '../base/clock.js';
 
 /** What the entry of a worker or a child gives the runner. */
 export interface Side {
@@ -75,10 +76,16 @@ export async function runTask(
   const { info, flag, importer, send } = side;
   context.task = newTaskContext(id);
   return new Promise<Ending | undefined>((resolve) => {
+    // When the target began (monoNow()), for the ending: undefined while it has not.
+    let t0: number | undefined;
     // The first ending wins, at once: after it, running is cleared, so a late error changes nothing.
     const finish = (end: Ending | undefined): void => {
       if (running !== self) return;
       running = undefined;
+      if (end !== undefined && t0 !== undefined) {
+        end.t0 = t0;
+        end.t1 = monoNow();
+      }
       resolve(end);
     };
     const self: Running = { id, target, fail: (error) => finish(ending(error, flag, id, target, info)) };
@@ -101,7 +108,8 @@ export async function runTask(
       // Once 'running' is on its way (written to the pipe, for a child), the owner knows the target may
       // have begun: a worker that dies before then never began it, so its pool may run it elsewhere.
       // A pool worker thread's claim has told its owner already (the owner reads the handover).
-      if (claimIt === undefined) await new Promise<void>((resolve) => send({ kind: 'running', id }, resolve));
+      t0 = monoNow();
+      if (claimIt === undefined) await new Promise<void>((resolve) => send({ kind: 'running', id, t0: t0! }, resolve));
       try {
         onCall?.();
         const value = each ? callEach(fn, args[0] as unknown[]) : fn(...args);
@@ -131,7 +139,14 @@ export function sendEnding(side: Side, message: Ending, then?: () => void): void
       { cause: error },
     );
     side.send(
-      { kind: 'failed', id: message.id, error: serializeThrown(unsent), ...(message.retire ? { retire: message.retire } : {}) },
+      {
+        kind: 'failed',
+        id: message.id,
+        error: serializeThrown(unsent),
+        t0: message.t0,
+        t1: message.t1,
+        ...(message.retire ? { retire: message.retire } : {}),
+      },
       then,
     );
   }

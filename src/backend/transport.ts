@@ -88,6 +88,11 @@ export interface PoolTransport {
   ref(): void;
   unref(): void;
   /**
+   * The worker's own CPU time and heap, where the runtime offers them per worker (Node 24+'s
+   * worker.cpuUsage()/getHeapStatistics(); a child's own readings); the keys it lacks are absent.
+   */
+  usage?(): Promise<WorkerUsage>;
+  /**
    * Where the worker shares memory with the owner (threads): the handover of cancel-flag.ts, of
    * `cells` cells. `offer` in a free cell before posting the task; `withdraw` is true when it had
    * not begun; `claimed` is true once it has begun (or was withdrawn).
@@ -98,6 +103,13 @@ export interface PoolTransport {
     withdraw(cell: number, id: number): boolean;
     claimed(cell: number, id: number): boolean;
   };
+}
+
+/** A pool worker's own readings (PoolTransport#usage). */
+export interface WorkerUsage {
+  cpuUserUs?: number;
+  cpuSystemUs?: number;
+  heapUsed?: number;
 }
 
 /** A task on its way to a pool worker: its encoded message, and its handover cell (threads). */

@@ -35,6 +35,7 @@ import type {
   PostedTask,
   Transport,
   TransportHooks,
+  WorkerUsage,
 } from './transport.js';
 
 const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boot`, `require('node:worker_threads').workerData.source`);
@@ -97,6 +98,22 @@ export function startPoolWorker(spec: PoolLaunchSpec, hooks: TransportHooks): Po
       for (let i = 0; i < tasks.length; i += 1) batch[i] = tuple(tasks[i]!);
       worker.post(batch);
     },
+  };
+}
+
+/** A worker thread's CPU time and heap where Node offers them (worker.cpuUsage(): Node 24+; getHeapStatistics(): 22.16+). */
+async function workerUsage(worker: Worker): Promise<WorkerUsage> {
+  const probe = worker as unknown as {
+    cpuUsage?: () => Promise<{ user: number; system: number }>;
+    getHeapStatistics?: () => Promise<{ used_heap_size: number }>;
+  };
+  const [cpu, heap] = await Promise.all([
+    typeof probe.cpuUsage === 'function' ? probe.cpuUsage().catch(() => undefined) : undefined,
+    typeof probe.getHeapStatistics === 'function' ? probe.getHeapStatistics().catch(() => undefined) : undefined,
+  ]);
+  return {
+    ...(cpu ? { cpuUserUs: cpu.user, cpuSystemUs: cpu.system } : {}),
+    ...(heap ? { heapUsed: heap.used_heap_size } : {}),
   };
 }
 
@@ -296,6 +313,7 @@ function launchWorker(
     ref: () => worker.ref(),
     unref: () => worker.unref(),
     post: (message) => port1.postMessage(message),
+    usage: () => workerUsage(worker),
     ...(handover
       ? {
           handover: {

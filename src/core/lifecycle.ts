@@ -18,6 +18,10 @@ import { cloneFailure, unsendable } from '../backend/unsendable.js';
 import { validateOptions, validateStopOptions, validateTimeout } from '../base/validate.js';
 import { ServedObjects } from '../serve/serve.js';
 import { encodeArgs, encodeFields } from '../serve/transfer.js';
+import { observing } from '../observe/channels.js';
+import { RunTrace, endRun, openTrace } from '../observe/run-trace.js';
+import type { TerminateReason } from '../observe/channels.js';
+import { fromMono } from '../base/clock.js';
 
 export type { ThreadState, ResourceLimits, Outcome };
 
@@ -98,6 +102,12 @@ export abstract class Lifecycle<T extends Target = Target> {
   #waiters = 0;
   /** Child processes the thread started and that are still running (a terminated worker does not end them). */
   readonly #children = new OwnedChildren();
+  /** Its run's events (observe/run-trace.ts), while someone listens. */
+  #trace: RunTrace | undefined;
+  /** When the target ended (monoNow() in the thread), from its ending. */
+  #endedAt: number | undefined;
+  /** stop()'s grace ran out: its terminate() is reported so. */
+  #graceOut = false;
 
   static {
     endedOf = (thread) => thread.#settlement.ended;
@@ -202,10 +212,13 @@ export abstract class Lifecycle<T extends Target = Target> {
       // A subclass's fields may hold shared objects too (this.lock = lock): the same markers as args.
       target = { ...target, fields: encodeFields(target.fields, shares, this.#name) };
     }
+    if (observing())
+      this.#trace = new RunTrace(this.#backend.where === 'process' ? 'process' : 'thread', this.#name, undefined, performance.now());
     if (this.#cancel !== undefined) {
       // Cancelled before it began: the target never runs.
       this.#state = transition('new', 'starting');
       live.add(this);
+      this.#trace?.cancel(this.#cancel.reason);
       queueMicrotask(() => this.#end({ status: 'cancelled', reason: this.#cancel?.reason }));
       return this;
     }
@@ -285,6 +298,7 @@ export abstract class Lifecycle<T extends Target = Target> {
     if (this.#cancel !== undefined || this.#state === 'ended') return;
     this.#cancel = { reason };
     if (this.#state === 'new') return;
+    this.#observe()?.cancel(reason);
     if (this.#state === 'starting' || this.#state === 'running') this.#state = transition(this.#state, 'cancelling');
     this.#transport?.cancel(reason);
   }
@@ -295,17 +309,18 @@ export abstract class Lifecycle<T extends Target = Target> {
    * (a later start() throws). Idempotent.
    */
   async terminate(): Promise<Outcome<ResultOf<T>>> {
-    return this.forceStop((transport) => transport.terminate());
+    return this.forceStop((transport) => transport.terminate(), 'terminate');
   }
 
   /** terminate() with the backend's own way to force it (`stop` is called once per call while alive). */
-  protected async forceStop(stop: (transport: Transport) => void): Promise<Outcome<ResultOf<T>>> {
+  protected async forceStop(stop: (transport: Transport) => void, reason: TerminateReason): Promise<Outcome<ResultOf<T>>> {
     if (this.#state === 'new') {
       this.#state = transition('new', 'ended');
       this.#settlement.settle({ status: 'terminated' });
       return this.#settlement.outcome!;
     }
     if (this.#state !== 'ended' && this.#transport !== undefined) {
+      this.#observe()?.terminate(this.#graceOut ? 'grace' : reason);
       this.#terminating = true;
       stop(this.#transport);
     }
@@ -324,7 +339,10 @@ export abstract class Lifecycle<T extends Target = Target> {
     const { graceMs } = validateStopOptions(options, 'stop()');
     if (this.#state === 'new') return this.terminate();
     this.cancel();
-    if (this.isAlive() && !(await this.join(graceMs))) return this.terminate();
+    if (this.isAlive() && !(await this.join(graceMs))) {
+      this.#graceOut = this.isAlive();
+      return this.terminate();
+    }
     return this.#settlement.outcome!;
   }
 
@@ -337,20 +355,25 @@ export abstract class Lifecycle<T extends Target = Target> {
         return;
       case 'running':
         if (this.#state === 'starting') this.#state = transition('starting', 'running');
+        this.#observe()?.start(
+          { name: this.#name, ident: this.#ident!, pid: this.#backend.where === 'process' ? this.#ident! : process.pid },
+          fromMono(message.t0),
+        );
         return;
       case 'ready':
         return; // the backend answers it
       case 'serving':
       case 'init-failed':
+      case 'usage':
         return; // pool workers only
       case 'completed':
-        this.#settle({ status: 'completed', value: message.value as ResultOf<T> });
+        this.#settle({ status: 'completed', value: message.value as ResultOf<T> }, message.t1);
         return;
       case 'failed':
-        this.#settle({ status: 'failed', error: rebuildThrown(message.error) });
+        this.#settle({ status: 'failed', error: rebuildThrown(message.error) }, message.t1);
         return;
       case 'cancelled':
-        this.#settle({ status: 'cancelled', reason: this.#cancel?.reason });
+        this.#settle({ status: 'cancelled', reason: this.#cancel?.reason }, message.t1);
         return;
       case 'exit-called':
         this.#exitCalled = message.code;
@@ -364,8 +387,10 @@ export abstract class Lifecycle<T extends Target = Target> {
   }
 
   /** The first ending reported wins, unless terminate() was called before it arrived. */
-  #settle(outcome: Outcome<ResultOf<T>>): void {
-    if (this.#reported === undefined && !this.#terminating) this.#reported = outcome;
+  #settle(outcome: Outcome<ResultOf<T>>, endedAt: number | undefined): void {
+    if (this.#reported !== undefined || this.#terminating) return;
+    this.#reported = outcome;
+    this.#endedAt = endedAt;
   }
 
   #onExit(exit: ExitInfo): void {
@@ -377,9 +402,21 @@ export abstract class Lifecycle<T extends Target = Target> {
   #end(outcome: Outcome<ResultOf<T>>): void {
     if (this.#state === 'ended') return;
     this.#state = transition(this.#state, 'ended');
-    this.#settlement.settle(outcome);
+    const endedAt = outcome === this.#reported && this.#endedAt !== undefined ? fromMono(this.#endedAt) : undefined;
+    endRun(this.#observe(), outcome, endedAt, () => this.#settlement.settle(outcome));
     live.delete(this);
     if (outcome.status === 'failed') report({ thread: this, error: outcome.error });
+  }
+
+  /** Its run's trace, made now when someone listens and it has none (API.md 11.1). */
+  #observe(): RunTrace | undefined {
+    return (this.#trace = openTrace(
+      this.#trace,
+      this.#backend.where === 'process' ? 'process' : 'thread',
+      this.#name,
+      undefined,
+      undefined,
+    ));
   }
 
   /** Why a thread that reported no ending is gone (crash.ts). */

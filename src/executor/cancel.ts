@@ -4,6 +4,7 @@ import { clearLongTimeout, longTimeout } from '../base/timers.js';
 import type { Dispatch } from './dispatch.js';
 import type { Pool, WorkerSlot } from './pool.js';
 import type { Task } from './task-state.js';
+import { noteCancel, traceOf } from './observe.js';
 
 /** The cancels, stops and signals of a pool's tasks. */
 export class Cancels {
@@ -27,6 +28,7 @@ export class Cancels {
       // Still queued: it never runs, and ends now.
       this.#dispatch.remove(task);
       task.cancel = { reason };
+      noteCancel(task, this.#pool.settings.name, reason);
       this.#pool.end(task, { status: 'cancelled', reason });
       this.#pool.lifetime.changed();
       return;
@@ -34,10 +36,12 @@ export class Cancels {
     if (task.cancel !== undefined || task.slot === undefined) return;
     const slot = task.slot;
     task.cancel = { reason };
-    if (this.#dispatch.withdraw(slot, task)) return this.#withdrawn(slot, task, reason);
+    const withdrawn = this.#dispatch.withdraw(slot, task);
     // Offered to a thread worker and not withdrawn: claimed, its target has begun (and is now cancelling).
-    if (task.state === 'offered' && slot.transport.handover !== undefined) task.begin();
-    else if (task.state === 'running') task.move('cancelling');
+    if (!withdrawn && task.state === 'offered' && slot.transport.handover !== undefined) task.begin();
+    else if (!withdrawn && task.state === 'running') task.move('cancelling');
+    noteCancel(task, this.#pool.settings.name, reason);
+    if (withdrawn) return this.#withdrawn(slot, task, reason);
     // On its worker: through its flag (a child's target that has not begun never begins).
     slot.transport.cancel(task.id, reason);
   }
@@ -61,7 +65,10 @@ export class Cancels {
     const slot = task.slot;
     if (task.state === 'ended' || slot === undefined || task.graceTimer !== undefined) return;
     task.graceTimer = longTimeout(() => {
-      if (slot.task === task) slot.terminate();
+      if (slot.task !== task) return;
+      traceOf(task, this.#pool.settings.name)?.terminate('grace');
+      slot.leaving = 'replaced';
+      slot.terminate();
     }, graceMs ?? this.#pool.settings.graceMs);
   }
 

@@ -174,7 +174,7 @@ export class Dispatch {
     if (workers.slots.size > settings.minWorkers && settings.idleTimeoutMs !== Infinity) {
       slot.idleTimer = longTimeout(() => {
         if (slot.state !== 'idle' || workers.slots.size <= settings.minWorkers) return;
-        workers.retire(slot);
+        workers.retire(slot, 'idle');
       }, settings.idleTimeoutMs).unref();
     }
     this.dispatch();

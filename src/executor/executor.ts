@@ -20,6 +20,10 @@ import { validateOptions, type ExecutorOptions } from './options.js';
 import { Pool } from './pool.js';
 import { Task, futureState } from './task-state.js';
 import { Workers } from './workers.js';
+import { Metrics, type MetricsOptions, type PoolMetrics } from './metrics.js';
+import { observing, type TerminateReason } from '../observe/channels.js';
+import { RunTrace, endRun } from '../observe/run-trace.js';
+import { traceOf } from './observe.js';
 
 export type { ExecutorOptions };
 
@@ -75,6 +79,7 @@ export abstract class Executor implements AsyncDisposable {
   readonly #workers: Workers;
   readonly #lifetime: Lifetime;
   readonly #cancels: Cancels;
+  readonly #metrics = new Metrics();
 
   constructor(options: ExecutorOptions | undefined, kind: string, defaultName: () => string, backend: Backend) {
     const opts = validateOptions(options, kind);
@@ -94,7 +99,10 @@ export abstract class Executor implements AsyncDisposable {
     this.#pool = pool;
     this.#dispatch = new Dispatch(pool);
     this.#workers = new Workers(pool, this.#dispatch, { initializer, resourceLimits: opts.resourceLimits, backend });
-    this.#lifetime = new Lifetime(pool, this.#dispatch, () => pools.delete(this));
+    this.#lifetime = new Lifetime(pool, this.#dispatch, () => {
+      pools.delete(this);
+      this.#metrics.close();
+    });
     this.#cancels = new Cancels(pool, this.#dispatch);
     pool.workers = this.#workers;
     pool.lifetime = this.#lifetime;
@@ -174,8 +182,10 @@ export abstract class Executor implements AsyncDisposable {
     validateBoolean(cancelFutures, 'cancelFutures');
     const done = this.#lifetime.shutDown();
     if (cancelFutures === true) {
-      for (let task = this.#dispatch.take(); task !== undefined; task = this.#dispatch.take())
+      for (let task = this.#dispatch.take(); task !== undefined; task = this.#dispatch.take()) {
+        traceOf(task, this.#name)?.cancel(undefined);
         this.#end(task, { status: 'cancelled', reason: undefined });
+      }
       for (const slot of [...this.#workers.slots]) for (const task of [...slot.ahead]) this.#cancels.cancel(task, undefined);
     }
     this.#lifetime.changed();
@@ -207,15 +217,25 @@ export abstract class Executor implements AsyncDisposable {
    * gone. Idempotent; after a shutdown() still waiting for running tasks, it ends them the same way.
    */
   terminateWorkers(): Promise<void> {
-    return this.endWorkers((transport) => transport.terminate());
+    return this.endWorkers((transport) => transport.terminate(), 'terminate');
   }
 
   /** terminateWorkers() with the backend's own way to end a worker at once. @internal */
-  protected endWorkers(force: (transport: PoolTransport) => void): Promise<void> {
+  protected endWorkers(force: (transport: PoolTransport) => void, reason: TerminateReason): Promise<void> {
     const done = this.shutdown({ cancelFutures: true });
-    this.#workers.endAll(force);
+    this.#workers.endAll(force, reason);
     this.#lifetime.changed();
     return done;
+  }
+
+  /**
+   * The pool's figures since it was created or the last `{ reset: true }` (API.md 11.2): wait,
+   * run and cancel-latency histograms in µs, utilization, and the live workers with their own
+   * CPU time and heap where the runtime offers them. After shutdown, its last window (no workers).
+   * @throws {TypeError} for options other than `{ reset?: boolean }`.
+   */
+  metrics(options?: MetricsOptions): Promise<PoolMetrics> {
+    return this.#metrics.take(options, this.#workers.slots, this.#maxWorkers);
   }
 
   /** `await using pool = new ThreadPoolExecutor()`: shutdown() at the end of the block. */
@@ -253,6 +273,7 @@ export abstract class Executor implements AsyncDisposable {
       return future;
     }
     if (signal !== undefined) this.#cancels.watch(task, signal);
+    if (observing()) (task.trace = new RunTrace('pool-task', taskName, this.#name, task.submitTime)).queued();
     this.#dispatch.push(task);
     this.#lifetime.updateRefs();
     return future;
@@ -293,7 +314,10 @@ export abstract class Executor implements AsyncDisposable {
     // Its waits still pending end (aborted); the objects are the user's and stay as they are.
     void task.served?.close();
     this.#counts[outcome.status] += 1;
-    settle(task.future, outcome, task.slot?.info);
+    this.#metrics.record(task);
+    const trace = traceOf(task, this.#name);
+    if (trace === undefined) settle(task.future, outcome, task.slot?.info);
+    else endRun(trace, outcome, task.endedAt, () => settle(task.future, outcome, task.slot?.info));
   }
 }
 

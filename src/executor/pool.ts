@@ -4,6 +4,7 @@ import type { ThreadCrashedError } from '../errors.js';
 import type { Outcome } from '../core/settlement.js';
 import type { Task, TaskCount } from './task-state.js';
 import type { WorkerSlot as Slot } from './worker-slot.js';
+import type { WorkerExitReason } from '../observe/channels.js';
 
 /** A worker of a pool, running Tasks. */
 export type WorkerSlot = Slot<Task>;
@@ -28,8 +29,8 @@ export interface PoolWorkers {
   readonly broken: ThreadCrashedError | undefined;
   /** Starts one more worker. */
   spawn(): void;
-  /** Ends an idle or starting worker the pool no longer needs. */
-  retire(slot: WorkerSlot): void;
+  /** Ends an idle or starting worker the pool no longer needs (`reason` for `worker:exit`; default 'shutdown'). */
+  retire(slot: WorkerSlot, reason?: WorkerExitReason): void;
 }
 
 /** What lifetime.ts offers the rooms below it. */

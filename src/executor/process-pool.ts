@@ -25,6 +25,6 @@ export class ProcessPoolExecutor extends Executor {
    * worker is gone. Idempotent.
    */
   killWorkers(): Promise<void> {
-    return this.endWorkers((transport) => (transport as PoolChildTransport).kill());
+    return this.endWorkers((transport) => (transport as PoolChildTransport).kill(), 'kill');
   }
 }

@@ -6,6 +6,9 @@ import type { EncodedTask } from '../backend/transport.js';
 import type { ServedObjects } from '../serve/serve.js';
 import { Future, type FutureControl, type FutureState } from './future.js';
 import type { WorkerSlot } from './worker-slot.js';
+import type { RunTrace } from '../observe/run-trace.js';
+import { fromMono } from '../base/clock.js';
+import { bypass } from '../observe/channels.js';
 
 /**
  * The states of a pool task, with their legal transitions:
@@ -95,6 +98,15 @@ export class Task {
   cancel: { reason: unknown } | undefined;
   /** stop()'s grace period, after which its worker is terminated. */
   graceTimer: LongTimer | undefined;
+  /** When it was submitted (performance.now()): the metrics' waitTime begins here. */
+  readonly submitTime: number;
+  /** When its target began and ended: the worker's readings (from its ending), or when this side learned it. */
+  startedAt: number | undefined;
+  endedAt: number | undefined;
+  /** When it was first cancelled while running (the metrics' cancelLatency). */
+  cancelAt: number | undefined;
+  /** Its run's events (observe/run-trace.ts), while someone listens. */
+  trace: RunTrace | undefined;
 
   constructor(
     id: number,
@@ -107,6 +119,7 @@ export class Task {
     this.signal = options.signal;
     this.served = options.served;
     this.#count = options.count;
+    this.submitTime = bypass.on ? 0 : performance.now();
     this.future = new Future<unknown>(name, options.control, this);
   }
 
@@ -119,10 +132,22 @@ export class Task {
     return this.#requeued;
   }
 
-  /** Its target has begun (it was offered): it is running, or cancelling when cancel() came first. */
-  begin(): void {
+  /**
+   * Its target has begun (it was offered): it is running, or cancelling when cancel() came first.
+   * `t0`: when, as the worker read it (monoNow()); else this side learns it now. Publishes `start`.
+   */
+  begin(t0?: number): void {
     this.move('running');
+    this.startedAt = t0 === undefined ? performance.now() : fromMono(t0);
+    this.trace?.start(this.slot!.ref, this.startedAt);
     if (this.cancel !== undefined) this.move('cancelling');
+  }
+
+  /** Its ending's times (the worker's readings, monoNow()): when its target began and ended; none when it never began. */
+  times(t0: number | undefined, t1: number | undefined): void {
+    if (t0 === undefined || t1 === undefined) return;
+    this.startedAt = fromMono(t0);
+    this.endedAt = fromMono(t1);
   }
 
   /**

@@ -6,6 +6,7 @@ import type { PoolTransport } from '../backend/transport.js';
 import type { PoolServer } from '../serve/pool-serve.js';
 import { OwnedChildren } from '../backend/owned-children.js';
 import { move, type Transitions } from '../base/state-machine.js';
+import type { WorkerExitReason, WorkerRef } from '../observe/channels.js';
 
 /**
  * The states of a worker, with their legal transitions:
@@ -62,6 +63,12 @@ export class WorkerSlot<J> {
   idleTimer: LongTimer | undefined;
   /** A process-pool worker's server of its tasks' shared objects. */
   server: PoolServer | undefined;
+  /** Who it is, for the channels and the timeline (set at its start). */
+  ref!: WorkerRef;
+  /** Why it is leaving, once the pool knows (the `worker:exit` reason); undefined: it crashed, or the pool shuts down. */
+  leaving: WorkerExitReason | undefined;
+  /** Tasks whose target began that it ended in this metrics window (metrics.ts). */
+  ran = 0;
 
   constructor(name: string) {
     this.name = name;

@@ -14,6 +14,8 @@ import type { Initializer } from './encode.js';
 import type { Pool, PoolWorkers, WorkerSlot } from './pool.js';
 import type { Task } from './task-state.js';
 import { WorkerSlot as Slot } from './worker-slot.js';
+import { exitChannel, spawnChannel, type TerminateReason, type WorkerExitReason } from '../observe/channels.js';
+import { traceOf } from './observe.js';
 
 /** How a pool starts a worker (executor.ts, from its backend). */
 export interface WorkerLaunch {
@@ -78,13 +80,19 @@ export class Workers implements PoolWorkers {
       slot.transport = { ident: null, cancel() {}, terminate() {}, ref() {}, unref() {}, post() {} };
       setImmediate(() => hooks.exit({ exitCode: null, signal: null, error }));
     }
+    const ident = slot.transport.ident ?? -1;
+    slot.ref = { name: slot.name, ident, pid: this.#launch.backend.where === 'process' ? ident : process.pid };
+    if (spawnChannel.hasSubscribers)
+      spawnChannel.publish({ executor: this.#pool.settings.name, kind: this.#kind(), worker: slot.ref, ts: performance.now() });
     for (let cell = (slot.transport.handover?.cells ?? 0) - 1; cell >= 0; cell -= 1) slot.cells.push(cell);
     if (this.#pool.lifetime.reffed) slot.transport.ref();
   }
 
   /** Ends every worker now with `force` (terminateWorkers(), killWorkers()): a running task ends 'terminated'. */
-  endAll(force: (transport: PoolTransport) => void): void {
+  endAll(force: (transport: PoolTransport) => void, reason: TerminateReason): void {
     for (const slot of [...this.#slots]) {
+      slot.leaving ??= 'shutdown';
+      if (slot.task !== undefined && slot.task.state !== 'ended') traceOf(slot.task, this.#pool.settings.name)?.terminate(reason);
       if (slot.state === 'idle') this.#dispatch.leaveIdle(slot);
       if (slot.state === 'starting') this.#starting -= 1;
       if (slot.state !== 'retiring' && slot.state !== 'gone') slot.move('retiring');
@@ -92,8 +100,9 @@ export class Workers implements PoolWorkers {
     }
   }
 
-  /** Ends an idle or starting worker the pool no longer needs. */
-  retire(slot: WorkerSlot): void {
+  /** Ends an idle or starting worker the pool no longer needs (`reason`: why, for `worker:exit`). */
+  retire(slot: WorkerSlot, reason: WorkerExitReason = 'shutdown'): void {
+    slot.leaving ??= reason;
     if (slot.state === 'idle') this.#dispatch.leaveIdle(slot);
     if (slot.state === 'starting') this.#starting -= 1;
     slot.move('retiring');
@@ -111,12 +120,13 @@ export class Workers implements PoolWorkers {
         this.#dispatch.idleNow(slot);
         return;
       case 'init-failed':
+        slot.leaving ??= 'init-failed';
         this.#breakPool(slot, rebuildThrown(message.error));
         return;
       case 'running': {
         const task = slot.task;
         if (task?.id !== message.id) return;
-        if (task.state === 'offered') task.begin();
+        if (task.state === 'offered') task.begin(message.t0);
         return;
       }
       case 'completed':
@@ -131,6 +141,7 @@ export class Workers implements PoolWorkers {
         slot.children.note(message);
         return;
       case 'ready':
+      case 'usage': // the transport answers it
         return;
       default:
         assertNever(message);
@@ -148,12 +159,15 @@ export class Workers implements PoolWorkers {
           ? { status: 'failed', error: rebuildThrown(message.error) }
           : { status: 'cancelled', reason: task.cancel?.reason };
     this.#dispatch.freeCell(slot, task);
+    task.times(message.t0, message.t1);
     slot.task = slot.ahead.shift();
     slot.tasks += 1;
     this.#pool.end(task, outcome);
     if (message.retire !== undefined) {
+      slot.leaving ??= 'left-running';
       slot.move('retiring'); // it exits by itself; its next task, if any, goes back to the queue then
     } else if (slot.tasks >= this.#pool.settings.maxTasksPerWorker) {
+      slot.leaving ??= 'max-tasks';
       slot.move('retiring');
       slot.terminate();
     } else if (slot.task === undefined) {
@@ -197,6 +211,7 @@ export class Workers implements PoolWorkers {
       dispatch.requeue(task);
     } else if (task !== undefined) {
       const began = handover !== undefined || task.state !== 'offered';
+      if (began && task.state === 'offered') task.begin();
       this.#pool.end(
         task,
         slot.terminating
@@ -204,12 +219,31 @@ export class Workers implements PoolWorkers {
           : { status: 'failed', error: crashError(slot.name, exit, { exitCalled: slot.exitCalled, began }) },
       );
     } else if (was === 'starting' && !slot.terminating && this.#broken === undefined) {
+      slot.leaving ??= 'init-failed';
       this.#breakPool(slot, crashError(slot.name, exit, { exitCalled: undefined, began: false }));
+    }
+    if (exitChannel.hasSubscribers) {
+      const reason = slot.leaving ?? (slot.terminating ? 'shutdown' : 'crashed');
+      const { name: executor } = this.#pool.settings;
+      exitChannel.publish({
+        executor,
+        kind: this.#kind(),
+        worker: slot.ref,
+        code: exit.exitCode,
+        signal: exit.signal,
+        reason,
+        ts: performance.now(),
+      });
     }
     if (!this.#pool.lifetime.shuttingDown)
       while (this.#broken === undefined && this.#slots.size < this.#pool.settings.minWorkers) this.spawn();
     dispatch.dispatch();
     this.#pool.lifetime.changed();
+  }
+
+  /** What the pool's workers are, for the channels. */
+  #kind(): 'thread' | 'process' {
+    return this.#launch.backend.where === 'process' ? 'process' : 'thread';
   }
 
   /** A worker could not be made ready: pending and later tasks fail, running ones finish, no worker starts again. */

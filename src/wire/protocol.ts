@@ -46,7 +46,9 @@ export type ToThread =
   /** The reason of task `id`'s cancel; the cancel flag was raised before it was posted. */
   | { kind: 'cancel'; id: number; reason: unknown }
   /** Parent -> child process, the answer to `ready`: run the target (`go: true`) or not, it was cancelled. */
-  | { kind: 'begin'; go: boolean };
+  | { kind: 'begin'; go: boolean }
+  /** Parent -> pool child: send your own CPU time and heap (`usage`), when your event loop is free. */
+  | { kind: 'usage' };
 
 /** One task for a pool worker (see ToThread). */
 export type TaskMessage = { kind: 'task'; id: number; target: TargetSpec; args: unknown[]; each?: boolean; cell?: number };
@@ -82,8 +84,8 @@ export type RetireReason = string | undefined;
 
 /** Thread -> owner. */
 export type FromThread =
-  /** Task `id`'s target is about to run (a Thread, a Process, a pool child; not a pool worker thread, whose claim says it). */
-  | { kind: 'running'; id: number }
+  /** Task `id`'s target is about to run (a Thread, a Process, a pool child; not a pool worker thread, whose claim says it); `t0` as an ending's. */
+  | { kind: 'running'; id: number; t0: number }
   /** Child process -> parent: the target is loaded; may it begin? (A cancel may be on its way.) */
   | { kind: 'ready' }
   /** A pool worker is up (its initializer, if any, succeeded) and takes tasks. */
@@ -92,19 +94,25 @@ export type FromThread =
   | { kind: 'init-failed'; error: SerializedThrown }
   /** Something the thread wrote to stdout or stderr. */
   | { kind: 'output'; stream: 'stdout' | 'stderr'; chunk: string | Uint8Array }
-  /** The target returned (or its promise resolved). `retire`: the worker leaves after it, and why. */
-  | { kind: 'completed'; id: number; value: unknown; retire?: RetireReason }
+  /**
+   * The target returned (or its promise resolved). `retire`: the worker leaves after it, and why.
+   * `t0`/`t1` (every ending whose target began): when it began and ended, on the machine's
+   * monotonic clock (base/clock.ts's monoNow()), read in the thread that ran it.
+   */
+  | { kind: 'completed'; id: number; value: unknown; retire?: RetireReason; t0?: number; t1?: number }
   /** The target threw (or its promise rejected), or an error from a timer ended it. */
-  | { kind: 'failed'; id: number; error: SerializedThrown; retire?: RetireReason }
+  | { kind: 'failed'; id: number; error: SerializedThrown; retire?: RetireReason; t0?: number; t1?: number }
   /** The target gave up because it was cancelled. */
-  | { kind: 'cancelled'; id: number; retire?: RetireReason }
+  | { kind: 'cancelled'; id: number; retire?: RetireReason; t0?: number; t1?: number }
   /** The target of task `id` called `process.exit(code)`. */
   | { kind: 'exit-called'; id: number; code: number }
   /**
    * The thread started a child process (`alive`), or it has ended: the owner kills it when the
    * thread ends first; its whole process group when `group` (it was spawned detached, as a Process is).
    */
-  | { kind: 'child'; pid: number; alive: boolean; group?: boolean };
+  | { kind: 'child'; pid: number; alive: boolean; group?: boolean }
+  /** Pool child -> parent, the answer to `usage`: its process's CPU time (µs) and heap in use (bytes). */
+  | { kind: 'usage'; cpuUserUs: number; cpuSystemUs: number; heapUsed: number };
 
 /** The three ways a task reports its end. */
 export type Ending = Extract<FromThread, { kind: 'completed' | 'failed' | 'cancelled' }>;

@@ -89,6 +89,7 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
     case 'task':
     case 'cancel':
     case 'begin':
+    case 'usage':
       throw unexpected(first, 'the first message');
     default:
       assertNever(first);
