@@ -22,7 +22,7 @@ let counter = 0;
  */
 export class Process<T extends Target = Target> extends Lifecycle<T> {
   /** The child this Process started (kept after it exits, for exitCode and signalCode). */
-  readonly #started: { child?: ChildTransport };
+  readonly #started: Started;
   #interrupted = false;
 
   /**
@@ -30,12 +30,24 @@ export class Process<T extends Target = Target> extends Lifecycle<T> {
    * @throws {TaskError} for a native or bound function, or a class, as target.
    */
   constructor(options?: ThreadOptions<T>) {
-    const started: { child?: ChildTransport } = {};
+    const started: Started = {};
     super(options, 'Process', () => `Process-${++counter}`, {
       ...processBackend,
-      start: (spec, hooks) => (started.child = processBackend.start(spec, hooks)),
+      start: (spec, hooks) =>
+        (started.child = processBackend.start(spec, {
+          ...hooks,
+          message(message) {
+            // A SIGINT from elsewhere cancelled the target in the child: recorded as interrupt()'s cancel('SIGINT').
+            if (message.kind === 'cancelled' && message.reason === 'SIGINT') started.interruptedElsewhere?.();
+            hooks.message(message);
+          },
+        })),
     });
     this.#started = started;
+    started.interruptedElsewhere = () => {
+      this.#interrupted = true;
+      this.cancel('SIGINT');
+    };
   }
 
   /** The child's process id once started; null before (the same as ident). */
@@ -88,6 +100,12 @@ export class Process<T extends Target = Target> extends Lifecycle<T> {
   async kill(): Promise<Outcome<ResultOf<T>>> {
     return this.forceStop((transport) => (transport as ChildTransport).kill(), 'kill');
   }
+}
+
+/** What a Process keeps of its child, and what its child's own SIGINT does to it. */
+interface Started {
+  child?: ChildTransport;
+  interruptedElsewhere?: () => void;
 }
 
 Object.defineProperty(Process.prototype, LIBRARY_PROTOTYPE, { value: true });

@@ -20,9 +20,30 @@ export interface BootData {
 const TS = /\.(c|m)?tsx?$/;
 const TSX_LOADER = /(^tsx$|^tsx\/esm$|[\\/]tsx[\\/]dist[\\/](loader|esm[\\/]index)\.mjs$)/;
 
-/** The parent's `--import` preloads, from its execArgv and NODE_OPTIONS, in order. */
+/**
+ * Where a thread or child's bootstrap keeps the preloads it was started with (BootData.preloads),
+ * for the threads and children it starts in turn: a pool child runs without tsx in its execArgv
+ * (childExecArgv) and registers it through its API, so its execArgv does not tell what it uses.
+ */
+const INHERITED = Symbol.for('threadkit.preloads');
+
+/**
+ * This program's `--import` preloads, in order, for a thread or child it starts: those this thread
+ * or child was started with (see INHERITED); in the main program, those of its execArgv and NODE_OPTIONS.
+ */
 export function parentPreloads(): string[] {
-  const words = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)];
+  const inherited = (globalThis as { [INHERITED]?: unknown })[INHERITED];
+  if (Array.isArray(inherited)) return [...(inherited as string[])];
+  return importsOf([...process.execArgv, ...nodeOptions()]);
+}
+
+/** The words of NODE_OPTIONS. */
+function nodeOptions(): string[] {
+  return (process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+}
+
+/** The `--import` values among command-line words, in order, without repeats. */
+function importsOf(words: readonly string[]): string[] {
   const preloads: string[] = [];
   for (let i = 0; i < words.length; i += 1) {
     const word = words[i]!;
@@ -57,7 +78,11 @@ export function childExecArgv(keepTypeScript: boolean): string[] {
     flags.push(flag);
     if (valued) flags.push(argv[++i]!);
   }
-  return flags;
+  if (!keepTypeScript) return flags;
+  // A child started by a pool child (whose execArgv has no tsx, see INHERITED) gets tsx back.
+  const given = new Set(importsOf([...flags, ...nodeOptions()]));
+  const missing = parentPreloads().filter((spec) => TSX_LOADER.test(spec) && !given.has(spec));
+  return [...missing.flatMap((spec) => ['--import', spec]), ...flags];
 }
 
 // Where the entries are. Unbundled, each is a file next to threadkit's modules (entry/*.cjs, or the
@@ -138,6 +163,8 @@ export function bootstrapSource(dataExpression: string, sourceExpression = 'unde
   return `'use strict';
 (async () => {
   const boot = ${dataExpression};
+  // What this thread or child's own threads and children preload (bootstrap.ts parentPreloads()).
+  globalThis[Symbol.for('threadkit.preloads')] = boot.preloads;
   // A bundled program sends the entry's source (entrySource()): a string, or a MessagePort that
   // will carry it (a worker), or 'ipc', its first IPC message (a child). The messages that come
   // before the entry listens are kept, and handed to it in order.

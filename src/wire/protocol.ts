@@ -102,8 +102,11 @@ export type FromThread =
   | { kind: 'completed'; id: number; value: unknown; retire?: RetireReason; t0?: number; t1?: number }
   /** The target threw (or its promise rejected), or an error from a timer ended it. */
   | { kind: 'failed'; id: number; error: SerializedThrown; retire?: RetireReason; t0?: number; t1?: number }
-  /** The target gave up because it was cancelled. */
-  | { kind: 'cancelled'; id: number; retire?: RetireReason; t0?: number; t1?: number }
+  /**
+   * The target gave up because it was cancelled. `reason`: only from a Process's child whose own
+   * SIGINT cancelled it (`'SIGINT'`), which the owner did not ask for; otherwise the owner's cancel says why.
+   */
+  | { kind: 'cancelled'; id: number; reason?: 'SIGINT'; retire?: RetireReason; t0?: number; t1?: number }
   /** The target of task `id` called `process.exit(code)`. */
   | { kind: 'exit-called'; id: number; code: number }
   /**

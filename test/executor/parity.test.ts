@@ -153,22 +153,28 @@ describe('Python 3.14 parity - ProcessPoolExecutor#killWorkers() and Process#int
     },
   );
 
-  test('Process - a SIGINT from elsewhere cancels the target as interrupt() does, while it awaits', T, async () => {
-    const started = new Event();
-    const p = new Process({
-      target: async (ready: Event) => {
-        ready.set();
-        await sleep(60_000);
-        checkpoint();
-      },
-      args: [started],
-    }).start();
-    await started.wait();
-    process.kill(-p.pid!, 'SIGINT');
-    await p.join();
-    assert.equal(p.outcome?.status, 'cancelled', show(p.outcome));
-    assert.equal(p.exitCode, 0);
-  });
+  test(
+    'Process - a SIGINT from elsewhere (to the group or the child alone) cancels the target as interrupt() does, with reason SIGINT',
+    T,
+    async () => {
+      for (const to of ['group', 'child'] as const) {
+        const started = new Event();
+        const p = new Process({
+          target: async (ready: Event) => {
+            ready.set();
+            await sleep(60_000);
+            checkpoint();
+          },
+          args: [started],
+        }).start();
+        await started.wait();
+        process.kill(to === 'group' ? -p.pid! : p.pid!, 'SIGINT');
+        await p.join();
+        assert.deepEqual(p.outcome, { status: 'cancelled', reason: 'SIGINT' }, `${to}: ${show(p.outcome)}`);
+        assert.equal(p.exitCode, 0);
+      }
+    },
+  );
 
   test(
     'Process#interrupt() - a target that returns normally completes; before start it is cancel(); after the end nothing',

@@ -48,6 +48,8 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
     importer,
     send(message: FromThread, then?: () => void) {
       if (!process.connected) return then?.();
+      // A target cancelled by this process's own SIGINT: the parent learns why (it did not cancel it).
+      if (message.kind === 'cancelled' && interrupted.has(message.id)) message = { ...message, reason: 'SIGINT' };
       process.send!(message, undefined, {}, () => then?.());
     },
     exitCalled(id: number, code: number) {
@@ -96,6 +98,9 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
   }
 }
 
+/** The tasks that this process's SIGINT cancelled (the parent had not): their 'cancelled' message says so. */
+const interrupted = new Set<number>();
+
 /**
  * SIGINT in a Process's child, as Python's KeyboardInterrupt: the running target is cancelled
  * (reason 'SIGINT'), as a cancel from the parent would; the process is not killed. The handler runs
@@ -105,6 +110,7 @@ export async function main(_boot: unknown, importer: Importer): Promise<void> {
 function interruptTarget(flag: Int32Array): void {
   const task = getContext()?.task;
   if (task === undefined || task.id === NO_TASK || !task.live || isRaised(flag, task.id)) return;
+  interrupted.add(task.id);
   task.reason = 'SIGINT';
   raiseFlag(flag, task.id);
   reasonPosted(flag, task.id);
