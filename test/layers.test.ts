@@ -80,6 +80,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['backend/'], // transports, entries, the in-thread runner, task forms
   ['core/'], // lifecycle, settlement, states, excepthook, crash diagnosis
   ['thread.ts', 'process.ts', 'executor/', 'introspect.ts', 'shutdown.ts', 'index.ts'], // the public classes
+  ['distributed/'], // threadkit/distributed: the executors across machines, on BullMQ and Redis (its own entry)
 ];
 
 /** The layer of a src-relative path (its index in LAYERS); throws for a file that has none. */
