@@ -72,7 +72,7 @@ console.log(
 const t0 = performance.now();
 const outcome = await ex.run(spin, ['runaway'], { signal: AbortSignal.timeout(500) }).then(
   () => 'completed',
-  (error: Error) => error.name,
+  (error: unknown) => (error as Error).name,
 );
 console.log(`deadline: runaway ended with ${outcome} after ${(performance.now() - t0).toFixed(0)} ms (500 ms + graceMs 1000)`);
 

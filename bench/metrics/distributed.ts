@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
 import { redisAvailable, startRedis, uniqueQueue, type RedisHandle } from '../../test/support/redis.ts';
 import { delay, elapsed, now, until } from '../lib/clock.ts';
-import { type Context, type Group, pick } from '../lib/context.ts';
+import { type Context, type Group, pick, type Threadkit } from '../lib/context.ts';
 import { canceller, CHECK_INTERVAL_MS, FOREVER_MS, GRACE_MS, host, HOST_TIMEOUT_MS, rawWorker } from '../lib/distributed.ts';
 import { summarize, summarizeAll, type Result } from '../lib/results.ts';
 import { alternate } from '../lib/rounds.ts';
@@ -170,7 +170,7 @@ const tkDeadline = (tk: Distributed, url: string, count: number) =>
   });
 
 /** SIGKILL of the host running a job → the job's future fails (a fresh host process per sample); ms each. */
-async function tkHostKill(tk: Distributed, url: string, count: number): Promise<number[]> {
+async function tkHostKill(tk: Distributed, crashed: Threadkit['ThreadCrashedError'], url: string, count: number): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'threadkit-bench-'));
   const samples: number[] = [];
   try {
@@ -189,8 +189,7 @@ async function tkHostKill(tk: Distributed, url: string, count: number): Promise<
           (e: unknown) => e,
         );
         samples.push(elapsed(t0, now(), 'ms'));
-        if (!(error instanceof tk.ThreadCrashedError))
-          throw new Error(`expected ThreadCrashedError after the host's SIGKILL, got ${String(error)}`);
+        if (!(error instanceof crashed)) throw new Error(`expected ThreadCrashedError after the host's SIGKILL, got ${String(error)}`);
       } finally {
         await h.kill();
         await ex.shutdown();
@@ -223,10 +222,12 @@ export const distributed: Group = async (ctx) => {
       impl === 'threadkit' ? tkThroughput(tk!, url, jobs) : rawThroughput(url, jobs),
     );
     results.push(...summarizeAll('distributed-throughput', 'jobs/s', tp));
-    if (tk) {
+    if (tk && ctx.tk) {
       results.push(summarize('distributed-cancel-wake', 'threadkit', 'ms', await tkCancelWake(tk, url, pick(ctx, 10, 30))));
       results.push(summarize('distributed-deadline-next', 'threadkit', 'ms', await tkDeadline(tk, url, pick(ctx, 5, 15))));
-      results.push(summarize('distributed-host-kill', 'threadkit', 'ms', await tkHostKill(tk, url, pick(ctx, 3, 6))));
+      results.push(
+        summarize('distributed-host-kill', 'threadkit', 'ms', await tkHostKill(tk, ctx.tk!.ThreadCrashedError, url, pick(ctx, 3, 6))),
+      );
     }
     ctx.note(
       `distributed: a real redis-server (${redis.url}); every host and raw Worker a separate process. round trip: raw Queue.add → Worker (concurrency 1) → job.waitUntilFinished(QueueEvents); threadkit await submit(echo) on a host of 1 warm worker. throughput: ${jobs} trivial jobs added at once, one raw Worker of concurrency 2 vs one host of 2 warm workers. cancel-wake: future(id).cancel() in a second client process → the job in sleepSync resumes. deadline-next: graceMs ${GRACE_MS}, AbortSignal.timeout(100) → the host's next job begins (goal ≤ graceMs + 50 ms). host-kill: hostTimeoutMs ${HOST_TIMEOUT_MS}, checkIntervalMs ${CHECK_INTERVAL_MS} (goal ≤ ${HOST_TIMEOUT_MS + CHECK_INTERVAL_MS + 100} ms). Raw BullMQ has no cross-process cancel and no deadline that stops a job.`,

@@ -104,7 +104,7 @@ describe('distributed failures', redisSuite({ timeout: 180_000, concurrency: fal
         await firstToPrint([survivor], 'began second');
         // Both hosts' single workers are busy: these wait in Redis, begun by no host.
         const queued = [ex.submit(whereAmI, 'q1'), ex.submit(whereAmI, 'q2')];
-        for (let i = 0; (await ex.queueCounts()).waiting < 2; i++) {
+        for (let i = 0; ((await ex.queueCounts()).waiting ?? 0) < 2; i++) {
           assert.ok(i < 500, 'the two jobs were never seen waiting in Redis');
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
