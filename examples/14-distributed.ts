@@ -17,10 +17,14 @@ if (!haveRedis()) {
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 /** A child program under this program's runtime (node + tsx), its output prefixed `[name] `. */
-function program(name: string, file: string, args: string[]): { child: ChildProcess; output(): string; line(text: string): Promise<void> } {
+function program(
+  name: string,
+  file: string,
+  args: string[],
+): { child: ChildProcess; output: () => string; line: (text: string) => Promise<void> } {
   const child = spawn(process.execPath, [...process.execArgv, here(file), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let seen = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     seen += chunk;
     process.stdout.write(chunk.replace(/^(?=.)/gm, `[${name}] `));
   });
@@ -29,12 +33,12 @@ function program(name: string, file: string, args: string[]): { child: ChildProc
     new Promise<void>((resolve, reject) => {
       const check = (): void => {
         if (!seen.split('\n').some((l) => l.includes(text))) return;
-        child.stdout!.off('data', check);
+        child.stdout.off('data', check);
         child.off('exit', gone);
         resolve();
       };
       const gone = (): void => reject(new Error(`${name} exited before printing "${text}"`));
-      child.stdout!.on('data', check);
+      child.stdout.on('data', check);
       child.once('exit', gone);
       check();
     });
@@ -94,6 +98,6 @@ console.log(`the other host goes on: 5²=${after.square} on ${after.host}`);
 await ex.shutdown();
 const survivor = hosts.find((h) => h !== victim)!;
 survivor.child.kill('SIGTERM');
-await Promise.all(hosts.map((h) => (h.child.exitCode === null && h.child.signalCode === null ? once(h.child, 'exit') : undefined)));
+await Promise.all(hosts.filter((h) => h.child.exitCode === null && h.child.signalCode === null).map((h) => once(h.child, 'exit')));
 await stopRedis();
 console.log('client shut down, hosts and Redis stopped');

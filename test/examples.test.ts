@@ -247,10 +247,13 @@ describe('examples - distributed', () => {
       /the other host goes on: 5²=25 on (alpha|beta)/,
       'client shut down, hosts and Redis stopped',
     ]);
-    assert.match(r.stdout, /\[other process\] job \S+ ended cancelled/);
+    assert.match(r.stdout, /\[other process\] job \S+ ended completed, as the submitter sees it/);
     const victim = /killed (alpha|beta):/.exec(r.stdout)![1];
     assert.doesNotMatch(r.stdout, new RegExp(`the other host goes on: .* on ${victim}`));
-    assert.ok(numberIn(r.stdout, /, ([\d.]+) ms after the other process's cancel\(\)/) < 1000, 'the sleep was woken');
+    assert.ok(
+      numberIn(r.stdout, /, ([\d.]+) ms after the other process's cancel\(\)/) < 250,
+      'the 1000 ms sleep was woken, not waited out',
+    );
     assert.ok(numberIn(r.stdout, /doomed failed after (\d+) ms/) < 1000 + 200 + 3000, 'hostTimeoutMs + checkIntervalMs, generously');
   });
 

@@ -226,7 +226,7 @@ export const distributed: Group = async (ctx) => {
       results.push(summarize('distributed-cancel-wake', 'threadkit', 'ms', await tkCancelWake(tk, url, pick(ctx, 10, 30))));
       results.push(summarize('distributed-deadline-next', 'threadkit', 'ms', await tkDeadline(tk, url, pick(ctx, 5, 15))));
       results.push(
-        summarize('distributed-host-kill', 'threadkit', 'ms', await tkHostKill(tk, ctx.tk!.ThreadCrashedError, url, pick(ctx, 3, 6))),
+        summarize('distributed-host-kill', 'threadkit', 'ms', await tkHostKill(tk, ctx.tk.ThreadCrashedError, url, pick(ctx, 3, 6))),
       );
     }
     ctx.note(

@@ -6,8 +6,7 @@ import { DistributedExecutor } from 'threadkit/distributed';
 
 const [connection, queue] = process.argv.slice(2);
 const executor = new DistributedExecutor({ queue, connection });
-await executor.queueCounts(); // connected before the first cancel
-process.send({ ready: true });
+// The IPC channel holds this process open once it has a listener (an idle client holds nothing).
 process.on('message', (m) => {
   if (m === 'close') void executor.shutdown().then(() => process.disconnect());
   else if (m && typeof m === 'object' && 'cancel' in m) {
@@ -16,3 +15,5 @@ process.on('message', (m) => {
     process.send({ at: String(at) });
   }
 });
+await executor.queueCounts(); // connected before the first cancel
+process.send({ ready: true });

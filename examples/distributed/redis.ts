@@ -25,7 +25,7 @@ async function freePort(): Promise<number> {
 }
 
 /** A Redis to use: its URL, and stop() (which does nothing for REDIS_URL). */
-export async function redis(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function redis(): Promise<{ url: string; stop: () => Promise<void> }> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
   const dir = mkdtempSync(join(tmpdir(), 'threadkit-demo-redis-'));
   const port = await freePort();
