@@ -11,8 +11,7 @@ import { mapTasks, type MapOptions } from '../executor/map.js';
 import { crossable, decodeMessage, encodeMessage, encodeOutcome, encodePayload, type JobData, type JobEvent } from './codec.js';
 import { queueKeys, type QueueKeys } from './keys.js';
 import { clientOptions, type ClientConfig, type DistributedExecutorOptions } from './options.js';
-import type { Queue } from 'bullmq';
-import { address, connect, modules, ready, withScripts, type RedisClient, type Scripts } from './redis.js';
+import { address, connect, modules, ready, withScripts, type ClientConnection } from './redis.js';
 import { DistributedFuture, RemoteJob } from './remote-job.js';
 import { Reconciler, settleFromEvent } from './reconcile.js';
 import { describeTarget, type TargetDescriptor } from './targets.js';
@@ -36,14 +35,6 @@ export interface DistributedStats {
   readonly failed: number;
   readonly cancelled: number;
   readonly terminated: number;
-}
-
-/** The client's connections, made on first use. @internal */
-export interface ClientConnection {
-  readonly cmd: RedisClient & Scripts;
-  readonly sub: RedisClient;
-  readonly queue: Queue;
-  readonly subscribed: Promise<unknown>;
 }
 
 const RUN_KEYS = new Set(['signal', 'name', 'attempts']);

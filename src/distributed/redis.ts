@@ -2,6 +2,7 @@
 
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import type * as BullMQ from 'bullmq';
+import type { Queue } from 'bullmq';
 import { ConnectionError } from './errors.js';
 import type { Connection } from './options.js';
 
@@ -157,4 +158,12 @@ export function withScripts(client: RedisClient): RedisClient & Scripts {
   client.defineCommand('tkCancel', { numberOfKeys: 3, lua: CANCEL });
   client.defineCommand('tkRequeue', { numberOfKeys: 1, lua: REQUEUE });
   return client as RedisClient & Scripts;
+}
+
+/** The client's connections, made on first use. @internal */
+export interface ClientConnection {
+  readonly cmd: RedisClient & Scripts;
+  readonly sub: RedisClient;
+  readonly queue: Queue;
+  readonly subscribed: Promise<unknown>;
 }
