@@ -16,6 +16,9 @@ import { resolveTarget } from './targets.js';
 
 /** One job in this host's hands, from the moment BullMQ gave it until its outcome is written. */
 interface HeldJob {
+  readonly id: string;
+  /** Its `running` event was published. */
+  announced: boolean;
   /** The pool task running it, once its target was handed to the pool. */
   local: Future<unknown> | undefined;
   /** A cancel or stop that arrived for it: applied to `local` now or when it exists. */
@@ -138,20 +141,12 @@ export class WorkerHost {
   /** BullMQ's processor: begin (unless cancelled or begun before), run on the pool, write the outcome. Never throws. */
   async #process(data: JobData, bullJobId: string): Promise<void> {
     const { id } = data;
-    const held: HeldJob = { local: undefined, cancel: undefined };
+    const held: HeldJob = { id, announced: false, local: undefined, cancel: undefined };
     this.#held.set(id, held);
     try {
       const cmd = this.#cmd!;
       const keys = this.#keys;
-      const running = encodeMessage({ kind: 'running', id, host: this.#config.name });
-      const [verdict, record] = await cmd.tkBeginBuffer(
-        keys.record(id),
-        keys.cancel(id),
-        keys.events,
-        this.#config.name,
-        bullJobId,
-        running,
-      );
+      const [verdict, record] = await cmd.tkBeginBuffer(keys.record(id), keys.cancel(id), this.#config.name, bullJobId);
       switch (verdict.toString()) {
         case 'go':
           break;
@@ -211,8 +206,25 @@ export class WorkerHost {
     }
     held.local = local;
     if (held.cancel !== undefined) this.#applyCancelTo(local, held.cancel);
+    else if (!held.announced) {
+      held.announced = true;
+      void this.#announce(held.id, local);
+    }
     await settlementOf(local).ended;
     return local.outcome!;
+  }
+
+  /**
+   * Tells the clients that the job runs once its target has begun on a worker (the pool's future
+   * leaves `pending`: a worker thread's claim in shared memory, a child's message), so that a cancel
+   * sent after it sees `running` finds the target running.
+   */
+  async #announce(id: string, local: Future<unknown>): Promise<void> {
+    for (let turns = 0; local.state === 'pending'; turns += 1) {
+      await new Promise((resolve) => (turns < 100 ? setImmediate(resolve) : setTimeout(resolve, 1)));
+    }
+    if (local.done()) return;
+    await this.#cmd!.publish(this.#keys.events, encodeMessage({ kind: 'running', id, host: this.#config.name })).catch(() => {});
   }
 
   /** cancel(), and for a stop, the worker replaced when the task has not ended `graceMs` later. */
