@@ -364,9 +364,18 @@ export class DistributedExecutor implements AsyncDisposable {
     if (!job.end(outcome)) return;
     this.#count(job, outcome);
     this.#jobs.delete(job.id);
-    if (this.#jobs.size === 0 && this.#ticker !== undefined) {
-      clearInterval(this.#ticker);
-      this.#ticker = undefined;
+    if (this.#jobs.size > 0) return;
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+    // Idle while Redis is unreachable: ioredis's reconnect timers would hold the program open. Let
+    // the connections go; the next submit connects again.
+    const connection = this.#connected;
+    if (connection !== undefined && (connection.cmd.status !== 'ready' || connection.sub.status !== 'ready')) {
+      this.#connected = undefined;
+      this.#connection = undefined;
+      void connection.queue.close().catch(() => {});
+      connection.cmd.disconnect();
+      connection.sub.disconnect();
     }
   }
 
