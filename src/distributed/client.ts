@@ -161,8 +161,7 @@ export class DistributedExecutor implements AsyncDisposable {
 
   /** The queue's own counts from Redis (`waiting`, `active`, `delayed`, `completed`, `failed`, ...), every client's jobs included. */
   async queueCounts(): Promise<Record<string, number>> {
-    const connection = await this.#reach();
-    return connection.queue.getJobCounts();
+    return this.#holding(async () => (await this.#reach()).queue.getJobCounts());
   }
 
   /**
@@ -349,6 +348,16 @@ export class DistributedExecutor implements AsyncDisposable {
     }
     const job = this.#jobs.get(event.id);
     if (job !== undefined) settleFromEvent(job, event, (outcome) => this.#finish(job, outcome));
+  }
+
+  /** Holds the program open while `call` runs (the connections' sockets do not). */
+  async #holding<T>(call: () => Promise<T>): Promise<T> {
+    const hold = setInterval(() => {}, 2 ** 31 - 1);
+    try {
+      return await call();
+    } finally {
+      clearInterval(hold);
+    }
   }
 
   #track(job: RemoteJob): void {
