@@ -11,8 +11,7 @@ import { mapTasks, type MapOptions } from '../executor/map.js';
 import { crossable, decodeMessage, encodeMessage, encodeOutcome, encodePayload, type JobData, type JobEvent } from './codec.js';
 import { queueKeys, type QueueKeys } from './keys.js';
 import { clientOptions, type ClientConfig, type DistributedExecutorOptions } from './options.js';
-import type { Queue } from 'bullmq';
-import { address, connect, modules, ready, withScripts, type RedisClient, type Scripts } from './redis.js';
+import { address, connect, modules, ready, withScripts, type ClientConnection } from './redis.js';
 import { DistributedFuture, RemoteJob } from './remote-job.js';
 import { Reconciler, settleFromEvent } from './reconcile.js';
 import { describeTarget, type TargetDescriptor } from './targets.js';
@@ -36,14 +35,6 @@ export interface DistributedStats {
   readonly failed: number;
   readonly cancelled: number;
   readonly terminated: number;
-}
-
-/** The client's connections, made on first use. @internal */
-export interface ClientConnection {
-  readonly cmd: RedisClient & Scripts;
-  readonly sub: RedisClient;
-  readonly queue: Queue;
-  readonly subscribed: Promise<unknown>;
 }
 
 const RUN_KEYS = new Set(['signal', 'name', 'attempts']);
@@ -170,8 +161,7 @@ export class DistributedExecutor implements AsyncDisposable {
 
   /** The queue's own counts from Redis (`waiting`, `active`, `delayed`, `completed`, `failed`, ...), every client's jobs included. */
   async queueCounts(): Promise<Record<string, number>> {
-    const connection = await this.#reach();
-    return connection.queue.getJobCounts();
+    return this.#holding(async () => (await this.#reach()).queue.getJobCounts());
   }
 
   /**
@@ -360,6 +350,16 @@ export class DistributedExecutor implements AsyncDisposable {
     if (job !== undefined) settleFromEvent(job, event, (outcome) => this.#finish(job, outcome));
   }
 
+  /** Holds the program open while `call` runs (the connections' sockets do not). */
+  async #holding<T>(call: () => Promise<T>): Promise<T> {
+    const hold = setInterval(() => {}, 2 ** 31 - 1);
+    try {
+      return await call();
+    } finally {
+      clearInterval(hold);
+    }
+  }
+
   #track(job: RemoteJob): void {
     this.#jobs.set(job.id, job);
     this.#ticker ??= setInterval(() => this.#reconciler.soon(), this.#config.checkIntervalMs);
@@ -373,9 +373,18 @@ export class DistributedExecutor implements AsyncDisposable {
     if (!job.end(outcome)) return;
     this.#count(job, outcome);
     this.#jobs.delete(job.id);
-    if (this.#jobs.size === 0 && this.#ticker !== undefined) {
-      clearInterval(this.#ticker);
-      this.#ticker = undefined;
+    if (this.#jobs.size > 0) return;
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+    // Idle while Redis is unreachable: ioredis's reconnect timers would hold the program open. Let
+    // the connections go; the next submit connects again.
+    const connection = this.#connected;
+    if (connection !== undefined && (connection.cmd.status !== 'ready' || connection.sub.status !== 'ready')) {
+      this.#connected = undefined;
+      this.#connection = undefined;
+      void connection.queue.close().catch(() => {});
+      connection.cmd.disconnect();
+      connection.sub.disconnect();
     }
   }
 

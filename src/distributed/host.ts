@@ -16,6 +16,9 @@ import { resolveTarget } from './targets.js';
 
 /** One job in this host's hands, from the moment BullMQ gave it until its outcome is written. */
 interface HeldJob {
+  readonly id: string;
+  /** Its `running` event was published. */
+  announced: boolean;
   /** The pool task running it, once its target was handed to the pool. */
   local: Future<unknown> | undefined;
   /** A cancel or stop that arrived for it: applied to `local` now or when it exists. */
@@ -34,6 +37,8 @@ export class WorkerHost {
   readonly #config: HostConfig;
   readonly #keys: QueueKeys;
   readonly #held = new Map<string, HeldJob>();
+  /** Outcomes being written (shutdown waits for them). */
+  readonly #writes = new Set<Promise<void>>();
   #started: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #cmd: (RedisClient & Scripts) | undefined;
@@ -138,58 +143,59 @@ export class WorkerHost {
   /** BullMQ's processor: begin (unless cancelled or begun before), run on the pool, write the outcome. Never throws. */
   async #process(data: JobData, bullJobId: string): Promise<void> {
     const { id } = data;
-    const held: HeldJob = { local: undefined, cancel: undefined };
+    const held: HeldJob = { id, announced: false, local: undefined, cancel: undefined };
     this.#held.set(id, held);
     try {
-      const cmd = this.#cmd!;
       const keys = this.#keys;
-      const running = encodeMessage({ kind: 'running', id, host: this.#config.name });
-      const [verdict, record] = await cmd.tkBeginBuffer(
-        keys.record(id),
-        keys.cancel(id),
-        keys.events,
-        this.#config.name,
-        bullJobId,
-        running,
-      );
+      // The target is read and loaded while the begin check is on its way.
+      const loading = this.#load(data);
+      loading.catch(() => {});
+      const [verdict, record] = await this.#cmd!.tkBeginBuffer(keys.record(id), keys.cancel(id), this.#config.name, bullJobId);
       switch (verdict.toString()) {
         case 'go':
           break;
         case 'cancelled':
-          await this.#end(data, { status: 'cancelled', reason: decodeMessage<CancelMessage>(record!).reason });
+          this.#end(data, { status: 'cancelled', reason: decodeMessage<CancelMessage>(record!).reason });
           return;
         default:
           // Begun before (at most once), or already ended: nothing to do.
           return;
       }
-      await this.#end(data, await this.#run(data, held));
+      // Its outcome is written on the connection BullMQ completes the job on, so in order; not awaited
+      // (the next job need not wait for the reply). shutdown() waits for the writes in flight.
+      this.#end(data, await this.#run(data, held, loading));
     } catch {
-      // Redis went away while writing: the client finds the job's host alive and waits; nothing to throw to BullMQ.
+      // Redis went away: the client finds the job's host alive and waits; nothing to throw to BullMQ.
     } finally {
       this.#held.delete(id);
     }
   }
 
-  /** The job's outcome: its target run as one task of the pool (a chunk of map(): each item in turn). */
-  async #run(data: JobData, held: HeldJob): Promise<Outcome> {
-    let target: Target;
-    let args: unknown[];
+  /** A job's target and args, or the TaskError saying why they cannot be had on this host. */
+  async #load(data: JobData): Promise<{ target: Target; args: unknown[] }> {
     try {
       const payload = decodePayload(data.payload);
-      args = payload.args;
-      target = await resolveTarget(payload.target, {
+      const target = await resolveTarget(payload.target, {
         root: this.#config.root,
         host: this.#config.name,
         acceptSource: this.#config.acceptSource,
       });
+      return { target, args: payload.args };
     } catch (error) {
-      return {
-        status: 'failed',
-        error:
-          error instanceof TaskError
-            ? error
-            : new TaskError(`Host ${this.#config.name} cannot read ${data.name}: ${String(error)}`, { cause: error }),
-      };
+      throw error instanceof TaskError
+        ? error
+        : new TaskError(`Host ${this.#config.name} cannot read ${data.name}: ${String(error)}`, { cause: error });
+    }
+  }
+
+  /** The job's outcome: its target run as one task of the pool (a chunk of map(): each item in turn). */
+  async #run(data: JobData, held: HeldJob, loading: Promise<{ target: Target; args: unknown[] }>): Promise<Outcome> {
+    let target: Target;
+    let args: unknown[];
+    try {
+      ({ target, args } = await loading);
+    } catch (error) {
+      return { status: 'failed', error };
     }
     if (held.cancel !== undefined) return { status: 'cancelled', reason: held.cancel.reason };
     if (!data.each) return this.#task(target, args, data.name, held);
@@ -211,8 +217,25 @@ export class WorkerHost {
     }
     held.local = local;
     if (held.cancel !== undefined) this.#applyCancelTo(local, held.cancel);
+    else if (!held.announced) {
+      held.announced = true;
+      void this.#announce(held.id, local);
+    }
     await settlementOf(local).ended;
     return local.outcome!;
+  }
+
+  /**
+   * Tells the clients that the job runs once its target has begun on a worker (the pool's future
+   * leaves `pending`: a worker thread's claim in shared memory, a child's message), so that a cancel
+   * sent after it sees `running` finds the target running.
+   */
+  async #announce(id: string, local: Future<unknown>): Promise<void> {
+    for (let turns = 0; local.state === 'pending'; turns += 1) {
+      await new Promise((resolve) => (turns < 100 ? setImmediate(resolve) : setTimeout(resolve, 1)));
+    }
+    if (local.done()) return;
+    await this.#cmd!.publish(this.#keys.events, encodeMessage({ kind: 'running', id, host: this.#config.name })).catch(() => {});
   }
 
   /** cancel(), and for a stop, the worker replaced when the task has not ended `graceMs` later. */
@@ -221,10 +244,15 @@ export class WorkerHost {
     if (cancel.graceMs !== undefined) void local.stop({ graceMs: cancel.graceMs });
   }
 
-  async #end(data: JobData, outcome: Outcome): Promise<void> {
+  #end(data: JobData, outcome: Outcome): void {
     const out = encodeOutcome(outcome, data.name);
     const event = encodeMessage({ kind: 'ended', id: data.id, out });
-    await this.#cmd!.tkEnd(this.#keys.record(data.id), this.#keys.events, out, data.keepMs, event, this.#config.name);
+    const write = this.#cmd!.tkEnd(this.#keys.record(data.id), this.#keys.events, out, data.keepMs, event, this.#config.name).then(
+      () => {},
+      () => {},
+    );
+    this.#writes.add(write);
+    void write.finally(() => this.#writes.delete(write));
   }
 
   /** No new jobs; waits for the running ones; shuts down the executor and disconnects. Idempotent. */
@@ -247,6 +275,7 @@ export class WorkerHost {
     const closing = this.#worker?.close();
     if (graceMs !== undefined) for (const held of this.#held.values()) if (held.local !== undefined) void held.local.stop({ graceMs });
     await closing?.catch(() => {});
+    await Promise.all([...this.#writes]);
     clearInterval(this.#beat);
     if (graceMs !== undefined) await this.#config.executor.stop({ graceMs });
     else await this.#config.executor.shutdown();

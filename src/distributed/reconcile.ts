@@ -4,7 +4,7 @@ import { TaskError, ThreadCrashedError } from '../errors.js';
 import type { Outcome } from '../core/settlement.js';
 import { decodeOutcome, encodeMessage, encodeOutcome, type JobData, type JobEvent } from './codec.js';
 import type { QueueKeys } from './keys.js';
-import type { ClientConnection } from './client.js';
+import type { ClientConnection } from './redis.js';
 import type { RemoteJob } from './remote-job.js';
 
 /** Applies a host's event to a job: `running` (with its host), or its outcome. */

@@ -2,6 +2,7 @@
 
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import type * as BullMQ from 'bullmq';
+import type { Queue } from 'bullmq';
 import { ConnectionError } from './errors.js';
 import type { Connection } from './options.js';
 
@@ -95,8 +96,8 @@ export function ready(client: RedisClient, where: string, timeoutMs: number): Pr
 
 /** The Lua scripts of threadkit's job records (keys.ts), defined on a client once. */
 export interface Scripts {
-  /** KEYS record, cancel, events; ARGV host, bullJobId, runningEvent. -> ['go'|'dup'|'ended'] or ['cancelled', cancelRecord]. */
-  tkBeginBuffer(record: string, cancel: string, events: string, host: string, bullJobId: string, event: Buffer): Promise<[Buffer, Buffer?]>;
+  /** KEYS record, cancel; ARGV host, bullJobId. -> ['go'|'dup'|'ended'] or ['cancelled', cancelRecord]. */
+  tkBeginBuffer(record: string, cancel: string, host: string, bullJobId: string): Promise<[Buffer, Buffer?]>;
   /** KEYS record, events; ARGV outcome, keepMs, endedEvent, expectHost ('' for any). -> 1 written, 0 already ended (or not on that host). */
   tkEnd(record: string, events: string, outcome: Buffer, keepMs: number, event: Buffer, expectHost: string): Promise<number>;
   /** KEYS record, cancel, cancels; ARGV cancelRecord, keepMs, message. -> [st|false, bj|false], or 0 when ended. */
@@ -121,7 +122,6 @@ if c then return {'cancelled', c} end
 redis.call('HINCRBY', KEYS[1], 'starts', 1)
 redis.call('HSET', KEYS[1], 'st', 'running', 'host', ARGV[1], 'bj', ARGV[2])
 redis.call('PERSIST', KEYS[1])
-redis.call('PUBLISH', KEYS[3], ARGV[3])
 return {'go'}
 `;
 
@@ -152,9 +152,17 @@ return 1
 
 /** `client` with threadkit's scripts defined (EVALSHA, loaded again after a Redis restart by ioredis). */
 export function withScripts(client: RedisClient): RedisClient & Scripts {
-  client.defineCommand('tkBegin', { numberOfKeys: 3, lua: BEGIN });
+  client.defineCommand('tkBegin', { numberOfKeys: 2, lua: BEGIN });
   client.defineCommand('tkEnd', { numberOfKeys: 2, lua: END });
   client.defineCommand('tkCancel', { numberOfKeys: 3, lua: CANCEL });
   client.defineCommand('tkRequeue', { numberOfKeys: 1, lua: REQUEUE });
   return client as RedisClient & Scripts;
+}
+
+/** The client's connections, made on first use. @internal */
+export interface ClientConnection {
+  readonly cmd: RedisClient & Scripts;
+  readonly sub: RedisClient;
+  readonly queue: Queue;
+  readonly subscribed: Promise<unknown>;
 }

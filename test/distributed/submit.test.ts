@@ -113,10 +113,11 @@ describe('DistributedExecutor - submit and results', redisSuite({ timeout: 60_00
       (error: unknown) => error instanceof TaskError && /args\[0\]\[0\]/.test(error.message),
     );
     await pool.shutdown();
-    assert.throws(() => threads.submit(Math.max, 1), TaskError);
-    assert.throws(() => threads.submit(42 as never), TypeError);
+    const submit = threads.submit.bind(threads) as (target: unknown, ...args: unknown[]) => unknown;
+    assert.throws(() => submit(Math.max, 1), TaskError);
+    assert.throws(() => submit(42), TypeError);
     await assert.rejects(
-      threads.submit(returnsFunction),
+      threads.submit(returnsFunction).result(),
       (error: unknown) => error instanceof TaskError && /return value/.test(error.message),
     );
   });
@@ -124,7 +125,7 @@ describe('DistributedExecutor - submit and results', redisSuite({ timeout: 60_00
   test('.run() - an already aborted signal ends the future cancelled and queues nothing', async () => {
     const f = threads.run(add, [1, 2], { signal: AbortSignal.abort('too late') });
     assert.equal(f.done(), true);
-    await assert.rejects(f, CancelledError);
+    await assert.rejects(f.result(), CancelledError);
   });
 
   test('.stats and .queueCounts()', async () => {
