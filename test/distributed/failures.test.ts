@@ -248,6 +248,8 @@ describe('distributed failures', redisSuite({ timeout: 180_000, concurrency: fal
           assert.equal(futures[i]!.done(), true);
           if (o.status === 'fulfilled') assert.equal(o.value, i);
         });
+        const failed = outcomes.filter((o) => o.status === 'rejected').map((o) => String(o.reason));
+        t.diagnostic(`${6 - failed.length} completed, ${failed.length} failed${failed.length > 0 ? `: ${failed.join('; ')}` : ''}`);
       } finally {
         await kill(host);
         await ex.shutdown();
