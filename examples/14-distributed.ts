@@ -16,13 +16,17 @@ if (!haveRedis()) {
 }
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
-/** A child program under this program's runtime (node + tsx), its output prefixed `[name] `. */
+/** The threadkit-worker command (what `npx threadkit-worker` runs), from the package's `bin`. */
+const CLI = fileURLToPath(new URL('./dist/distributed/cli.js', import.meta.resolve('threadkit/package.json')));
+
+/** A child program (a path) under this program's runtime (node + tsx), its output prefixed `[name] `. */
 function program(
   name: string,
-  file: string,
+  path: string,
   args: string[],
+  env: NodeJS.ProcessEnv = process.env,
 ): { child: ChildProcess; output: () => string; line: (text: string) => Promise<void> } {
-  const child = spawn(process.execPath, [...process.execArgv, here(file), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, path, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let seen = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     seen += chunk;
@@ -49,7 +53,12 @@ const { url, stop: stopRedis } = await redis();
 const queue = `demo-${process.pid}`;
 console.log(`Redis at ${url}, queue ${queue}`);
 
-const hosts = ['alpha', 'beta'].map((name) => ({ name, ...program(name, 'distributed/host.ts', [url, queue, name]) }));
+// Two hosts: alpha a WorkerHost in a program of its own, beta the threadkit-worker command.
+const cli = ['--queue', queue, '--redis', url, '--workers', '1', '--name', 'beta', '--host-timeout', '1000'];
+const hosts = [
+  { name: 'alpha', ...program('alpha', here('distributed/host.ts'), [url, queue, 'alpha']) },
+  { name: 'beta', ...program('beta', CLI, cli, { ...process.env, DEMO_HOST: 'beta' }) },
+];
 await Promise.all(hosts.map((h) => h.line(`${h.name} ready`)));
 
 const ex = new DistributedExecutor({ queue, connection: url, checkIntervalMs: 200 });
@@ -63,7 +72,7 @@ console.log(`map: ${squares.join(', ')}`);
 const launch = ex.submit(countdown, 'launch', 10, 1000);
 await Promise.race(hosts.map((h) => h.line('launch on')));
 console.log(`launch is job ${launch.id}; a second process cancels it by id`);
-const other = program('other process', 'distributed/cancel.ts', [url, queue, launch.id]);
+const other = program('other process', here('distributed/cancel.ts'), [url, queue, launch.id]);
 const otherDone = once(other.child, 'close');
 const result = await launch;
 await otherDone;
