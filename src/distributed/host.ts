@@ -26,6 +26,8 @@ interface HeldJob {
 }
 
 const STOP_KEYS = new Set(['graceMs']);
+/** How long a job runs on the host's pool before clients are told it is running. */
+const ANNOUNCE_AFTER_MS = 2;
 
 /**
  * A host: takes jobs from the queue, up to `executor.maxWorkers` at once, and runs each as one
@@ -231,10 +233,12 @@ export class WorkerHost {
    * sent after it sees `running` finds the target running.
    */
   async #announce(id: string, local: Future<unknown>): Promise<void> {
-    for (let turns = 0; local.state === 'pending'; turns += 1) {
-      await new Promise((resolve) => (turns < 100 ? setImmediate(resolve) : setTimeout(resolve, 1)));
+    // A job that ends within a couple of milliseconds is never announced: its outcome says it all,
+    // and the host spends no publish (nor a poll) on it.
+    for (let turns = 0; turns === 0 || local.state === 'pending'; turns += 1) {
+      await new Promise((resolve) => setTimeout(resolve, turns === 0 ? ANNOUNCE_AFTER_MS : 1));
+      if (local.done()) return;
     }
-    if (local.done()) return;
     await this.#cmd!.publish(this.#keys.events, encodeMessage({ kind: 'running', id, host: this.#config.name })).catch(() => {});
   }
 

@@ -93,6 +93,8 @@ export async function resolveTarget(target: TargetDescriptor, where: HostTargets
     }
     case 'task': {
       const url = moduleUrl(target.module, target.rel, where.root);
+      const known = lookupTask(url, target.key);
+      if (known !== undefined) return known;
       try {
         await import(url);
       } catch (error) {
