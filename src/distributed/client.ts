@@ -272,6 +272,11 @@ export class DistributedExecutor implements AsyncDisposable {
     const queue = new bullmq.Queue(this.#config.queue, { connection: cmd });
     queue.on('error', () => {});
     // A reconnect after Redis came back: catch up at once (events published meanwhile were lost).
+    let readies = 0;
+    cmd.on('ready', () => {
+      readies += 1;
+      if (readies > 1) this.#reconciler.reconnected();
+    });
     sub.on('ready', () => this.#reconciler.soon());
     cmd.on('reconnecting', () => this.#dropIfIdle());
     sub.on('reconnecting', () => this.#dropIfIdle());

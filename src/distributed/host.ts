@@ -92,6 +92,8 @@ export class WorkerHost {
     await Promise.all([ready(cmd, where, hostTimeoutMs), ready(sub, where, hostTimeoutMs)]);
     await sub.subscribe(this.#keys.cancels);
     await this.#alive();
+    // Back after Redis was away: say so at once (clients judge hosts by this record).
+    cmd.on('ready', () => void this.#alive().catch(() => {}));
     this.#beat = setInterval(() => void this.#alive().catch(() => {}), Math.max(100, Math.floor(hostTimeoutMs / 3)));
     const worker = new bullmq.Worker(queue, (job) => this.#process(job.data as JobData, job.id ?? (job.data as JobData).id), {
       connection: cmd,
