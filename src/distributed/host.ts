@@ -159,7 +159,8 @@ export class WorkerHost {
         case 'go':
           break;
         case 'cancelled':
-          this.#end(data, { status: 'cancelled', reason: decodeMessage<CancelMessage>(record!).reason });
+          // Never begun: no record names this host yet, so the outcome is written for any.
+          this.#end(data, { status: 'cancelled', reason: decodeMessage<CancelMessage>(record!).reason }, '');
           return;
         default:
           // Begun before (at most once), or already ended: nothing to do.
@@ -250,10 +251,11 @@ export class WorkerHost {
     if (cancel.graceMs !== undefined) void local.stop({ graceMs: cancel.graceMs });
   }
 
-  #end(data: JobData, outcome: Outcome): void {
+  /** Writes the job's outcome (once: not over one written already, nor for a job this host does not run when `expectHost`). */
+  #end(data: JobData, outcome: Outcome, expectHost = this.#config.name): void {
     const out = encodeOutcome(outcome, data.name);
     const event = encodeMessage({ kind: 'ended', id: data.id, out });
-    const write = this.#cmd!.tkEnd(this.#keys.record(data.id), this.#keys.events, out, data.keepMs, event, this.#config.name).then(
+    const write = this.#cmd!.tkEnd(this.#keys.record(data.id), this.#keys.events, out, data.keepMs, event, expectHost).then(
       () => {},
       () => {},
     );
