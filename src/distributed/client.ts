@@ -44,7 +44,6 @@ const STOP_KEYS = new Set(['graceMs']);
 const MAP_IN_FLIGHT = 64;
 
 let executors = 0;
-const descriptors = new WeakMap<object, TargetDescriptor>();
 
 /**
  * The client of a distributed queue: submit work that WorkerHosts on any machine run, and get
@@ -67,6 +66,10 @@ export class DistributedExecutor implements AsyncDisposable {
   #shuttingDown = false;
   #shutdownDone: Promise<void> | undefined;
   #nextJob = 0;
+  /** Calls in flight that hold the program (queueCounts()). */
+  #calls = 0;
+  /** Target descriptors of functions, made once per function (relative to this client's root). */
+  readonly #descriptors = new WeakMap<object, TargetDescriptor>();
 
   /** @throws {TypeError|RangeError} naming the option that is not what it should be. */
   constructor(options: DistributedExecutorOptions) {
@@ -204,8 +207,8 @@ export class DistributedExecutor implements AsyncDisposable {
 
   #describe(target: Target, owner: string): TargetDescriptor {
     if (typeof target !== 'function') return describeTarget(target, owner, this.#config.root);
-    let descriptor = descriptors.get(target);
-    if (descriptor === undefined) descriptors.set(target, (descriptor = describeTarget(target, owner, this.#config.root)));
+    let descriptor = this.#descriptors.get(target);
+    if (descriptor === undefined) this.#descriptors.set(target, (descriptor = describeTarget(target, owner, this.#config.root)));
     return descriptor;
   }
 
@@ -269,7 +272,14 @@ export class DistributedExecutor implements AsyncDisposable {
     const queue = new bullmq.Queue(this.#config.queue, { connection: cmd });
     queue.on('error', () => {});
     // A reconnect after Redis came back: catch up at once (events published meanwhile were lost).
+    let readies = 0;
+    cmd.on('ready', () => {
+      readies += 1;
+      if (readies > 1) this.#reconciler.reconnected();
+    });
     sub.on('ready', () => this.#reconciler.soon());
+    cmd.on('reconnecting', () => this.#dropIfIdle());
+    sub.on('reconnecting', () => this.#dropIfIdle());
     const connection: ClientConnection = { cmd, sub, queue, subscribed };
     this.#connected = connection;
     return connection;
@@ -353,10 +363,13 @@ export class DistributedExecutor implements AsyncDisposable {
   /** Holds the program open while `call` runs (the connections' sockets do not). */
   async #holding<T>(call: () => Promise<T>): Promise<T> {
     const hold = setInterval(() => {}, 2 ** 31 - 1);
+    this.#calls += 1;
     try {
       return await call();
     } finally {
+      this.#calls -= 1;
       clearInterval(hold);
+      this.#dropIfIdle();
     }
   }
 
@@ -376,16 +389,22 @@ export class DistributedExecutor implements AsyncDisposable {
     if (this.#jobs.size > 0) return;
     clearInterval(this.#ticker);
     this.#ticker = undefined;
-    // Idle while Redis is unreachable: ioredis's reconnect timers would hold the program open. Let
-    // the connections go; the next submit connects again.
+    this.#dropIfIdle();
+  }
+
+  /**
+   * Idle while Redis is unreachable: ioredis's reconnect timers would hold the program open. Lets
+   * the connections go; the next call connects again.
+   */
+  #dropIfIdle(): void {
     const connection = this.#connected;
-    if (connection !== undefined && (connection.cmd.status !== 'ready' || connection.sub.status !== 'ready')) {
-      this.#connected = undefined;
-      this.#connection = undefined;
-      void connection.queue.close().catch(() => {});
-      connection.cmd.disconnect();
-      connection.sub.disconnect();
-    }
+    if (connection === undefined || this.#jobs.size > 0 || this.#calls > 0) return;
+    if (connection.cmd.status === 'ready' && connection.sub.status === 'ready') return;
+    this.#connected = undefined;
+    this.#connection = undefined;
+    void connection.queue.close().catch(() => {});
+    connection.cmd.disconnect();
+    connection.sub.disconnect();
   }
 
   async #drainAndClose(): Promise<void> {

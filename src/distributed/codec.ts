@@ -65,7 +65,7 @@ function forbidden(args: unknown[]): string | undefined {
  * @throws {TaskError} naming the argument that cannot be serialized or cannot cross machines.
  */
 export function encodePayload(target: TargetDescriptor, args: unknown[], owner: string): string {
-  const where = forbidden(args);
+  const where = args.every((arg) => arg === null || (typeof arg !== 'object' && typeof arg !== 'function')) ? undefined : forbidden(args);
   if (where !== undefined) {
     throw new TaskError(
       `${where} cannot be sent to ${owner}: shared memory (SharedArrayBuffers, threadkit's shared objects) and pools or Futures cannot cross machines. Send a copy of the data instead.`,

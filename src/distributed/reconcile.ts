@@ -27,6 +27,9 @@ export interface ReconcilerContext {
   finish(job: RemoteJob, outcome: Outcome): void;
 }
 
+/** How long after a reconnect no host is judged dead (theirs may come back a little later than ours). */
+const RECONNECT_GRACE_MS = 2000;
+
 /** The error of a job id that Redis does not know. */
 export function unknownJob(id: string, queue: string): TaskError {
   return new TaskError(`Queue ${queue} has no job ${id}: it was never submitted, or its outcome is older than keepResultsMs.`);
@@ -37,9 +40,16 @@ export class Reconciler {
   readonly #context: ReconcilerContext;
   #running: Promise<void> | undefined;
   #again = false;
+  /** Until when no host is judged dead: just after Redis came back, hosts have not refreshed their liveness yet. */
+  #trustHostsUntil = 0;
 
   constructor(context: ReconcilerContext) {
     this.#context = context;
+  }
+
+  /** This client reconnected to Redis: give the hosts a moment to reconnect and refresh their liveness records. */
+  reconnected(): void {
+    this.#trustHostsUntil = Date.now() + RECONNECT_GRACE_MS;
   }
 
   /** Checks every pending job now, or right after the check in progress. */
@@ -97,7 +107,7 @@ export class Reconciler {
 
   /** Jobs whose host has no liveness record any more: failed (at most once) or queued again (`attempts`). */
   async #checkHosts(connection: ClientConnection, running: Map<string, RemoteJob[]>): Promise<void> {
-    if (running.size === 0) return;
+    if (running.size === 0 || Date.now() < this.#trustHostsUntil) return;
     const hosts = [...running.keys()];
     const alive = await connection.cmd.pipeline(hosts.map((host) => ['exists', this.#context.keys.host(host)])).exec();
     for (const [i, host] of hosts.entries()) {

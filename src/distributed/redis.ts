@@ -111,6 +111,8 @@ export interface Scripts {
   ): Promise<[string | null, string | null] | 0>;
   /** KEYS record; ARGV host, newBullJobId. -> 1 when it was running on that host and is queued again (at least once). */
   tkRequeue(record: string, host: string, bullJobId: string): Promise<number>;
+  /** KEYS record; ARGV newBullJobId, keepMs. -> 1 when it never began (no running or ended record) and is marked queued under the new id. */
+  tkRequeueUnbegun(record: string, bullJobId: string, keepMs: number): Promise<number>;
 }
 
 const BEGIN = `
@@ -143,6 +145,14 @@ redis.call('PUBLISH', KEYS[3], ARGV[3])
 return {st or false, redis.call('HGET', KEYS[1], 'bj') or false}
 `;
 
+const REQUEUE_UNBEGUN = `
+local st = redis.call('HGET', KEYS[1], 'st')
+if st == 'running' or st == 'ended' then return 0 end
+redis.call('HSET', KEYS[1], 'st', 'queued', 'bj', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
 const REQUEUE = `
 if redis.call('HGET', KEYS[1], 'st') ~= 'running' or redis.call('HGET', KEYS[1], 'host') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'st', 'queued', 'bj', ARGV[2])
@@ -156,6 +166,7 @@ export function withScripts(client: RedisClient): RedisClient & Scripts {
   client.defineCommand('tkEnd', { numberOfKeys: 2, lua: END });
   client.defineCommand('tkCancel', { numberOfKeys: 3, lua: CANCEL });
   client.defineCommand('tkRequeue', { numberOfKeys: 1, lua: REQUEUE });
+  client.defineCommand('tkRequeueUnbegun', { numberOfKeys: 1, lua: REQUEUE_UNBEGUN });
   return client as RedisClient & Scripts;
 }
 

@@ -32,6 +32,8 @@ export class RemoteJob {
   cancelAsked = false;
   /** Its current BullMQ job id (`<id>.<n>` after a restart under `attempts`); undefined: `id`. */
   bullJobId: string | undefined;
+  /** How many times this client queued it again after it was lost before it began. */
+  requeues: number | undefined;
   /** How many times a host began it, as last read from its record. */
   starts: number | undefined;
   /** Whether this client submitted it (its `stats` count it). */

@@ -1,6 +1,7 @@
 // Targets across machines: a module path relative to the client's root, resolved against the host's; a plain function as its source.
 
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TaskError } from '../errors.js';
 import { lookupTask, targetSpec, type Target } from '../backend/task.js';
@@ -51,9 +52,20 @@ export interface HostTargets {
 /** Functions compiled from source, by source: the pool compiles a target once per worker only when it is the same function. */
 const compiled = new Map<string, Target>();
 
-/** The module's URL on this host: a relative path resolved against the host's root. */
+/**
+ * The module's URL on this host: a relative path resolved against the host's root; a package
+ * specifier resolved from the root as a file there would resolve it (CommonJS resolution, with
+ * the package's `require` condition; left as it is when that fails, for an ESM-only export).
+ */
 function moduleUrl(module: string, rel: boolean, root: string): string {
-  return rel ? pathToFileURL(resolve(root, module)).href : module;
+  if (rel) return pathToFileURL(resolve(root, module)).href;
+  if (/^[a-z][a-z0-9+.-]+:/i.test(module)) return module;
+  try {
+    const path = createRequire(join(root, 'package.json')).resolve(module);
+    return isAbsolute(path) ? pathToFileURL(path).href : module;
+  } catch {
+    return module;
+  }
 }
 
 /**
@@ -81,6 +93,8 @@ export async function resolveTarget(target: TargetDescriptor, where: HostTargets
     }
     case 'task': {
       const url = moduleUrl(target.module, target.rel, where.root);
+      const known = lookupTask(url, target.key);
+      if (known !== undefined) return known;
       try {
         await import(url);
       } catch (error) {

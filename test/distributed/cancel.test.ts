@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { CancelledError, TaskError, TerminatedError } from '../../src/index.js';
 import { DistributedExecutor, type DistributedFuture } from '../../src/distributed/index.js';
 import { sleepUntilCancelled, spin, whereAmI } from '../fixtures/distributed/tasks.js';
+import { Redis } from 'ioredis';
+import { queueKeys } from '../../src/distributed/keys.js';
+import { encodeMessage } from '../../src/distributed/codec.js';
 import { redisSuite, startRedis, uniqueQueue, type RedisHandle } from '../support/redis.js';
 import { killAll, startHost, type HostProcess } from '../support/hosts.js';
 
@@ -73,6 +76,24 @@ describe('DistributedExecutor - cancel, stop and deadlines across processes', re
     await assert.rejects(f.result(), (error: unknown) => error instanceof CancelledError && /not needed/.test(error.message));
     assert.equal(f.outcome?.status, 'cancelled');
     assert.equal((await ex.queueCounts()).waiting, 0);
+    await ex.shutdown();
+  });
+
+  test('a cancel that reaches Redis while the job is on its way to a host is never lost: the target never begins', async () => {
+    // The window between a host taking the job and its target beginning is too short to hit on
+    // purpose: the cancel record is written as tkCancel writes it, with the job still waiting (as
+    // when BullMQ had already handed it to a host), and a host then takes it.
+    const queue = uniqueQueue('cancel-inflight');
+    const ex = new DistributedExecutor({ queue, connection: redis.url });
+    const f = ex.submit(whereAmI);
+    while ((await ex.queueCounts()).waiting === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const client = new Redis(redis.url);
+    await client.set(queueKeys(queue).cancel(f.id), encodeMessage({ id: f.id, reason: 'on its way', graceMs: undefined }));
+    client.disconnect();
+    const host = await startHost({ queue, url: redis.url, via: 'cli', workers: 1 });
+    hosts.push(host);
+    await assert.rejects(f.result(), (error: unknown) => error instanceof CancelledError && /on its way/.test(error.message));
+    assert.equal(f.outcome?.status, 'cancelled');
     await ex.shutdown();
   });
 

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CancelledError, ThreadPoolExecutor, TaskError } from '../../src/index.js';
+import { CancelledError, ThreadPoolExecutor, TaskError, asCompleted, wait } from '../../src/index.js';
 import { DistributedExecutor } from '../../src/distributed/index.js';
 import { add, echo, fail, returnsFunction, throwTyped, whereAmI } from '../fixtures/distributed/tasks.js';
 import { redisSuite, startRedis, uniqueQueue, type RedisHandle } from '../support/redis.js';
@@ -19,7 +19,7 @@ describe('DistributedExecutor - submit and results', redisSuite({ timeout: 60_00
   before(async () => {
     redis = await startRedis();
     const started = await Promise.all([
-      startHost({ queue: threadsQueue, url: redis.url, via: 'cli', workers: 2 }),
+      startHost({ queue: threadsQueue, url: redis.url, via: 'cli', workers: 2, args: ['--no-source'] }),
       startHost({ queue: processesQueue, url: redis.url, via: 'program', processes: true, workers: 2 }),
     ]);
     hosts.push(...started);
@@ -74,8 +74,46 @@ describe('DistributedExecutor - submit and results', redisSuite({ timeout: 60_00
   });
 
   test('.submit() - a plain function travels as source; a { module } reference by path relative to root', async () => {
-    assert.equal(await threads.submit((a: number, b: number) => a * b, 6, 7), 42);
+    assert.equal(await processes.submit((a: number, b: number) => a * b, 6, 7), 42);
     assert.equal(await processes.run({ module: new URL('../fixtures/distributed/tasks.ts', import.meta.url) }, [21]), 42);
+    assert.equal(await threads.run({ module: new URL('../fixtures/distributed/tasks.ts', import.meta.url), name: 'add' }, [1, 2]), 3);
+  });
+
+  test('a host with --no-source refuses plain functions with a TaskError naming the host; it goes on', async () => {
+    await assert.rejects(
+      threads.submit((a: number) => a, 1).result(),
+      (error: unknown) =>
+        error instanceof TaskError && error.message.includes(hosts[0]!.name) && /acceptSource|--no-source/.test(error.message),
+    );
+    assert.equal(await threads.submit(add, 1, 1), 2);
+  });
+
+  test('module paths are relative to the client root, resolved against the host root: a module the host cannot find fails that job only', async () => {
+    const elsewhere = new DistributedExecutor({
+      queue: threadsQueue,
+      connection: redis.url,
+      root: new URL('../', import.meta.url).pathname,
+    });
+    await assert.rejects(
+      elsewhere.submit(add, 1, 2).result(),
+      (error: unknown) =>
+        error instanceof TaskError && error.message.includes(hosts[0]!.name) && error.message.includes('fixtures/distributed/tasks.ts'),
+    );
+    await elsewhere.shutdown();
+    assert.equal(await threads.submit(add, 2, 2), 4);
+  });
+
+  test('.map() - results in input order, chunked; asCompleted() and wait() take its futures', async () => {
+    const results: number[] = [];
+    for await (const value of processes.map(echo, [1, 2, 3, 4, 5], { chunkSize: 2 })) results.push(value as number);
+    assert.deepEqual(results, [1, 2, 3, 4, 5]);
+    const futures = [threads.submit(add, 1, 1), threads.submit(add, 2, 2)];
+    const seen = [];
+    for await (const future of asCompleted(futures)) seen.push(future);
+    assert.equal(new Set(seen).size, 2);
+    const { done, notDone } = await wait([threads.submit(add, 3, 3)]);
+    assert.equal(done.size, 1);
+    assert.equal(notDone.size, 0);
   });
 
   test('errors come back with their class, name, code, cause and the host stack', async () => {
