@@ -2,8 +2,8 @@
 // (about two minutes): measures threadkit, raw Node and the peer pools, writes bench/results.json and
 // bench/chart.svg, and prints the table. `--only=<group>[,<group>]` runs some groups (lifecycle,
 // cancel-wake, check-cost, cancel-running, cpu, memory, process, pool, process-pool, shared, scopes,
-// observe); with --only, the other groups' rows of results.json are kept. BENCHMARKS.md is refreshed
-// from results.json by bench/report.ts.
+// observe, distributed) and merges them into results.json, keeping the other groups' rows (see
+// destination()). BENCHMARKS.md is refreshed from results.json by bench/report.ts.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { chartSvg } from './lib/chart.ts';
@@ -14,6 +14,7 @@ import { cancelRunning } from './metrics/cancel-running.ts';
 import { cancelWake } from './metrics/cancel-wake.ts';
 import { checkCost } from './metrics/check-cost.ts';
 import { cpu } from './metrics/cpu.ts';
+import { distributed } from './metrics/distributed.ts';
 import { lifecycle } from './metrics/lifecycle.ts';
 import { memory } from './metrics/memory.ts';
 import { observe } from './metrics/observe.ts';
@@ -36,10 +37,12 @@ const GROUPS: Record<string, Group> = {
   shared,
   scopes,
   observe,
+  distributed,
 };
 
 export const RESULTS = new URL('./results.json', import.meta.url);
 export const CHART = new URL('./chart.svg', import.meta.url);
+const ONLY_RESULTS = new URL('./results-only.json', import.meta.url);
 
 const quick = process.argv.includes('--quick');
 const only = process.argv
@@ -53,6 +56,30 @@ const notes: string[] = [];
 const ctx: Context = { quick, tk: await loadThreadkit(), note: (m) => notes.push(m) };
 if (!ctx.tk) notes.push('threadkit is not built: only raw and the peers were measured.');
 
+/**
+ * Where this run's rows go. A full run writes bench/results.json. With --only, the file's other groups
+ * are kept (this run's metrics replace theirs in place, new ones are appended) when the file is from the
+ * same Node and mode; otherwise results.json is left alone and the rows go to bench/results-only.json.
+ */
+function destination(): { url: URL; rows: Result[] } {
+  if (!only || !existsSync(RESULTS)) return { url: RESULTS, rows: results };
+  const before = JSON.parse(readFileSync(RESULTS, 'utf8')) as ResultsFile;
+  if (before.node !== process.version || before.quick !== quick || before.cpus !== availableParallelism()) {
+    notes.push(
+      `--only: bench/results.json is from Node ${before.node}${before.quick ? ' (quick)' : ''} on ${before.cpus} CPUs, this run is ${process.version}${quick ? ' (quick)' : ''} on ${availableParallelism()}: left it alone, wrote bench/results-only.json.`,
+    );
+    return { url: ONLY_RESULTS, rows: results };
+  }
+  const fresh = new Set(results.map((r) => r.metric));
+  const kept: Result[] = [];
+  for (const r of before.results) {
+    if (!fresh.has(r.metric)) kept.push(r);
+    else if (!kept.some((k) => k.metric === r.metric)) kept.push(...results.filter((n) => n.metric === r.metric));
+  }
+  const placed = new Set(kept.map((r) => r.metric));
+  return { url: RESULTS, rows: [...kept, ...results.filter((r) => !placed.has(r.metric))] };
+}
+
 const started = Date.now();
 const results: Result[] = [];
 for (const [name, group] of Object.entries(GROUPS)) {
@@ -63,21 +90,17 @@ for (const [name, group] of Object.entries(GROUPS)) {
   console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-// With --only, the other groups' rows of the previous results.json are kept (a metric measured now replaces its rows).
-const measured = new Set(results.map((r) => r.metric));
-const kept: Result[] =
-  only && existsSync(RESULTS)
-    ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as ResultsFile).results.filter((r) => !measured.has(r.metric))
-    : [];
-const file: ResultsFile = { node: process.version, cpus: availableParallelism(), quick, results: [...kept, ...results] };
+const { url: out, rows } = destination();
+const file: ResultsFile = { node: process.version, cpus: availableParallelism(), quick, results: rows };
 const tmp = new URL('./results.json.tmp', import.meta.url);
 writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n');
-renameSync(tmp, RESULTS);
-writeFileSync(CHART, chartSvg(file));
+renameSync(tmp, out);
+if (out === RESULTS) writeFileSync(CHART, chartSvg(file));
 
 console.log(
   `\nNode ${file.node}, ${file.cpus} CPUs, ${quick ? 'quick' : 'full'} run, ${((Date.now() - started) / 1000).toFixed(0)} s. Medians (p95):\n`,
 );
 console.log(textTable(results));
-if (kept.length > 0) console.log(`\n(kept ${kept.length} rows of other groups from the previous results.json)`);
-console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}\n\nWrote bench/results.json and bench/chart.svg.`);
+console.log(
+  `\n${notes.map((n) => `- ${n}`).join('\n')}\n\nWrote ${out === RESULTS ? 'bench/results.json and bench/chart.svg' : 'bench/results-only.json'}.`,
+);

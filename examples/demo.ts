@@ -2,9 +2,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { haveRedis, HOW_TO_SEE } from './distributed/redis.ts';
 
-/** The examples in the order the seed tells them, with the scenario each one retells. */
-const examples: ReadonlyArray<{ file: string; title: string }> = [
+/**
+ * The examples in the order the seed tells them, with the scenario each one retells. `missing` says
+ * what the machine lacks for one (then the demo prints that line instead of running it).
+ */
+const examples: ReadonlyArray<{ file: string; title: string; missing?: () => string | undefined }> = [
   { file: '01-countdown.ts', title: 'A thread from a target and args; isAlive(); join()' },
   { file: '02-daemon.ts', title: 'A daemon thread does not hold the program open' },
   { file: '03-cancel.ts', title: 'Stopping the countdown: cancel() wakes a sleeping thread' },
@@ -21,6 +25,11 @@ const examples: ReadonlyArray<{ file: string; title: string }> = [
   { file: '14-scope-search.ts', title: 'A TaskScope search: the first of four threads to find the answer stops the others at once' },
   { file: '15-scope-deadline.ts', title: 'A TaskScope deadline over a cooperative thread and a stubborn pool task' },
   { file: '16-timeline.ts', title: "The pool scenario's timeline: threadkit-trace.json for Perfetto, and an SVG Gantt chart" },
+  {
+    file: '18-distributed.ts',
+    title: 'Across machines: two hosts on Redis, a cancel from another process, a deadline, a host killed',
+    missing: () => (haveRedis() ? undefined : HOW_TO_SEE),
+  },
 ];
 
 /** An example that has not exited by then is reported as hanging and killed. */
@@ -51,7 +60,14 @@ if (selected.length === 0) {
 }
 
 const failed: string[] = [];
-for (const { file, title } of selected) {
+let skipped = 0;
+for (const { file, title, missing } of selected) {
+  const lacking = missing?.();
+  if (lacking) {
+    console.log(`\n=== ${title} (examples/${file}): skipped. ${lacking}`);
+    skipped += 1;
+    continue;
+  }
   console.log(`\n=== ${title} (examples/${file})\n`);
   const { ok, summary } = await runExample(file);
   console.log(`\n--- ${file} ${summary}`);
@@ -62,5 +78,7 @@ if (failed.length > 0) {
   console.error(`\nThe demo failed: ${failed.join(', ')}`);
   process.exitCode = 1;
 } else if (selected.length > 0) {
-  console.log(`\nAll ${selected.length} examples ran and exited by themselves.`);
+  const ran = selected.length - skipped;
+  const note = skipped > 0 ? ` (${skipped} skipped, see above)` : '';
+  console.log(ran > 0 ? `\nAll ${ran} examples ran and exited by themselves${note}.` : `\nNo example ran${note}.`);
 }

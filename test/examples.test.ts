@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { redisSuite } from './support/redis.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runTimeoutMs = 45_000;
@@ -20,9 +21,10 @@ interface Run {
 }
 
 /** Runs `file` (relative to the repository root) with node + tsx, as the test runner itself runs. */
-async function run(file: string, args: string[] = []): Promise<Run> {
+async function run(file: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
     cwd: root,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: runTimeoutMs,
     killSignal: 'SIGKILL',
@@ -292,6 +294,47 @@ describe('examples - shared objects', () => {
       'stubborn pool task: terminated',
       'the scope ended after',
       'threads still alive: 0; pool workers terminated: 1',
+    ]);
+  });
+});
+
+describe('examples - distributed', () => {
+  test('18-distributed - two hosts: map, a cancel by id from another process, a deadline, a host killed', redisSuite(), async () => {
+    const r = await run('examples/18-distributed.ts');
+    assertExitedCleanly(r);
+    assertInOrder(r.stdout, [
+      /Redis at redis:\/\/\S+, queue demo-\d+/,
+      /map: 1²=1 on (alpha|beta), 2²=4 on (alpha|beta), 3²=9 on (alpha|beta), 4²=16 on (alpha|beta)/,
+      /launch on (alpha|beta): T-minus 10/,
+      /launch is job \S+; a second process cancels it by id/,
+      /\[other process\] future\(\S+\)\.cancel\('launch aborted'\) at/,
+      /launch stopped at T-minus [1-9] on (alpha|beta)/,
+      'deadline: runaway ended with TerminatedError',
+      /killed (alpha|beta): doomed failed after \d+ ms with ThreadCrashedError: .*(alpha|beta)/,
+      /the other host goes on: 5²=25 on (alpha|beta)/,
+      'client shut down, hosts and Redis stopped',
+    ]);
+    assert.match(r.stdout, /\[other process\] job \S+ ended completed, as the submitter sees it/);
+    const victim = /killed (alpha|beta):/.exec(r.stdout)![1];
+    assert.doesNotMatch(r.stdout, new RegExp(`the other host goes on: .* on ${victim}`));
+    assert.ok(
+      numberIn(r.stdout, /, ([\d.]+) ms after the other process's cancel\(\)/) < 250,
+      'the 1000 ms sleep was woken, not waited out',
+    );
+    assert.ok(numberIn(r.stdout, /doomed failed after (\d+) ms/) < 1000 + 200 + 3000, 'hostTimeoutMs + checkIntervalMs, generously');
+  });
+
+  test('18-distributed - without Redis, one line says how to see it, and the demo skips it with that line', async () => {
+    const env = { ...process.env, PATH: '/nonexistent', REDIS_URL: '' };
+    const r = await run('examples/18-distributed.ts', [], env);
+    assertExitedCleanly(r);
+    assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+    assert.match(r.stdout, /needs Redis: install redis-server .* or set REDIS_URL/);
+    const demo = await run('examples/demo.ts', ['14'], env);
+    assertExitedCleanly(demo);
+    assertInOrder(demo.stdout, [
+      '(examples/18-distributed.ts): skipped. The distributed example needs Redis',
+      'No example ran (1 skipped, see above).',
     ]);
   });
 });

@@ -83,6 +83,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['thread.ts', 'process.ts', 'executor/', 'introspect.ts', 'shutdown.ts', 'timeline/'], // the public classes, the timeline recorder
   ['scope/'], // task scopes over threads, processes and pool tasks
   ['index.ts'], // the public manifest
+  ['distributed/'], // threadkit/distributed: the executors across machines, on BullMQ and Redis (its own entry)
 ];
 
 /** The layer of a src-relative path (its index in LAYERS); throws for a file that has none. */

@@ -4,7 +4,7 @@ import { PEERS, type Impl, type Peer, type Result } from './results.ts';
 export type Better = 'lower' | 'higher';
 
 /** Metrics where a higher figure is better: speedups and rates (per second). */
-const HIGHER = /^(cpu-speedup|tiny-task-throughput|queue-throughput|lock-contended|observe-overhead)/;
+const HIGHER = /^(cpu-speedup|tiny-task-throughput|queue-throughput|lock-contended|observe-overhead|distributed-throughput)/;
 
 /** Whether a lower or a higher figure is the better one. */
 export const better = (metric: string): Better => (HIGHER.test(metric) ? 'higher' : 'lower');

@@ -1,6 +1,7 @@
 // One paragraph per metric for BENCHMARKS.md: what the figure means for a user. Every figure in the
 // text is filled in from the results, so the document never carries a hand-typed number.
 import { compare, fmt, fmtRatio, type Comparison } from './compare.ts';
+import { CHECK_INTERVAL_MS, GRACE_MS, HOST_TIMEOUT_MS } from './distributed.ts';
 import { PEERS, type Impl, type Peer, type ResultsFile } from './results.ts';
 
 /** A figure with its unit as prose writes it: "12.3 ms", "93 µs", "1.9×". */
@@ -118,6 +119,16 @@ const PARAGRAPHS: Record<string, Paragraph> = {
     `**process-queue-op** — one \`putSync()\` + \`getSync()\` pair on a \`Queue\` passed to a Process, which the parent serves (shared memory cannot cross processes): ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, the same two operations as two IPC round trips from a forked child to a parent that holds the items: ${f.m('raw')} (${f.toRaw}).${ran(file, 'multithreading') ? ' multithreading has threads only: its objects cannot reach a child process.' : ''}`,
   'cancel-blocked-get': (f, file) =>
     `**cancel-blocked-get** — \`cancel()\` → a thread blocked in \`queue.getSync()\` resumes (in its \`catch\`): ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), ${cancelSleepRatio(file)} threadkit's cancel-blocked-sleep; raw, the bare \`Atomics.notify\` → \`Atomics.wait\` wake of that metric, measured again here: ${f.m('raw')} (${f.toRaw}). A cancel reaches a thread blocked on a shared object as it reaches one in \`sleepSync()\`.${ran(file, 'multithreading') ? " multithreading has no equivalent: `JoinHandle.abort()` settles only the caller's promise, and nothing reaches a task blocked in `blockingRecv()` short of closing the channel or `shutdown()`, which terminates every worker of its pool." : ''}`,
+  'distributed-round-trip': (f) =>
+    `**distributed-round-trip** — one \`await executor.submit(trivial)\` after another through a real Redis to a host process of one warm worker: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw BullMQ, \`Queue.add\` → a Worker of concurrency 1 in its own process → \`job.waitUntilFinished(queueEvents)\`: ${f.m('raw')} (${f.toRaw}). On top of BullMQ's own work, the host checks in Redis that the job may begin (never begun before, not cancelled) and waits for the answer, writes the outcome's record and event, and hands the job to its pool's worker thread and back.`,
+  'distributed-throughput': (f) =>
+    `**distributed-throughput** — trivial jobs all submitted at once, then all awaited, on one host process of two warm workers: ${f.m('threadkit')}; raw BullMQ, the same jobs added at once to one Worker of concurrency 2 in its own process, until the last \`completed\` event: ${f.m('raw')} (${f.toRaw}).`,
+  'distributed-cancel-wake': (f) =>
+    `**distributed-cancel-wake** — \`executor.future(id).cancel()\` in a second, already connected client process → the job blocked in \`sleepSync()\` on its host runs again: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), one Redis pub/sub hop and the host's cancel flag. Raw BullMQ cannot: \`worker.cancelJob(id)\` reaches a job only from the process whose Worker took it, and only a job that checks its signal.`,
+  'distributed-deadline-next': (f) =>
+    `**distributed-deadline-next** — \`run(spin, [], { signal: AbortSignal.timeout(100) })\` on a host of one worker, the job spinning in \`for (;;) {}\` and the client's \`graceMs\` ${GRACE_MS}: from the abort to the first line of the host's next job, ${f.m('threadkit')} (p95 ${f.p95('threadkit')}). The spinning job ends \`terminated\` about \`graceMs\` after the abort; the rest is the pool's replacement worker starting. Raw BullMQ has no deadline that stops a job that does not check.`,
+  'distributed-host-kill': (f) =>
+    `**distributed-host-kill** — SIGKILL of the host process running a job → the job's future fails with \`ThreadCrashedError\` naming the host: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), with \`hostTimeoutMs\` ${HOST_TIMEOUT_MS} and the client's \`checkIntervalMs\` ${CHECK_INTERVAL_MS}; the client notices by itself, no other host needed.`,
 };
 
 /** The paragraphs, in the order of the results, for every metric that has one. */

@@ -1,6 +1,7 @@
 // The performance targets set in the issues (4: stopping threads, 5: Process, 9: executors, 10: shared
-// objects), checked against results.
+// objects, 16: distributed executor), checked against results.
 import { compare, fmt, fmtRatio, type Comparison } from './compare.ts';
+import { CHECK_INTERVAL_MS, GRACE_MS, HOST_TIMEOUT_MS } from './distributed.ts';
 import type { Result } from './results.ts';
 
 /** What a target sees: its metric's comparison, every metric's, and the machine's CPU count. */
@@ -23,6 +24,16 @@ const withinRaw = (metric: string, factor: number): Target => ({
   metric,
   goal: `≤ ${factor}× raw`,
   check: ({ c }) => (c?.toRaw === undefined ? undefined : [fmtRatio(c.toRaw), c.toRaw <= factor]),
+});
+
+/** threadkit's p95 of `metric` at most `bound` ms (a bound on every run, not only the typical one). */
+const p95Within = (metric: string, bound: number, how: string): Target => ({
+  metric,
+  goal: `p95 ≤ ${bound} ms (${how})`,
+  check: ({ c }) => {
+    const r = c?.byImpl.get('threadkit');
+    return r === undefined ? undefined : [`${fmt(r.p95)} ms (median ${fmt(r.median)})`, r.p95 <= bound];
+  },
 });
 
 const TARGETS: Target[] = [
@@ -84,6 +95,26 @@ const TARGETS: Target[] = [
       return [`${fmtRatio(get / sleep)} (${fmt(get)} / ${fmt(sleep)} µs)`, get / sleep <= 1.5];
     },
   },
+  withinRaw('distributed-round-trip', 1.3),
+  {
+    metric: 'distributed-throughput',
+    goal: '≥ 0.8× raw BullMQ',
+    check: ({ c }) => (c?.toRaw === undefined ? undefined : [fmtRatio(c.toRaw), c.toRaw >= 0.8]),
+  },
+  {
+    metric: 'distributed-cancel-wake',
+    goal: 'median ≤ 10 ms',
+    check: ({ c }) => {
+      const median = tkMedian(c);
+      return median === undefined ? undefined : [`${fmt(median)} ms`, median <= 10];
+    },
+  },
+  p95Within('distributed-deadline-next', GRACE_MS + 50, `graceMs ${GRACE_MS} + 50`),
+  p95Within(
+    'distributed-host-kill',
+    HOST_TIMEOUT_MS + CHECK_INTERVAL_MS + 100,
+    `hostTimeoutMs ${HOST_TIMEOUT_MS} + checkIntervalMs ${CHECK_INTERVAL_MS} + 100`,
+  ),
 ];
 
 /** A Markdown table of the targets: goal, measured, met. `cpus` is the machine's (for cpu-speedup). */
@@ -93,5 +124,5 @@ export function targetsTable(results: readonly Result[], cpus?: number): string 
     const checked = t.check({ c: byMetric.get(t.metric), byMetric, cpus });
     return `| ${t.metric} | ${t.goal} | ${checked?.[0] ?? 'not measured'} | ${checked === undefined ? '–' : checked[1] ? 'yes' : '**no**'} |`;
   });
-  return ['| metric | target (issues 4, 5, 9, 10) | threadkit | met |', '| --- | --- | ---: | --- |', ...rows].join('\n');
+  return ['| metric | target (issues 4, 5, 9, 10, 16) | threadkit | met |', '| --- | --- | ---: | --- |', ...rows].join('\n');
 }

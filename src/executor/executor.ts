@@ -115,6 +115,11 @@ export abstract class Executor implements AsyncDisposable {
     return this.#name;
   }
 
+  /** The most workers it runs at once (the `maxWorkers` option in force). */
+  get maxWorkers(): number {
+    return this.#maxWorkers;
+  }
+
   /** `{ workers, idle, busy, queued, completed, failed, cancelled, terminated }` at this moment. */
   get stats(): ExecutorStats {
     const slots = this.#workers.slots;
