@@ -36,6 +36,38 @@ const p95Within = (metric: string, bound: number, how: string): Target => ({
   },
 });
 
+/** threadkit at most `factor` × the best peer (lower is better). */
+const withinBestPeer = (metric: string, factor: number): Target => ({
+  metric,
+  goal: `≤ ${factor}× the best peer`,
+  check: ({ c }) => {
+    const r = c?.bestPeer?.ratio;
+    return r === undefined ? undefined : [`${fmtRatio(r)} ${c!.bestPeer!.peer}`, r <= factor];
+  },
+});
+
+/** threadkit's median of `metric` against its median of `base` (both threadkit rows): at most `factor` ×. */
+const withinOwn = (metric: string, base: string, factor: number, unit: string): Target => ({
+  metric,
+  goal: `≤ ${factor}× ${base}`,
+  check: ({ c, byMetric }) => {
+    const a = tkMedian(c);
+    const b = tkMedian(byMetric.get(base));
+    if (a === undefined || b === undefined) return undefined;
+    return [`${fmtRatio(a / b)} (${fmt(a)} / ${fmt(b)} ${unit})`, a / b <= factor];
+  },
+});
+
+/** threadkit's own median of `metric` against a bound: `atLeast` (higher is better) or at most. */
+const ownMedian = (metric: string, bound: number, atLeast: boolean, unit: string): Target => ({
+  metric,
+  goal: `${atLeast ? '≥' : '≤'} ${bound}${unit}`,
+  check: ({ c }) => {
+    const m = tkMedian(c);
+    return m === undefined ? undefined : [`${fmt(m)}${unit}`, atLeast ? m >= bound : m <= bound];
+  },
+});
+
 const TARGETS: Target[] = [
   withinRaw('cancel-blocked-sleep', 1.5),
   withinRaw('cancel-check-cost', 1.2),
@@ -49,7 +81,14 @@ const TARGETS: Target[] = [
       return median === undefined ? undefined : [`${fmt(median)} µs`, median < 1000];
     },
   },
+  withinRaw('thread-start', 1.1),
   withinRaw('pool-task-start', 1.5),
+  withinBestPeer('pool-task-start', 1.0),
+  withinBestPeer('pool-round-trip', 1.0),
+  withinBestPeer('process-pool-round-trip', 1.0),
+  withinRaw('cancel-running-task-next', 1.5),
+  withinRaw('cancel-async-sleep', 1.5),
+  withinRaw('process-cancel-blocked-sleep', 1.5),
   {
     metric: 'tiny-task-throughput',
     goal: '≥ 2× the best peer',
@@ -79,7 +118,13 @@ const TARGETS: Target[] = [
       ];
     },
   },
-  withinRaw('event-wake', 1.5),
+  withinRaw('event-wake', 1.3),
+  withinRaw('lock-uncontended', 1.2),
+  {
+    metric: 'lock-contended',
+    goal: '≥ 0.8× raw',
+    check: ({ c }) => (c?.toRaw === undefined ? undefined : [fmtRatio(c.toRaw), c.toRaw >= 0.8]),
+  },
   {
     metric: 'queue-throughput',
     goal: '≥ raw',
@@ -95,6 +140,12 @@ const TARGETS: Target[] = [
       return [`${fmtRatio(get / sleep)} (${fmt(get)} / ${fmt(sleep)} µs)`, get / sleep <= 1.5];
     },
   },
+  withinRaw('cancel-blocked-get', 1.5),
+  withinOwn('scope-cancel-fanout-8-threads', 'scope-cancel-single', 2, 'µs'),
+  withinOwn('scope-overhead', 'scope-overhead-plain', 1.2, 'µs'),
+  ownMedian('observe-overhead: no subscriber', 0.97, true, '× bypass'),
+  ownMedian('observe-overhead: timeline', 0.8, true, '× bypass'),
+  ownMedian('metrics-cost', 500, false, ' ns/task'),
   withinRaw('distributed-round-trip', 1.3),
   {
     metric: 'distributed-throughput',
@@ -124,5 +175,5 @@ export function targetsTable(results: readonly Result[], cpus?: number): string 
     const checked = t.check({ c: byMetric.get(t.metric), byMetric, cpus });
     return `| ${t.metric} | ${t.goal} | ${checked?.[0] ?? 'not measured'} | ${checked === undefined ? '–' : checked[1] ? 'yes' : '**no**'} |`;
   });
-  return ['| metric | target (issues 4, 5, 9, 10, 16) | threadkit | met |', '| --- | --- | ---: | --- |', ...rows].join('\n');
+  return ['| metric | target (issues 4, 5, 9, 10, 15, 16, 17, 18) | threadkit | met |', '| --- | --- | ---: | --- |', ...rows].join('\n');
 }
