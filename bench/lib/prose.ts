@@ -66,6 +66,19 @@ function cancelSleepRatio(file: ResultsFile): string {
   return get !== undefined && sleep !== undefined ? `${fmtRatio(get / sleep)} the ${withUnit(sleep, 'us')} of` : 'n/a against';
 }
 
+/** threadkit's median of `metric` in the run, with its unit ("n/a" when not measured). */
+function own(file: ResultsFile, metric: string): string {
+  const r = file.results.find((x) => x.metric === metric && x.impl === 'threadkit');
+  return r ? withUnit(r.median, r.unit) : 'n/a';
+}
+
+/** threadkit's median of `a` over its median of `b`, as "1.2×" ("n/a" when either is missing). */
+function ownRatio(file: ResultsFile, a: string, b: string): string {
+  const m = (metric: string) => file.results.find((x) => x.metric === metric && x.impl === 'threadkit')?.median;
+  const [x, y] = [m(a), m(b)];
+  return x !== undefined && y !== undefined && y !== 0 ? fmtRatio(x / y) : 'n/a';
+}
+
 const PARAGRAPHS: Record<string, Paragraph> = {
   'thread-start': (f) =>
     `**thread-start** — from \`new Thread(...).start()\` to the first line of the target: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), against ${f.m('raw')} for a bare \`new Worker(file)\` to its first line (${f.toRaw}). Nearly all of it is Node creating a V8 isolate and an event loop; threadkit adds loading its in-thread runtime and the target's source. The peers' figure is a cold pool (constructor → first task running: ${f.peers}), paid once per pool; every threadkit Thread pays its start, because a Thread is one task's own thread. For thousands of short tasks a pool is the right tool; for work you start, watch and stop one by one, this is the price of a thread.`,
@@ -119,6 +132,14 @@ const PARAGRAPHS: Record<string, Paragraph> = {
     `**process-queue-op** — one \`putSync()\` + \`getSync()\` pair on a \`Queue\` passed to a Process, which the parent serves (shared memory cannot cross processes): ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw, the same two operations as two IPC round trips from a forked child to a parent that holds the items: ${f.m('raw')} (${f.toRaw}).${ran(file, 'multithreading') ? ' multithreading has threads only: its objects cannot reach a child process.' : ''}`,
   'cancel-blocked-get': (f, file) =>
     `**cancel-blocked-get** — \`cancel()\` → a thread blocked in \`queue.getSync()\` resumes (in its \`catch\`): ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), ${cancelSleepRatio(file)} threadkit's cancel-blocked-sleep; raw, the bare \`Atomics.notify\` → \`Atomics.wait\` wake of that metric, measured again here: ${f.m('raw')} (${f.toRaw}). A cancel reaches a thread blocked on a shared object as it reaches one in \`sleepSync()\`.${ran(file, 'multithreading') ? " multithreading has no equivalent: `JoinHandle.abort()` settles only the caller's promise, and nothing reaches a task blocked in `blockingRecv()` short of closing the channel or `shutdown()`, which terminates every worker of its pool." : ''}`,
+  'scope-cancel-fanout-8-threads': (f, file) =>
+    `**scope-cancel-fanout** — a \`TaskScope\` whose children are parked in \`sleepSync()\`, then a failed child added: from \`add()\` to the last sibling running again. 8 threads: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), ${ownRatio(file, 'scope-cancel-fanout-8-threads', 'scope-cancel-single')} a single cancel of a blocked thread in the same run (${own(file, 'scope-cancel-single')}); 2 threads ${own(file, 'scope-cancel-fanout-2-threads')}, 32 threads ${own(file, 'scope-cancel-fanout-32-threads')}, 8 pool tasks ${own(file, 'scope-cancel-fanout-8-pool-tasks')}. The same 8 threads cancelled by a plain loop of \`cancel()\`, without a scope: ${own(file, 'scope-cancel-loop-8-threads')}. The scope raises every flag in one pass; what follows is the operating system running the woken threads, each of which then ends its thread, on as many cores as the machine has.`,
+  'scope-overhead': (f, file) =>
+    `**scope-overhead** — \`new TaskScope()\`, \`scope.submit(pool, trivial)\` and \`await scope.join()\` on a warm one-worker pool: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}), against a plain \`await pool.submit(trivial)\` in the same loop, ${own(file, 'scope-overhead-plain')} (${ownRatio(file, 'scope-overhead', 'scope-overhead-plain')}).`,
+  'observe-overhead: no subscriber': (f, file) =>
+    `**observe-overhead** — tiny-task throughput of a two-worker pool against the same build with its instrumentation bypassed (${own(file, 'observe-overhead: bypass (tasks/s)')}), in alternating rounds: nobody subscribed ${f.m('threadkit')} the bypass (per CPU second ${own(file, 'observe-overhead: no subscriber, per CPU s')}), a \`threadkit:task\` TracingChannel subscriber ${own(file, 'observe-overhead: tracing subscriber')}, recording a timeline ${own(file, 'observe-overhead: timeline')}. With nobody listening, threadkit checks \`hasSubscribers\` and builds nothing; what remains is the always-on metrics' clock reading per task.`,
+  'metrics-cost': (f) =>
+    `**metrics-cost** — the always-on work of \`pool.metrics()\` per task (its wait, run and cancel-latency histograms and counters), on task-shaped objects in a hot loop that also allocates them: ${f.m('threadkit')}.`,
   'distributed-round-trip': (f) =>
     `**distributed-round-trip** — one \`await executor.submit(trivial)\` after another through a real Redis to a host process of one warm worker: ${f.m('threadkit')} (p95 ${f.p95('threadkit')}); raw BullMQ, \`Queue.add\` → a Worker of concurrency 1 in its own process → \`job.waitUntilFinished(queueEvents)\`: ${f.m('raw')} (${f.toRaw}). On top of BullMQ's own work, the host checks in Redis that the job may begin (never begun before, not cancelled) and waits for the answer, writes the outcome's record and event, and hands the job to its pool's worker thread and back.`,
   'distributed-throughput': (f) =>
