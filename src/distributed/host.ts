@@ -97,7 +97,7 @@ export class WorkerHost {
     this.#beat = setInterval(() => void this.#alive().catch(() => {}), Math.max(100, Math.floor(hostTimeoutMs / 3)));
     const worker = new bullmq.Worker(queue, (job) => this.#process(job.data as JobData, job.id ?? (job.data as JobData).id), {
       connection: cmd,
-      concurrency: executor.maxWorkers,
+      concurrency: this.#config.concurrency,
       lockDuration: hostTimeoutMs,
       stalledInterval: hostTimeoutMs,
       maxStalledCount: 0,

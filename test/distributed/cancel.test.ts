@@ -51,7 +51,7 @@ describe('DistributedExecutor - cancel, stop and deadlines across processes', re
     redis = await startRedis();
     hosts.push(
       ...(await Promise.all([
-        startHost({ queue: threadsQueue, url: redis.url, via: 'cli', workers: 1 }),
+        startHost({ queue: threadsQueue, url: redis.url, via: 'program', workers: 1 }),
         startHost({ queue: processesQueue, url: redis.url, via: 'program', processes: true, workers: 1 }),
       ])),
     );
