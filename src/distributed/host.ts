@@ -82,7 +82,7 @@ export class WorkerHost {
 
   async #start(): Promise<void> {
     const { Redis, bullmq } = await modules();
-    const { connection, hostTimeoutMs, name, executor, queue } = this.#config;
+    const { connection, hostTimeoutMs, name, queue } = this.#config;
     const where = address(connection);
     const cmd = withScripts(connect(Redis, connection, { held: true, name: `threadkit-worker ${name}` }));
     const sub = connect(Redis, connection, { held: true, name: `threadkit-worker ${name}:cancels` });
