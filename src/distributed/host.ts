@@ -242,7 +242,8 @@ export class WorkerHost {
       await new Promise((resolve) => setTimeout(resolve, turns === 0 ? ANNOUNCE_AFTER_MS : 1));
       if (local.done()) return;
     }
-    await this.#cmd!.publish(this.#keys.events, encodeMessage({ kind: 'running', id, host: this.#config.name })).catch(() => {});
+    const event = encodeMessage({ kind: 'running', id, host: this.#config.name });
+    await this.#cmd!.tkAnnounce(this.#keys.record(id), this.#keys.events, event).catch(() => {});
   }
 
   /** cancel(), and for a stop, the worker replaced when the task has not ended `graceMs` later. */

@@ -139,6 +139,17 @@ describe('DistributedExecutor - cancel, stop and deadlines across processes', re
     assert.equal((await f.stop()).status, 'terminated');
   });
 
+  test('executor.stop({ graceMs }) - stops every pending job of this client: queued ones end cancelled, running ones terminated', async () => {
+    const ex = new DistributedExecutor({ queue: threadsQueue, connection: redis.url });
+    const running = ex.submit(spin);
+    await begun(running);
+    const queued = ex.submit(whereAmI);
+    await ex.stop({ graceMs: 50 });
+    assert.equal(running.outcome?.status, 'terminated');
+    assert.equal(queued.outcome?.status, 'cancelled');
+    assert.equal(typeof (await threads.submit(whereAmI)).pid, 'number', 'the host goes on');
+  });
+
   test('future(id) - an id Redis does not know ends failed with a TaskError naming it; the same Future while pending', async () => {
     const f = threads.future('no-such-job');
     assert.equal(threads.future('no-such-job'), f);
