@@ -86,7 +86,10 @@ describe('DistributedExecutor and threadkit-worker - exit semantics, shutdown, s
     assert.equal(executor.stats.workers, 0);
     // Sockets close on the next turns of the loop.
     for (let turn = 0; turn < 100 && resources().length > baseline; turn += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.deepEqual(resources().length, baseline, `left: ${process.getActiveResourcesInfo().join(', ')}`);
+    assert.ok(
+      resources().length <= baseline,
+      `left: ${process.getActiveResourcesInfo().join(', ')} (before: ${baseline} sockets and timers)`,
+    );
   });
 
   test('.shutdown() - waits for the pending futures, then refuses new work; idempotent', async () => {
