@@ -11,8 +11,9 @@ const USAGE = `Usage: threadkit-worker --queue NAME [--redis URL] [--workers N] 
                         [--name NAME] [--host-timeout MS] [--no-source]
 
 Runs the jobs of a threadkit/distributed queue on this machine, on N warm workers
-(default: the machine's available parallelism): worker threads, or child processes
-with --processes. --no-source refuses plain-function targets (source text from the queue).
+(default: the machine's available parallelism), N jobs at once: worker threads, or child
+processes with --processes, plus one spare that takes the next job at once while a worker
+stopped by a deadline is replaced. --no-source refuses plain-function targets (source text from the queue).
 SIGTERM/SIGINT: shut down once the running jobs end (exit 0); a second one stops them.`;
 
 function usage(problem: string): never {
@@ -62,10 +63,12 @@ const hostTimeoutMs = integer(values['host-timeout'], '--host-timeout', 300);
 let host: WorkerHost;
 try {
   const Pool = values.processes === true ? ProcessPoolExecutor : ThreadPoolExecutor;
-  const executor = new Pool({ maxWorkers: workers, minWorkers: workers, idleTimeoutMs: Infinity });
+  // One spare warm worker: the next job begins at once while a worker stopped by a deadline is replaced.
+  const executor = new Pool({ maxWorkers: workers + 1, minWorkers: workers + 1, idleTimeoutMs: Infinity });
   host = new WorkerHost({
     queue: values.queue,
     executor,
+    concurrency: workers,
     ...(values.redis === undefined ? {} : { connection: values.redis }),
     ...(values.root === undefined ? {} : { root: values.root }),
     ...(values.name === undefined ? {} : { name: values.name }),

@@ -245,7 +245,8 @@ export class DistributedExecutor implements AsyncDisposable {
     }
     this.#track(job);
     if (signal !== undefined) {
-      const onAbort = (): void => void job.future.stop({ graceMs: this.#config.graceMs });
+      // Cancel with the signal's reason, then the worker replaced graceMs later.
+      const onAbort = (): void => this.#cancel(job, signal.reason, this.#config.graceMs);
       signal.addEventListener('abort', onAbort, { once: true });
       void settlementOf(job.future).ended.then(() => signal.removeEventListener('abort', onAbort));
     }
@@ -310,7 +311,9 @@ export class DistributedExecutor implements AsyncDisposable {
       this.#finish(job, { status: 'failed', error });
       return;
     }
-    await this.#reconciler.check([job]);
+    await this.#reconciler.check([job]).catch(() => {
+      // Redis went away in the middle: the ticker checks it again.
+    });
   }
 
   #cancel(job: RemoteJob, reason: unknown, graceMs: number | undefined): void {

@@ -82,7 +82,7 @@ export class WorkerHost {
 
   async #start(): Promise<void> {
     const { Redis, bullmq } = await modules();
-    const { connection, hostTimeoutMs, name, executor, queue } = this.#config;
+    const { connection, hostTimeoutMs, name, queue } = this.#config;
     const where = address(connection);
     const cmd = withScripts(connect(Redis, connection, { held: true, name: `threadkit-worker ${name}` }));
     const sub = connect(Redis, connection, { held: true, name: `threadkit-worker ${name}:cancels` });
@@ -97,7 +97,7 @@ export class WorkerHost {
     this.#beat = setInterval(() => void this.#alive().catch(() => {}), Math.max(100, Math.floor(hostTimeoutMs / 3)));
     const worker = new bullmq.Worker(queue, (job) => this.#process(job.data as JobData, job.id ?? (job.data as JobData).id), {
       connection: cmd,
-      concurrency: executor.maxWorkers,
+      concurrency: this.#config.concurrency,
       lockDuration: hostTimeoutMs,
       stalledInterval: hostTimeoutMs,
       maxStalledCount: 0,
@@ -242,7 +242,8 @@ export class WorkerHost {
       await new Promise((resolve) => setTimeout(resolve, turns === 0 ? ANNOUNCE_AFTER_MS : 1));
       if (local.done()) return;
     }
-    await this.#cmd!.publish(this.#keys.events, encodeMessage({ kind: 'running', id, host: this.#config.name })).catch(() => {});
+    const event = encodeMessage({ kind: 'running', id, host: this.#config.name });
+    await this.#cmd!.tkAnnounce(this.#keys.record(id), this.#keys.events, event).catch(() => {});
   }
 
   /** cancel(), and for a stop, the worker replaced when the task has not ended `graceMs` later. */

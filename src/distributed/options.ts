@@ -52,10 +52,16 @@ export interface WorkerHostOptions {
   name?: string;
   /** Whether plain-function targets (source text from the queue) are run. Default true. */
   acceptSource?: boolean;
+  /**
+   * Jobs run at once, from 1 to `executor.maxWorkers` (default: `executor.maxWorkers`). Fewer than
+   * the pool's warm workers leaves spares: the next job begins at once on a spare while a worker
+   * stopped by a deadline is being replaced (threadkit-worker keeps one spare).
+   */
+  concurrency?: number;
 }
 
 const CLIENT_KEYS = new Set(['queue', 'connection', 'root', 'graceMs', 'connectTimeoutMs', 'checkIntervalMs', 'keepResultsMs', 'name']);
-const HOST_KEYS = new Set(['queue', 'connection', 'executor', 'root', 'hostTimeoutMs', 'name', 'acceptSource']);
+const HOST_KEYS = new Set(['queue', 'connection', 'executor', 'root', 'hostTimeoutMs', 'name', 'acceptSource', 'concurrency']);
 
 export const DEFAULT_CONNECTION = 'redis://127.0.0.1:6379';
 
@@ -134,10 +140,18 @@ export function hostOptions(options: unknown): HostConfig {
   validateBoolean(o.acceptSource, 'acceptSource');
   const hostTimeoutMs = ms(o.hostTimeoutMs, 'hostTimeoutMs', 10_000, 300);
   if (hostTimeoutMs === Infinity) throw new RangeError(`Expected \`hostTimeoutMs\` to be a finite number >= 300, ${got(hostTimeoutMs)}`);
+  const { maxWorkers } = o.executor;
+  const concurrency = o.concurrency ?? maxWorkers;
+  if (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > maxWorkers) {
+    throw new RangeError(
+      `Expected \`concurrency\` to be an integer from 1 to the executor's maxWorkers (${maxWorkers}), ${got(concurrency)}`,
+    );
+  }
   return {
     queue: queueName(o.queue),
     connection: connection(o.connection),
     executor: o.executor,
+    concurrency,
     root: root(o.root),
     hostTimeoutMs,
     name: optionalName(o.name) ?? `${hostname()}:${process.pid}`,

@@ -80,20 +80,22 @@ export class Reconciler {
     const sent = jobs.filter((job) => job.sent && job.state !== 'ended');
     if (sent.length === 0) return;
     const read = cmd.pipeline();
-    for (const job of sent) read.hmgetBuffer(keys.record(job.id), 'st', 'host', 'out', 'starts', 'bj');
+    for (const job of sent) read.hmgetBuffer(keys.record(job.id), 'st', 'host', 'out', 'starts', 'bj', 'began');
     const records = (await read.exec()) ?? [];
     const running = new Map<string, RemoteJob[]>();
     const unseen: { job: RemoteJob; bj: string }[] = [];
     sent.forEach((job, i) => {
       const [error, fields] = records[i] ?? [];
       if (error || !Array.isArray(fields)) return;
-      const [st, host, out, starts, bj] = (fields as (Buffer | null)[]).map((field) => field ?? undefined);
+      const [st, host, out, starts, bj, began] = (fields as (Buffer | null)[]).map((field) => field ?? undefined);
       const state = st?.toString();
       if (state === 'ended' && out !== undefined) {
         this.#context.finish(job, decodeOutcome(out));
       } else if (state === 'running' && host !== undefined) {
-        settleFromEvent(job, { kind: 'running', id: job.id, host: host.toString() }, () => {});
         const name = host.toString();
+        // Its host is known from the begin check; it is `running` once its target began (announced).
+        job.host = name;
+        if (began !== undefined) settleFromEvent(job, { kind: 'running', id: job.id, host: name }, () => {});
         running.set(name, [...(running.get(name) ?? []), job]);
         job.starts = Number(starts?.toString() ?? 1);
       } else if (job.known || !job.own) {

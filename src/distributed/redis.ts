@@ -109,6 +109,8 @@ export interface Scripts {
     keepMs: number,
     message: Buffer,
   ): Promise<[string | null, string | null] | 0>;
+  /** KEYS record, events; ARGV runningEvent: its target began (`began` in the record, and the event). */
+  tkAnnounce(record: string, events: string, event: Buffer): Promise<number>;
   /** KEYS record; ARGV host, newBullJobId. -> 1 when it was running on that host and is queued again (at least once). */
   tkRequeue(record: string, host: string, bullJobId: string): Promise<number>;
   /** KEYS record; ARGV newBullJobId, keepMs. -> 1 when it never began (no running or ended record) and is marked queued under the new id. */
@@ -145,6 +147,13 @@ redis.call('PUBLISH', KEYS[3], ARGV[3])
 return {st or false, redis.call('HGET', KEYS[1], 'bj') or false}
 `;
 
+const ANNOUNCE = `
+if redis.call('HGET', KEYS[1], 'st') ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'began', '1')
+redis.call('PUBLISH', KEYS[2], ARGV[1])
+return 1
+`;
+
 const REQUEUE_UNBEGUN = `
 local st = redis.call('HGET', KEYS[1], 'st')
 if st == 'running' or st == 'ended' then return 0 end
@@ -156,7 +165,7 @@ return 1
 const REQUEUE = `
 if redis.call('HGET', KEYS[1], 'st') ~= 'running' or redis.call('HGET', KEYS[1], 'host') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'st', 'queued', 'bj', ARGV[2])
-redis.call('HDEL', KEYS[1], 'host')
+redis.call('HDEL', KEYS[1], 'host', 'began')
 return 1
 `;
 
@@ -166,6 +175,7 @@ export function withScripts(client: RedisClient): RedisClient & Scripts {
   client.defineCommand('tkEnd', { numberOfKeys: 2, lua: END });
   client.defineCommand('tkCancel', { numberOfKeys: 3, lua: CANCEL });
   client.defineCommand('tkRequeue', { numberOfKeys: 1, lua: REQUEUE });
+  client.defineCommand('tkAnnounce', { numberOfKeys: 2, lua: ANNOUNCE });
   client.defineCommand('tkRequeueUnbegun', { numberOfKeys: 1, lua: REQUEUE_UNBEGUN });
   return client as RedisClient & Scripts;
 }

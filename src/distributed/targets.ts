@@ -52,6 +52,9 @@ export interface HostTargets {
 /** Functions compiled from source, by source: the pool compiles a target once per worker only when it is the same function. */
 const compiled = new Map<string, Target>();
 
+/** Module references already loaded on this host, by `url#name`: no import() per job. */
+const references = new Map<string, Target>();
+
 /**
  * The module's URL on this host: a relative path resolved against the host's root; a package
  * specifier resolved from the root as a file there would resolve it (CommonJS resolution, with
@@ -112,6 +115,9 @@ export async function resolveTarget(target: TargetDescriptor, where: HostTargets
     }
     case 'module': {
       const url = moduleUrl(target.module, target.rel, where.root);
+      const key = `${url}#${target.name}`;
+      const loaded = references.get(key);
+      if (loaded !== undefined) return loaded;
       let module: Record<string, unknown>;
       try {
         module = (await import(url)) as Record<string, unknown>;
@@ -121,7 +127,9 @@ export async function resolveTarget(target: TargetDescriptor, where: HostTargets
       if (typeof module[target.name] !== 'function') {
         throw new TaskError(`Host ${where.host}: module ${url} has no function export \`${target.name}\``);
       }
-      return { module: url, name: target.name };
+      const reference = { module: url, name: target.name };
+      references.set(key, reference);
+      return reference;
     }
   }
 }

@@ -51,7 +51,7 @@ describe('DistributedExecutor - cancel, stop and deadlines across processes', re
     redis = await startRedis();
     hosts.push(
       ...(await Promise.all([
-        startHost({ queue: threadsQueue, url: redis.url, via: 'cli', workers: 1 }),
+        startHost({ queue: threadsQueue, url: redis.url, via: 'program', workers: 1 }),
         startHost({ queue: processesQueue, url: redis.url, via: 'program', processes: true, workers: 1 }),
       ])),
     );
@@ -137,6 +137,17 @@ describe('DistributedExecutor - cancel, stop and deadlines across processes', re
     const seen = await cancelFromAfar(threadsQueue, redis.url, f.id, 50);
     assert.equal(seen.status, 'terminated');
     assert.equal((await f.stop()).status, 'terminated');
+  });
+
+  test('executor.stop({ graceMs }) - stops every pending job of this client: queued ones end cancelled, running ones terminated', async () => {
+    const ex = new DistributedExecutor({ queue: threadsQueue, connection: redis.url });
+    const running = ex.submit(spin);
+    await begun(running);
+    const queued = ex.submit(whereAmI);
+    await ex.stop({ graceMs: 50 });
+    assert.equal(running.outcome?.status, 'terminated');
+    assert.equal(queued.outcome?.status, 'cancelled');
+    assert.equal(typeof (await threads.submit(whereAmI)).pid, 'number', 'the host goes on');
   });
 
   test('future(id) - an id Redis does not know ends failed with a TaskError naming it; the same Future while pending', async () => {

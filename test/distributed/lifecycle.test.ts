@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ExecutorShutDownError, TerminatedError } from '../../src/index.js';
-import { ConnectionError, DistributedExecutor, type DistributedFuture } from '../../src/distributed/index.js';
+import { ExecutorShutDownError, TerminatedError, ThreadPoolExecutor } from '../../src/index.js';
+import { ConnectionError, DistributedExecutor, WorkerHost, type DistributedFuture } from '../../src/distributed/index.js';
 import { add, sleepUntilCancelled, spin } from '../fixtures/distributed/tasks.js';
 import { redisSuite, startRedis, uniqueQueue, type RedisHandle } from '../support/redis.js';
 import { killAll, startHost, type HostProcess } from '../support/hosts.js';
@@ -69,6 +69,27 @@ describe('DistributedExecutor and threadkit-worker - exit semantics, shutdown, s
     const took = Date.now() - before;
     assert.ok(took >= 150 && took < 5_000, `failed after ${took} ms`);
     await ex.shutdown();
+  });
+
+  test('WorkerHost and DistributedExecutor in one process: after shutdown() no connection or timer of theirs is left', async () => {
+    const resources = (): string[] => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPWRAP' || kind === 'Timeout');
+    const baseline = resources().length;
+    const own = uniqueQueue('lifecycle-inproc');
+    const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const host = new WorkerHost({ queue: own, connection: redis.url, executor, hostTimeoutMs: 1000 });
+    await host.start();
+    assert.equal(await host.start().then(() => 'again'), 'again');
+    const ex = new DistributedExecutor({ queue: own, connection: redis.url });
+    assert.equal(await ex.submit(add, 20, 22), 42);
+    await ex.shutdown();
+    await host.shutdown();
+    assert.equal(executor.stats.workers, 0);
+    // Sockets close on the next turns of the loop.
+    for (let turn = 0; turn < 100 && resources().length > baseline; turn += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(
+      resources().length <= baseline,
+      `left: ${process.getActiveResourcesInfo().join(', ')} (before: ${baseline} sockets and timers)`,
+    );
   });
 
   test('.shutdown() - waits for the pending futures, then refuses new work; idempotent', async () => {

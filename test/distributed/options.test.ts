@@ -43,6 +43,10 @@ describe('threadkit/distributed - options', () => {
     assert.throws(() => new WorkerHost({ queue: 'q', executor: {} as never }), /`executor`/);
     assert.throws(() => new WorkerHost({ queue: 'q', executor, hostTimeoutMs: 100 }), RangeError);
     assert.throws(() => new WorkerHost({ queue: 'q', executor, acceptSource: 'no' as never }), TypeError);
+    assert.throws(
+      () => new WorkerHost({ queue: 'q', executor, concurrency: 2 }),
+      /`concurrency` to be an integer from 1 to the executor's maxWorkers \(1\)/,
+    );
     const host = new WorkerHost({ queue: 'q', executor });
     assert.match(host.name, /:\d+$/);
     await executor.shutdown();
