@@ -4,8 +4,7 @@ import { TaskError, ThreadStateError, TimeoutError, got, type ThreadCrashedError
 import { targetSpec, type Target } from '../backend/task.js';
 import { getExcepthook, report, setExcepthook, type ExceptHook } from './excepthook.js';
 import { live } from './live.js';
-import { OwnedChildren } from '../backend/owned-children.js';
-import { writeOutput } from '../base/output.js';
+import { Owner } from '../backend/owner.js';
 import { subclassSpec } from './subclass-spec.js';
 import { crashError } from './crash.js';
 import { validateLimits } from './options.js';
@@ -96,12 +95,11 @@ export abstract class Lifecycle<T extends Target = Target> {
   #ident: number | null = null;
   /** The ending the thread reported; becomes the outcome when it is gone. */
   #reported: Outcome<ResultOf<T>> | undefined;
-  #exitCalled: number | undefined;
   #cancel: { reason: unknown } | undefined;
   #terminating = false;
   #waiters = 0;
-  /** Child processes the thread started and that are still running (a terminated worker does not end them). */
-  readonly #children = new OwnedChildren();
+  /** Its output, the code its target gave to process.exit(), the child processes it started (owner.ts). */
+  readonly #owner = new Owner();
   /** Its run's events (observe/run-trace.ts), while someone listens. */
   #trace: RunTrace | undefined;
   /** When the target ended (monoNow() in the thread), from its ending. */
@@ -346,13 +344,10 @@ export abstract class Lifecycle<T extends Target = Target> {
     return this.#settlement.outcome!;
   }
 
-  /** Writes the thread's output here; a Process's child writes to the inherited stdio itself. */
+  /** The thread's messages until it has ended: the owner's (owner.ts), then its start and its ending. */
   #onMessage(message: FromThread): void {
-    if (this.#state === 'ended') return;
+    if (this.#state === 'ended' || this.#owner.take(message)) return;
     switch (message.kind) {
-      case 'output':
-        writeOutput(message.stream, message.chunk);
-        return;
       case 'running':
         if (this.#state === 'starting') this.#state = transition('starting', 'running');
         this.#observe()?.start(
@@ -375,12 +370,6 @@ export abstract class Lifecycle<T extends Target = Target> {
       case 'cancelled':
         this.#settle({ status: 'cancelled', reason: this.#cancel?.reason }, message.t1);
         return;
-      case 'exit-called':
-        this.#exitCalled = message.code;
-        return;
-      case 'child':
-        this.#children.note(message);
-        return;
       default:
         assertNever(message);
     }
@@ -395,7 +384,7 @@ export abstract class Lifecycle<T extends Target = Target> {
 
   #onExit(exit: ExitInfo): void {
     this.#transport = undefined;
-    this.#children.killAll();
+    this.#owner.killChildren();
     this.#end(this.#reported ?? (this.#terminating ? { status: 'terminated' } : { status: 'failed', error: this.crashError(exit) }));
   }
 
@@ -421,7 +410,10 @@ export abstract class Lifecycle<T extends Target = Target> {
 
   /** Why a thread that reported no ending is gone (crash.ts). */
   protected crashError(exit: ExitInfo): ThreadCrashedError {
-    return crashError(this.#name, exit, { exitCalled: this.#exitCalled, began: this.#state === 'running' || this.#state === 'cancelling' });
+    return crashError(this.#name, exit, {
+      exitCalled: this.#owner.exitCalled,
+      began: this.#state === 'running' || this.#state === 'cancelling',
+    });
   }
 
   /** Subclass run(): its methods and data fields (subclass-spec.ts). */
