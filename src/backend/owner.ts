@@ -16,18 +16,21 @@ export class Owner {
   /** The code a task gave to process.exit(), for the crash diagnosis (core/crash.ts); undefined when none did. */
   exitCalled: number | undefined;
   readonly #pids = new Set<number>();
+  readonly #current: ((id: number) => boolean) | undefined;
 
-  /**
-   * Handles `message` when it is an OwnerMessage and returns true; returns false for any other.
-   * An `exit-called` counts only when `current(id)` says the task that called it is the current one.
-   */
-  take(message: FromThread, current: (id: number) => boolean = () => true): message is OwnerMessage {
+  /** `current(id)`: whether task `id` is the one running (a pool worker's); without it, every `exit-called` counts. */
+  constructor(current?: (id: number) => boolean) {
+    this.#current = current;
+  }
+
+  /** Handles `message` when it is an OwnerMessage and returns true; returns false for any other. */
+  take(message: FromThread): message is OwnerMessage {
     switch (message.kind) {
       case 'output':
         writeOutput(message.stream, message.chunk);
         return true;
       case 'exit-called':
-        if (current(message.id)) this.exitCalled = message.code;
+        if (this.#current?.(message.id) ?? true) this.exitCalled = message.code;
         return true;
       case 'child': {
         const pid = message.group === true ? -message.pid : message.pid;

@@ -39,7 +39,7 @@ const LEGAL: Transitions<SlotState> = {
 };
 
 /** A worker of a pool whose tasks are `J`s (task-state.ts's Task; generic so that the two files do not import each other). */
-export class WorkerSlot<J> {
+export class WorkerSlot<J extends { readonly id: number }> {
   readonly name: string;
   #state: SlotState = 'starting';
   /** Set once started (the transport calls back before `start` returns only asynchronously). */
@@ -57,7 +57,7 @@ export class WorkerSlot<J> {
   /** The pool ended it on purpose (terminate): its task ends 'terminated', not crashed. */
   terminating = false;
   /** Its output, the code its task gave to process.exit(), the child processes its tasks started (killed when it dies). */
-  readonly owner = new Owner();
+  readonly owner = new Owner((id) => this.task?.id === id);
   idleTimer: LongTimer | undefined;
   /** A process-pool worker's server of its tasks' shared objects. */
   server: PoolServer | undefined;

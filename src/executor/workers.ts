@@ -109,7 +109,7 @@ export class Workers implements PoolWorkers {
   }
 
   #onMessage(slot: WorkerSlot, message: FromThread): void {
-    if (slot.owner.take(message, (id) => slot.task?.id === id)) return;
+    if (slot.owner.take(message)) return;
     switch (message.kind) {
       case 'serving':
         if (slot.state !== 'starting') return;
