@@ -59,5 +59,6 @@ export {
   type QueueOptions,
   type Held,
 } from './shared/index.js';
-export type { ThreadOptions, ThreadState, Outcome, StopOptions, ResourceLimits, ArgsOf, ResultOf } from './core/lifecycle.js';
+export type { ThreadState, Outcome, ResourceLimits } from './core/lifecycle.js';
+export type { ThreadOptions, StopOptions, ArgsOf, ResultOf } from './core/thread-options.js';
 export type { ExceptHook, ExceptHookInfo } from './core/excepthook.js';

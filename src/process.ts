@@ -1,6 +1,7 @@
 // Process: the same lifecycle as Thread, running the target in a child Node.js process.
 
-import { LIBRARY_PROTOTYPE, Lifecycle, type Outcome, type ResultOf, type ThreadOptions } from './core/lifecycle.js';
+import { LIBRARY_PROTOTYPE, Lifecycle, type Outcome } from './core/lifecycle.js';
+import type { ResultOf, ThreadOptions } from './core/thread-options.js';
 import { processBackend, type ChildTransport } from './backend/child.js';
 import type { Target } from './backend/task.js';
 

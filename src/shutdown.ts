@@ -2,7 +2,8 @@
 
 import { constants } from 'node:os';
 import { live, pools } from './core/live.js';
-import type { Outcome, StopOptions } from './core/lifecycle.js';
+import type { Outcome } from './core/lifecycle.js';
+import type { StopOptions } from './core/thread-options.js';
 import { validateStopOptions } from './base/validate.js';
 import { got } from './errors.js';
 

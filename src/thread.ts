@@ -1,6 +1,7 @@
 // Thread: Python's threading.Thread lifecycle on a Node.js worker thread.
 
-import { LIBRARY_PROTOTYPE, Lifecycle, type ThreadOptions } from './core/lifecycle.js';
+import { LIBRARY_PROTOTYPE, Lifecycle } from './core/lifecycle.js';
+import type { ThreadOptions } from './core/thread-options.js';
 import { threadBackend } from './backend/worker.js';
 import type { Target } from './backend/task.js';
 

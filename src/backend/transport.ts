@@ -124,8 +124,8 @@ export type EncodedTask = { readonly brand: 'EncodedTask' };
 /**
  * A backend as a value: how to start a worker (alone or in a pool), how a pool task is encoded,
  * what can be sent, and where shared objects live. Thread and ThreadPoolExecutor take the worker
- * thread's (transport/worker.ts), Process and ProcessPoolExecutor the child process's
- * (transport/child.ts); the lifecycle and the executor never ask which one they have.
+ * thread's (backend/worker.ts), Process and ProcessPoolExecutor the child process's
+ * (backend/child.ts); the lifecycle and the executor never ask which one they have.
  */
 export interface Backend<T extends Transport = Transport> {
   /** What a task runs in, for messages: `'thread'`, `'process'`. */

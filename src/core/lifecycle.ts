@@ -4,20 +4,17 @@ import { TaskError, ThreadStateError, TimeoutError, got, type ThreadCrashedError
 import { targetSpec, type Target } from '../backend/task.js';
 import { getExcepthook, report, setExcepthook, type ExceptHook } from './excepthook.js';
 import { live } from './live.js';
-import { OwnedChildren } from '../backend/owned-children.js';
-import { writeOutput } from '../base/output.js';
+import { Owner } from '../backend/owner.js';
 import { subclassSpec } from './subclass-spec.js';
 import { crashError } from './crash.js';
-import { validateLimits } from './options.js';
+import { Launch } from './launch.js';
+import { validateThreadOptions, type AnyFunction, type ResultOf, type StopOptions, type ThreadOptions } from './thread-options.js';
 import { assertNever, type FromThread, type TargetSpec } from '../wire/protocol.js';
 import { Settlement, unwrap, type Outcome } from './settlement.js';
 import { rebuildThrown } from '../wire/serialize.js';
 import { transition, type ThreadState } from './state.js';
-import type { Backend, ExitInfo, LaunchSpec, ResourceLimits, Transport, TransportHooks } from '../backend/transport.js';
-import { cloneFailure, unsendable } from '../backend/unsendable.js';
-import { validateOptions, validateStopOptions, validateTimeout } from '../base/validate.js';
-import { ServedObjects } from '../serve/serve.js';
-import { encodeArgs, encodeFields } from '../serve/transfer.js';
+import type { Backend, ExitInfo, ResourceLimits, Transport, TransportHooks } from '../backend/transport.js';
+import { validateStopOptions, validateTimeout } from '../base/validate.js';
 import { observing } from '../observe/channels.js';
 import { RunTrace, endRun, openTrace } from '../observe/run-trace.js';
 import type { TerminateReason } from '../observe/channels.js';
@@ -25,35 +22,6 @@ import { fromMono } from '../base/clock.js';
 
 export type { ThreadState, ResourceLimits, Outcome };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (...args: any[]) => unknown;
-
-/** The arguments a target takes. */
-export type ArgsOf<T> = T extends AnyFunction ? Parameters<T> : unknown[];
-/** What `result()` resolves with for a target. */
-export type ResultOf<T> = T extends AnyFunction ? Awaited<ReturnType<T>> : unknown;
-
-/** Options of `new Thread(...)` and `new Process(...)`. */
-export interface ThreadOptions<T extends Target = Target> {
-  /** What the thread runs: a task() function, a plain function, or `{ module, name }`. */
-  target?: T;
-  /** Arguments for the target, sent by structured clone. Default `[]`. */
-  args?: ArgsOf<T>;
-  /** Default `Thread-N` / `Process-N`. */
-  name?: string;
-  /** A daemon does not keep the program alive. Default false. */
-  daemon?: boolean;
-  /** Memory and stack limits of the thread (worker `resourceLimits`; for a Process, heap flags). */
-  resourceLimits?: ResourceLimits;
-}
-
-/** Options of `stop()`. */
-export interface StopOptions {
-  /** How long to wait after cancel() before terminate(). Default 1000. */
-  graceMs?: number;
-}
-
-const OPTION_KEYS = new Set(['target', 'args', 'name', 'daemon', 'resourceLimits']);
 /** Marks the library's own prototypes, where a subclass's methods stop. */
 export const LIBRARY_PROTOTYPE = Symbol('threadkit.libraryPrototype');
 
@@ -96,12 +64,11 @@ export abstract class Lifecycle<T extends Target = Target> {
   #ident: number | null = null;
   /** The ending the thread reported; becomes the outcome when it is gone. */
   #reported: Outcome<ResultOf<T>> | undefined;
-  #exitCalled: number | undefined;
   #cancel: { reason: unknown } | undefined;
   #terminating = false;
   #waiters = 0;
-  /** Child processes the thread started and that are still running (a terminated worker does not end them). */
-  readonly #children = new OwnedChildren();
+  /** Its output, the code its target gave to process.exit(), the child processes it started (owner.ts). */
+  readonly #owner = new Owner();
   /** Its run's events (observe/run-trace.ts), while someone listens. */
   #trace: RunTrace | undefined;
   /** When the target ended (monoNow() in the thread), from its ending. */
@@ -116,20 +83,11 @@ export abstract class Lifecycle<T extends Target = Target> {
   constructor(options: ThreadOptions<T> | undefined, kind: string, defaultName: () => string, backend: Backend) {
     this.#kind = kind;
     this.#backend = backend;
-    const opts = validateOptions(options, kind, OPTION_KEYS) as ThreadOptions<T>;
-    if (opts.name !== undefined && (typeof opts.name !== 'string' || opts.name === '')) {
-      throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(opts.name)}`);
-    }
-    if (opts.daemon !== undefined && typeof opts.daemon !== 'boolean') {
-      throw new TypeError(`Expected \`daemon\` to be a boolean, ${got(opts.daemon)}`);
-    }
-    if (opts.args !== undefined && !Array.isArray(opts.args)) {
-      throw new TypeError(`Expected \`args\` to be an array, ${got(opts.args)}`);
-    }
-    this.#resourceLimits = validateLimits(opts.resourceLimits);
+    const opts = validateThreadOptions(options, kind);
+    this.#resourceLimits = opts.resourceLimits;
     this.#name = opts.name ?? defaultName();
-    this.#daemon = opts.daemon ?? false;
-    this.#args = opts.args ? [...opts.args] : [];
+    this.#daemon = opts.daemon;
+    this.#args = opts.args;
     // As in Python, an overridden run() is what the thread runs; the target is then only run()'s business.
     const overridden = (Object.getPrototypeOf(this) as { run: unknown }).run !== Lifecycle.prototype.run;
     if (!overridden) this.#spec = targetSpec(opts.target, this.#name);
@@ -205,13 +163,7 @@ export abstract class Lifecycle<T extends Target = Target> {
           `a ${this.#kind} can be started only once. Create a new ${this.#kind} to run the task again.`,
       );
     }
-    let target = this.#spec ?? this.#subclassSpec();
-    // A thread shares the objects' memory; a child process's parent serves them (src/serve/serve.ts).
-    const shares = this.#backend.shares === 'memory' ? true : new ServedObjects(this.#name);
-    if (target.kind === 'subclass') {
-      // A subclass's fields may hold shared objects too (this.lock = lock): the same markers as args.
-      target = { ...target, fields: encodeFields(target.fields, shares, this.#name) };
-    }
+    const launch = new Launch(this.#backend, this.#name, this.#spec ?? this.#subclassSpec(), this.#args);
     if (observing())
       this.#trace = new RunTrace(this.#backend.where === 'process' ? 'process' : 'thread', this.#name, undefined, performance.now());
     if (this.#cancel !== undefined) {
@@ -222,28 +174,8 @@ export abstract class Lifecycle<T extends Target = Target> {
       queueMicrotask(() => this.#end({ status: 'cancelled', reason: this.#cancel?.reason }));
       return this;
     }
-    let args: unknown[];
-    try {
-      // Shared objects travel as markers of their memory, or of their id for a Process (src/serve/transfer.ts).
-      args = encodeArgs(this.#args, shares, this.#name);
-    } catch (error) {
-      // Reading an argument threw (a getter): the same TaskError naming it as a clone failure gives.
-      throw error instanceof TaskError ? error : this.#unsendable(cloneFailure(error), target);
-    }
-    const spec: LaunchSpec = {
-      target,
-      args,
-      info: { name: this.#name, daemon: this.#daemon, isMain: false },
-      daemon: this.#daemon,
-      resourceLimits: this.#resourceLimits,
-      served: shares !== true && shares.size > 0 ? shares : undefined,
-    };
     const hooks: TransportHooks = { message: (m) => this.#onMessage(m), exit: (e) => this.#onExit(e) };
-    try {
-      this.#transport = this.#backend.start(spec, hooks);
-    } catch (error) {
-      throw this.#unsendable(error, target);
-    }
+    this.#transport = launch.start(this.#daemon, this.#resourceLimits, hooks);
     this.#ident = this.#transport.ident;
     this.#state = transition('new', 'starting');
     live.add(this);
@@ -346,13 +278,10 @@ export abstract class Lifecycle<T extends Target = Target> {
     return this.#settlement.outcome!;
   }
 
-  /** Writes the thread's output here; a Process's child writes to the inherited stdio itself. */
+  /** The thread's messages until it has ended: the owner's (owner.ts), then its start and its ending. */
   #onMessage(message: FromThread): void {
-    if (this.#state === 'ended') return;
+    if (this.#state === 'ended' || this.#owner.take(message)) return;
     switch (message.kind) {
-      case 'output':
-        writeOutput(message.stream, message.chunk);
-        return;
       case 'running':
         if (this.#state === 'starting') this.#state = transition('starting', 'running');
         this.#observe()?.start(
@@ -375,12 +304,6 @@ export abstract class Lifecycle<T extends Target = Target> {
       case 'cancelled':
         this.#settle({ status: 'cancelled', reason: this.#cancel?.reason }, message.t1);
         return;
-      case 'exit-called':
-        this.#exitCalled = message.code;
-        return;
-      case 'child':
-        this.#children.note(message);
-        return;
       default:
         assertNever(message);
     }
@@ -395,7 +318,7 @@ export abstract class Lifecycle<T extends Target = Target> {
 
   #onExit(exit: ExitInfo): void {
     this.#transport = undefined;
-    this.#children.killAll();
+    this.#owner.killChildren();
     this.#end(this.#reported ?? (this.#terminating ? { status: 'terminated' } : { status: 'failed', error: this.crashError(exit) }));
   }
 
@@ -421,18 +344,15 @@ export abstract class Lifecycle<T extends Target = Target> {
 
   /** Why a thread that reported no ending is gone (crash.ts). */
   protected crashError(exit: ExitInfo): ThreadCrashedError {
-    return crashError(this.#name, exit, { exitCalled: this.#exitCalled, began: this.#state === 'running' || this.#state === 'cancelling' });
+    return crashError(this.#name, exit, {
+      exitCalled: this.#owner.exitCalled,
+      began: this.#state === 'running' || this.#state === 'cancelling',
+    });
   }
 
   /** Subclass run(): its methods and data fields (subclass-spec.ts). */
   #subclassSpec(): TargetSpec {
     return subclassSpec(this, this.#name, LIBRARY_PROTOTYPE);
-  }
-
-  /** Turns a clone failure of the start message into a TaskError naming the argument. */
-  #unsendable(error: unknown, target: TargetSpec): unknown {
-    const fallback = target.kind === 'subclass' ? 'a field of the subclass' : 'its arguments';
-    return unsendable(error, this.#args, this.#backend.sendable, this.#name, this.#backend.where, fallback);
   }
 }
 

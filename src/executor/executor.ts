@@ -8,7 +8,7 @@ import type { TargetSpec } from '../wire/protocol.js';
 import type { Outcome } from '../core/settlement.js';
 import type { Backend, PoolTransport } from '../backend/transport.js';
 import { validateBoolean, validateMs, validateOptions as validateOptionsObject } from '../base/validate.js';
-import type { ArgsOf, ResultOf } from '../core/lifecycle.js';
+import type { ArgsOf, ResultOf } from '../core/thread-options.js';
 import { targetSpec, type Target } from '../backend/task.js';
 import { Cancels } from './cancel.js';
 import { Dispatch } from './dispatch.js';

@@ -4,7 +4,7 @@ import type { ThreadInfo } from '../wire/protocol.js';
 import { clearLongTimeout, type LongTimer } from '../base/timers.js';
 import type { PoolTransport } from '../backend/transport.js';
 import type { PoolServer } from '../serve/pool-serve.js';
-import { OwnedChildren } from '../backend/owned-children.js';
+import { Owner } from '../backend/owner.js';
 import { move, type Transitions } from '../base/state-machine.js';
 import type { WorkerExitReason, WorkerRef } from '../observe/channels.js';
 
@@ -39,7 +39,7 @@ const LEGAL: Transitions<SlotState> = {
 };
 
 /** A worker of a pool whose tasks are `J`s (task-state.ts's Task; generic so that the two files do not import each other). */
-export class WorkerSlot<J> {
+export class WorkerSlot<J extends { readonly id: number }> {
   readonly name: string;
   #state: SlotState = 'starting';
   /** Set once started (the transport calls back before `start` returns only asynchronously). */
@@ -54,12 +54,10 @@ export class WorkerSlot<J> {
   readonly outbox: J[] = [];
   /** Tasks it has ended. */
   tasks = 0;
-  /** The code its task gave to process.exit(), for the crash diagnosis. */
-  exitCalled: number | undefined;
   /** The pool ended it on purpose (terminate): its task ends 'terminated', not crashed. */
   terminating = false;
-  /** Child processes its tasks started and that still run: killed when it dies. */
-  readonly children = new OwnedChildren();
+  /** Its output, the code its task gave to process.exit(), the child processes its tasks started (killed when it dies). */
+  readonly owner = new Owner((id) => this.task?.id === id);
   idleTimer: LongTimer | undefined;
   /** A process-pool worker's server of its tasks' shared objects. */
   server: PoolServer | undefined;

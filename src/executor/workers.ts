@@ -2,7 +2,6 @@
 
 import { ThreadCrashedError, describe } from '../errors.js';
 import { crashError } from '../core/crash.js';
-import { writeOutput } from '../base/output.js';
 import { assertNever, type FromThread } from '../wire/protocol.js';
 import { rebuildThrown } from '../wire/serialize.js';
 import type { Outcome } from '../core/settlement.js';
@@ -110,10 +109,8 @@ export class Workers implements PoolWorkers {
   }
 
   #onMessage(slot: WorkerSlot, message: FromThread): void {
+    if (slot.owner.take(message)) return;
     switch (message.kind) {
-      case 'output':
-        writeOutput(message.stream, message.chunk);
-        return;
       case 'serving':
         if (slot.state !== 'starting') return;
         this.#starting -= 1;
@@ -133,12 +130,6 @@ export class Workers implements PoolWorkers {
       case 'failed':
       case 'cancelled':
         this.#onEnding(slot, message);
-        return;
-      case 'exit-called':
-        if (slot.task?.id === message.id) slot.exitCalled = message.code;
-        return;
-      case 'child':
-        slot.children.note(message);
         return;
       case 'ready':
       case 'usage': // the transport answers it
@@ -186,7 +177,7 @@ export class Workers implements PoolWorkers {
     if (was === 'starting') this.#starting -= 1;
     slot.move('gone');
     this.#slots.delete(slot);
-    slot.children.killAll();
+    slot.owner.killChildren();
     // The tasks posted ahead that the dead worker never claimed run elsewhere, in their order. (It
     // claims one only after the one before ended, and all its endings arrive before its exit: none is claimed.)
     const handover = slot.transport.handover;
@@ -216,7 +207,7 @@ export class Workers implements PoolWorkers {
         task,
         slot.terminating
           ? { status: 'terminated' }
-          : { status: 'failed', error: crashError(slot.name, exit, { exitCalled: slot.exitCalled, began }) },
+          : { status: 'failed', error: crashError(slot.name, exit, { exitCalled: slot.owner.exitCalled, began }) },
       );
     } else if (was === 'starting' && !slot.terminating && this.#broken === undefined) {
       slot.leaving ??= 'init-failed';

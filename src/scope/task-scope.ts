@@ -6,7 +6,7 @@ import { clearLongTimeout, longTimeout, type LongTimer } from '../base/timers.js
 import { getContext } from '../memory/context.js';
 import { cancelSignal } from '../memory/runtime.js';
 import { unwrap, type Outcome } from '../core/settlement.js';
-import type { ArgsOf, ResultOf } from '../core/lifecycle.js';
+import type { ArgsOf, ResultOf } from '../core/thread-options.js';
 import type { Target } from '../backend/task.js';
 import { Executor } from '../executor/executor.js';
 import type { Future } from '../executor/future.js';

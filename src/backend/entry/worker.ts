@@ -7,7 +7,7 @@ import { serve } from '../run-pool.js';
 import { runThread } from '../run-thread.js';
 import { interceptOutput } from '../../base/output.js';
 import { trackChildren } from '../child-tracking.js';
-import type { WorkerData } from '../worker.js';
+import type { WorkerData } from '../spawn-worker.js';
 
 /** import() from this file, for runtimes whose `-e`/eval code has none (Deno): see bootstrap.ts. */
 export const load: Importer = (specifier) => import(specifier);
