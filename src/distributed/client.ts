@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { ExecutorShutDownError, got } from '../errors.js';
 import { validateBoolean, validateMs, validateOptions } from '../base/validate.js';
-import type { ArgsOf, ResultOf } from '../core/lifecycle.js';
+import type { ArgsOf, ResultOf } from '../core/thread-options.js';
 import type { Outcome } from '../core/settlement.js';
 import type { Target } from '../backend/task.js';
 import { settlementOf, type FutureControl } from '../executor/future.js';
