@@ -330,7 +330,7 @@ describe('examples - distributed', () => {
     assertExitedCleanly(r);
     assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
     assert.match(r.stdout, /needs Redis: install redis-server .* or set REDIS_URL/);
-    const demo = await run('examples/demo.ts', ['14'], env);
+    const demo = await run('examples/demo.ts', ['18'], env);
     assertExitedCleanly(demo);
     assertInOrder(demo.stdout, [
       '(examples/18-distributed.ts): skipped. The distributed example needs Redis',

@@ -13,7 +13,7 @@ export const haveRedis = (): boolean =>
 
 /** How to see the example where it cannot run. */
 export const HOW_TO_SEE =
-  'The distributed example needs Redis: install redis-server (apt-get install redis-server) or set REDIS_URL=redis://host:port, then npm run demo -- 14';
+  'The distributed example needs Redis: install redis-server (apt-get install redis-server) or set REDIS_URL=redis://host:port, then npm run demo -- 18';
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
