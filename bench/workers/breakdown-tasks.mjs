@@ -1,19 +1,22 @@
 // threadkit task module of bench/breakdown.ts (JavaScript, so that its threads need no TypeScript loader).
 import { cancelled, sleepSync, task } from 'threadkit';
 
+/** ns per iteration of `f` (a loop of `n`), the best of `reps` runs. */
+function bestOf(f, n, reps) {
+  let min = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = process.hrtime.bigint();
+    f();
+    min = Math.min(min, Number(process.hrtime.bigint() - t0) / n);
+  }
+  return min;
+}
+
 /** ns per operation of the parts of an uncontended acquireSync() + release(), best of `reps` loops of `n`. */
 export const lockParts = task(import.meta.url, function lockParts(lock, n, reps) {
   const m = new Int32Array(new SharedArrayBuffer(8));
   let sink = 0;
-  const best = (f) => {
-    let min = Infinity;
-    for (let r = 0; r < reps; r++) {
-      const t0 = process.hrtime.bigint();
-      f();
-      min = Math.min(min, Number(process.hrtime.bigint() - t0) / n);
-    }
-    return min;
-  };
+  const best = (f) => bestOf(f, n, reps);
   const parts = {
     'Atomics.load': best(() => {
       for (let i = 0; i < n; i++) sink += Atomics.load(m, 0);
@@ -84,15 +87,7 @@ export const queueParts = task(import.meta.url, async function queueParts(queue,
   const { MessageChannel, receiveMessageOnPort } = await import('node:worker_threads');
   const item = { id: 1, name: 'item-1' };
   let sink = 0;
-  const best = (f) => {
-    let min = Infinity;
-    for (let r = 0; r < reps; r++) {
-      const t0 = process.hrtime.bigint();
-      f();
-      min = Math.min(min, Number(process.hrtime.bigint() - t0) / n);
-    }
-    return min;
-  };
+  const best = (f) => bestOf(f, n, reps);
   const { port1, port2 } = new MessageChannel();
   const parts = {
     'v8.serialize + v8.deserialize of the item': best(() => {

@@ -6,25 +6,16 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CancelledError, TaskError, TerminatedError } from '../../src/index.js';
-import { DistributedExecutor, type DistributedFuture } from '../../src/distributed/index.js';
+import { DistributedExecutor } from '../../src/distributed/index.js';
 import { sleepUntilCancelled, spin, whereAmI } from '../fixtures/distributed/tasks.js';
 import { Redis } from 'ioredis';
 import { queueKeys } from '../../src/distributed/keys.js';
 import { encodeMessage } from '../../src/distributed/codec.js';
 import { redisSuite, startRedis, uniqueQueue, type RedisHandle } from '../support/redis.js';
-import { killAll, startHost, type HostProcess } from '../support/hosts.js';
+import { begun, killAll, startHost, type HostProcess } from '../support/hosts.js';
 
 const CANCELLER = fileURLToPath(new URL('../fixtures/distributed/canceller.ts', import.meta.url));
 const run = promisify(execFile);
-
-/** Resolves once the future's job has begun on a host (its state is read from Redis events: there is no event on the Future itself). */
-async function begun(future: DistributedFuture<unknown>, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (future.state === 'pending') {
-    if (Date.now() - started > timeoutMs) throw new Error(`${future.name} did not begin within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** Cancels (or stops) job `id` from another process; resolves with what that process saw. */
 async function cancelFromAfar(queue: string, url: string, id: string, graceMs?: number): Promise<{ status: string; reason: unknown }> {

@@ -7,21 +7,13 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExecutorShutDownError, TerminatedError, ThreadPoolExecutor } from '../../src/index.js';
-import { ConnectionError, DistributedExecutor, WorkerHost, type DistributedFuture } from '../../src/distributed/index.js';
+import { ConnectionError, DistributedExecutor, WorkerHost } from '../../src/distributed/index.js';
 import { add, sleepUntilCancelled, spin } from '../fixtures/distributed/tasks.js';
 import { redisSuite, startRedis, uniqueQueue, type RedisHandle } from '../support/redis.js';
-import { killAll, startHost, type HostProcess } from '../support/hosts.js';
+import { begun, killAll, startHost, type HostProcess } from '../support/hosts.js';
 
 const CLIENT = fileURLToPath(new URL('../fixtures/distributed/client-exit.ts', import.meta.url));
 const run = promisify(execFile);
-
-async function begun(future: DistributedFuture<unknown>, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (future.state === 'pending') {
-    if (Date.now() - started > timeoutMs) throw new Error(`${future.name} did not begin within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** A port where nothing listens. */
 async function closedPort(): Promise<number> {

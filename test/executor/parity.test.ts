@@ -6,19 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Event, ExecutorShutDownError, Process, ProcessPoolExecutor, ThreadPoolExecutor, checkpoint, sleep, sleepSync } from 'threadkit';
-import { stubborn } from '../support/targets.ts';
+import { setThenSleepForever, stubborn } from '../support/targets.ts';
 import { show } from '../support/flag.ts';
 import { exists } from '../support/processes.ts';
 import { guardPools, T, tracked } from '../support/guard.ts';
-
-/** Sets `started`, then sleeps until cancelled. */
-const sleepUntilCancelled = (started: Event): never => {
-  started.set();
-  for (;;) {
-    sleepSync(60_000);
-    checkpoint();
-  }
-};
 
 for (const Pool of [ThreadPoolExecutor, ProcessPoolExecutor]) {
   describe(`Python 3.14 parity - ${Pool.name}`, () => {
@@ -63,7 +54,7 @@ for (const Pool of [ThreadPoolExecutor, ProcessPoolExecutor]) {
       const started = [new Event(), new Event()];
       const go = new Event();
       const hard = pool.submit(stubborn, started[0]!, go);
-      const cooperative = pool.submit(sleepUntilCancelled, started[1]!);
+      const cooperative = pool.submit(setThenSleepForever, started[1]!);
       const queued = pool.submit((n: number) => n, 1);
       await Promise.all(started.map((e) => e.wait()));
       const done = pool.terminateWorkers();

@@ -3,19 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { Event, ProcessPoolExecutor, ThreadPoolExecutor, checkpoint, sleepSync, type Histogram } from 'threadkit';
+import { Event, ProcessPoolExecutor, ThreadPoolExecutor, type Histogram } from 'threadkit';
 import { guardPools, T, tracked } from '../support/guard.ts';
+import { nap, setThenCheckpoint } from '../support/targets.ts';
 import { Recorder } from '../../src/executor/histogram.ts';
-
-function nap(ms: number): number {
-  sleepSync(ms);
-  return ms;
-}
-
-function checkpointLoop(started: Event): never {
-  started.set();
-  for (;;) checkpoint();
-}
 
 /** The invariants of every histogram: integers, min <= p50 <= p90 <= p99 <= max, min <= mean <= max; all zeros when empty. */
 function assertHistogram(h: Histogram, count: number): void {
@@ -95,7 +86,7 @@ for (const { kind, Ctor } of POOLS) {
     test('cancelLatency - counts a task cancelled while running; one cancelled while queued counts nowhere', T, async () => {
       const pool = tracked(new Ctor({ maxWorkers: 1 }));
       const started = new Event();
-      const running = pool.submit(checkpointLoop, started);
+      const running = pool.submit(setThenCheckpoint, started);
       const queued = pool.submit(nap, 1);
       await started.wait();
       queued.cancel();

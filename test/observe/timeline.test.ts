@@ -6,28 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { threadId } from 'node:worker_threads';
-import {
-  Event,
-  Thread,
-  ThreadPoolExecutor,
-  checkpoint,
-  sleepSync,
-  startTimeline,
-  timelineSvg,
-  type Trace,
-  type TraceEvent,
-} from 'threadkit';
+import { Event, Thread, ThreadPoolExecutor, startTimeline, timelineSvg, type Trace, type TraceEvent } from 'threadkit';
 import { guardPools, T, tracked } from '../support/guard.ts';
-
-function nap(ms: number): number {
-  sleepSync(ms);
-  return ms;
-}
-
-function checkpointLoop(started: Event): never {
-  started.set();
-  for (;;) checkpoint();
-}
+import { nap, setThenCheckpoint } from '../support/targets.ts';
 
 /** The slice (ph X) on `e`'s track whose span holds e.ts: what Perfetto binds a flow event to. */
 function enclosing(trace: Trace, e: TraceEvent, filter: (s: TraceEvent) => boolean = () => true): TraceEvent | undefined {
@@ -65,7 +46,7 @@ describe('startTimeline()', () => {
     const other = startTimeline();
     const pool = tracked(new ThreadPoolExecutor({ maxWorkers: 2, name: 'tl' }));
     const started = new Event();
-    const loop = pool.run(checkpointLoop, [started], { name: 'loop' });
+    const loop = pool.run(setThenCheckpoint, [started], { name: 'loop' });
     const naps = [5, 5, 5].map((ms) => pool.submit(nap, ms));
     const thread = new Thread({ target: () => 7, name: 'lone' }).start();
     await started.wait();
@@ -73,7 +54,7 @@ describe('startTimeline()', () => {
     await Promise.all([loop.stop(), ...naps, thread.join()]);
     const queued = pool.submit(nap, 1);
     const blockers = [new Event(), new Event()];
-    const busy = blockers.map((b) => pool.run(checkpointLoop, [b]));
+    const busy = blockers.map((b) => pool.run(setThenCheckpoint, [b]));
     const waiting = pool.run(nap, [1], { name: 'never' });
     waiting.cancel({ why: 'not needed' });
     await queued;

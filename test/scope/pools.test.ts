@@ -2,23 +2,14 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Event, ProcessPoolExecutor, TaskScope, ThreadPoolExecutor, checkpoint, sleepSync, type ExceptHookInfo } from 'threadkit';
-import { stubborn } from '../support/targets.ts';
+import { Event, ProcessPoolExecutor, TaskScope, ThreadPoolExecutor, type ExceptHookInfo } from 'threadkit';
+import { setThenSleepForever, stubborn } from '../support/targets.ts';
 import { show } from '../support/flag.ts';
 import { withExcepthook } from '../support/excepthook.ts';
 import { guardPools, T, tracked } from '../support/guard.ts';
 
 const fail = (message: string): never => {
   throw new RangeError(message);
-};
-
-/** Sets `started`, then sleeps until cancelled (plain function: the names are the thread's own). */
-const sleepUntilCancelled = (started: Event): never => {
-  started.set();
-  for (;;) {
-    sleepSync(60_000);
-    checkpoint();
-  }
 };
 
 for (const Pool of [ThreadPoolExecutor, ProcessPoolExecutor]) {
@@ -38,10 +29,10 @@ for (const Pool of [ThreadPoolExecutor, ProcessPoolExecutor]) {
       );
       const started = new Event();
       const scope = new TaskScope();
-      const running = scope.submit(pool, sleepUntilCancelled, started);
+      const running = scope.submit(pool, setThenSleepForever, started);
       await started.wait();
       const failing = scope.submit(pool, fail, 'pool boom');
-      const queued = scope.submit(pool, sleepUntilCancelled, new Event());
+      const queued = scope.submit(pool, setThenSleepForever, new Event());
       await assert.rejects(scope.join(), (error: unknown) => error instanceof RangeError && error.message === 'pool boom');
       assert.equal(running.outcome?.status, 'cancelled', show(running.outcome));
       assert.equal(failing.outcome?.status, 'failed');

@@ -2,6 +2,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { DistributedFuture } from '../../src/distributed/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/distributed/cli.ts', import.meta.url));
@@ -89,4 +90,16 @@ export async function killAll(hosts: Iterable<HostProcess>): Promise<void> {
       await host.exited;
     }),
   );
+}
+
+/**
+ * Resolves once the future's job has begun on a host. Its state comes from the queue's events in
+ * Redis, and a Future has no event of its own for it, so this looks every 5 ms (10 s at most).
+ */
+export async function begun(future: DistributedFuture<unknown>, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (future.state === 'pending') {
+    if (Date.now() - started > timeoutMs) throw new Error(`${future.name} did not begin within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

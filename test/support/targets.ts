@@ -74,3 +74,24 @@ export function signalThenAsyncSleep(started: Event, ms: number): Promise<boolea
   started.set();
   return sleep(ms);
 }
+
+/** Sets `started`, then sleeps until cancelled (its sleepSync() wakes, checkpoint() throws). */
+export function setThenSleepForever(started: Event): never {
+  started.set();
+  for (;;) {
+    sleepSync(60_000);
+    checkpoint();
+  }
+}
+
+/** Sets `started`, then spins on checkpoint() until cancelled. */
+export function setThenCheckpoint(started: Event): never {
+  started.set();
+  for (;;) checkpoint();
+}
+
+/** Sleeps `ms` (woken early by a cancel) and returns `ms`. */
+export function nap(ms: number): number {
+  sleepSync(ms);
+  return ms;
+}
