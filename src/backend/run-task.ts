@@ -9,6 +9,7 @@ import { cachedTarget, ending, importTarget, type Importer } from './run-target.
 import { serializeThrown } from '../wire/serialize.js';
 import { sentence } from './unsendable.js';
 import { reviveArgs } from '../serve/transfer.js';
+import { isLeaf } from '../shared/walk.js';
 import { monoNow } from '../base/clock.js';
 
 /** What the entry of a worker or a child gives the runner. */
@@ -98,7 +99,7 @@ export async function runTask(
         fn = cachedTarget(target, info) ?? (await importTarget(target, info, importer));
         // The shared objects in args, revived from their markers (src/serve/transfer.ts), in place:
         // after the import, so they are instances of the task's own copy of threadkit.
-        if (args.some(isObject)) reviveArgs(args);
+        if (args.some(mayHoldMarker)) reviveArgs(args);
       } catch (error) {
         return finish(ending(error, flag, id, target, info));
       }
@@ -169,9 +170,9 @@ function callEach(fn: (...a: unknown[]) => unknown, items: unknown[]): unknown[]
   return results;
 }
 
-/** Only objects can be (or hold) a shared object's marker. */
-function isObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null;
+/** Only objects can be (or hold) a shared object's marker; the leaves the owner's walk never enters (a SharedArrayBuffer, a typed array...) hold none. */
+function mayHoldMarker(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !isLeaf(value);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
