@@ -105,7 +105,8 @@ export async function runTask(
       }
       // Handed over through the flag (a pool worker thread): withdrawn by the owner, it never begins and says nothing.
       if (claimIt !== undefined && !claimIt()) return finish(undefined);
-      if (isRaised(flag, id) || !((await mayBegin?.()) ?? true)) return finish({ kind: 'cancelled', id });
+      // No await (no microtask hop before the target) unless there is an owner to ask.
+      if (isRaised(flag, id) || (mayBegin !== undefined && !(await mayBegin()))) return finish({ kind: 'cancelled', id });
       // Once 'running' is on its way (written to the pipe, for a child), the owner knows the target may
       // have begun: a worker that dies before then never began it, so its pool may run it elsewhere.
       // A pool worker thread's claim has told its owner already (the owner reads the handover).
