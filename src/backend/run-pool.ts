@@ -96,7 +96,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     if (Array.isArray(message)) {
       for (const [id, ref, args, cell, each, spec] of message) {
         if (spec !== undefined && ref >= 0) targets[ref] = spec;
-        queue.push({ kind: 'task', id, target: spec ?? targets[ref]!, args, each: each === 1, ...(cell >= 0 ? { cell } : {}) });
+        const task: TaskMessage = { kind: 'task', id, target: spec ?? targets[ref]!, args, each: each === 1 };
+        if (cell >= 0) task.cell = cell;
+        queue.push(task);
       }
       if (!busy) void next();
       return;

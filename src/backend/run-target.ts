@@ -68,6 +68,14 @@ type Callable = (...args: unknown[]) => unknown;
 const compiled = new Map<string, Callable>();
 /** task() functions found in this thread, by module and key. */
 const found = new Map<string, Callable>();
+/** The key in `found` of each task() spec seen (a pool worker gets one spec object per target: no string per task). */
+const foundKeys = new WeakMap<object, string>();
+
+function foundKey(target: { key: string; module: string }): string {
+  let key = foundKeys.get(target);
+  if (key === undefined) foundKeys.set(target, (key = `${target.key}\0${target.module}`));
+  return key;
+}
 /** How many plain-function sources this thread has compiled (for tests of the cache). */
 export function compiledCount(): number {
   return compiledTotal;
@@ -87,7 +95,7 @@ export async function loadTarget(target: TargetSpec, args: unknown[], info: Thre
 export function cachedTarget(target: TargetSpec, info: ThreadInfo): Callable | undefined {
   switch (target.kind) {
     case 'task':
-      return found.get(`${target.key}\0${target.module}`);
+      return found.get(foundKey(target));
     case 'module':
       return undefined;
     case 'source': {
@@ -129,7 +137,7 @@ export async function importTarget(target: TargetSpec, info: ThreadInfo, importe
             'Call task(import.meta.url, fn) at the top level of the module, not inside a function or a condition.',
         );
       }
-      found.set(`${target.key}\0${target.module}`, fn);
+      found.set(foundKey(target), fn);
       return fn;
     }
     case 'module': {

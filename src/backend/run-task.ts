@@ -9,6 +9,7 @@ import { cachedTarget, ending, importTarget, type Importer } from './run-target.
 import { serializeThrown } from '../wire/serialize.js';
 import { sentence } from './unsendable.js';
 import { reviveArgs } from '../serve/transfer.js';
+import { isLeaf } from '../shared/walk.js';
 import { monoNow } from '../base/clock.js';
 
 /** What the entry of a worker or a child gives the runner. */
@@ -98,13 +99,14 @@ export async function runTask(
         fn = cachedTarget(target, info) ?? (await importTarget(target, info, importer));
         // The shared objects in args, revived from their markers (src/serve/transfer.ts), in place:
         // after the import, so they are instances of the task's own copy of threadkit.
-        if (args.some(isObject)) reviveArgs(args);
+        if (args.some(mayHoldMarker)) reviveArgs(args);
       } catch (error) {
         return finish(ending(error, flag, id, target, info));
       }
       // Handed over through the flag (a pool worker thread): withdrawn by the owner, it never begins and says nothing.
       if (claimIt !== undefined && !claimIt()) return finish(undefined);
-      if (isRaised(flag, id) || !((await mayBegin?.()) ?? true)) return finish({ kind: 'cancelled', id });
+      // No await (no microtask hop before the target) unless there is an owner to ask.
+      if (isRaised(flag, id) || (mayBegin !== undefined && !(await mayBegin()))) return finish({ kind: 'cancelled', id });
       // Once 'running' is on its way (written to the pipe, for a child), the owner knows the target may
       // have begun: a worker that dies before then never began it, so its pool may run it elsewhere.
       // A pool worker thread's claim has told its owner already (the owner reads the handover).
@@ -169,9 +171,9 @@ function callEach(fn: (...a: unknown[]) => unknown, items: unknown[]): unknown[]
   return results;
 }
 
-/** Only objects can be (or hold) a shared object's marker. */
-function isObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null;
+/** Only objects can be (or hold) a shared object's marker; the leaves the owner's walk never enters (a SharedArrayBuffer, a typed array...) hold none. */
+function mayHoldMarker(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !isLeaf(value);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -92,7 +92,14 @@ function keyOf(target: TargetSpec): string | undefined {
  * @throws {DOMException} DataCloneError when an argument cannot be cloned.
  */
 export function encodeWorkerTask(message: Extract<ToThread, { kind: 'task' }>): EncodedTask {
-  return { ...message, args: copyForWorker(message.args) } as unknown as EncodedTask;
+  const copy: Extract<ToThread, { kind: 'task' }> = {
+    kind: 'task',
+    id: message.id,
+    target: message.target,
+    args: copyForWorker(message.args),
+  };
+  if (message.each !== undefined) copy.each = message.each;
+  return copy as unknown as EncodedTask;
 }
 
 /** The worker-thread backend: Thread and ThreadPoolExecutor. Shared objects are the same memory on both sides. */

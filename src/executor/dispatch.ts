@@ -83,7 +83,7 @@ export class Dispatch {
     while (this.#queue.size > 0 && this.#idle.length > 0) {
       const slot = this.#idle.pop()!;
       const task = this.#queue.shift()!;
-      clearLongTimeout(slot.idleTimer);
+      busyNow(slot);
       slot.move('busy');
       slot.task = task;
       this.#give(slot, task);
@@ -172,10 +172,16 @@ export class Dispatch {
     this.#idle.push(slot);
     if (lifetime.shuttingDown && this.#queue.size === 0) return lifetime.checkShutdown();
     if (workers.slots.size > settings.minWorkers && settings.idleTimeoutMs !== Infinity) {
-      slot.idleTimer = longTimeout(() => {
-        if (slot.state !== 'idle' || workers.slots.size <= settings.minWorkers) return;
-        workers.retire(slot, 'idle');
-      }, settings.idleTimeoutMs).unref();
+      // One timer per worker, restarted each time it idles (no timer made per task); one that fires
+      // while its worker is busy does nothing.
+      const timer = slot.idleTimer;
+      if (timer !== undefined && 'refresh' in timer) (timer as NodeJS.Timeout).refresh();
+      else {
+        slot.idleTimer = longTimeout(() => {
+          if (slot.state !== 'idle' || workers.slots.size <= settings.minWorkers) return;
+          workers.retire(slot, 'idle');
+        }, settings.idleTimeoutMs).unref();
+      }
     }
     this.dispatch();
   }
@@ -194,7 +200,7 @@ export class Dispatch {
       const task = other.ahead[0];
       if (other === slot || task === undefined || !this.withdraw(other, task)) continue;
       other.ahead.shift();
-      clearLongTimeout(slot.idleTimer);
+      busyNow(slot);
       if (slot.state === 'starting') slot.move('idle');
       if (slot.state === 'idle') slot.move('busy');
       slot.task = task;
@@ -203,5 +209,17 @@ export class Dispatch {
       return true;
     }
     return false;
+  }
+}
+
+/**
+ * `slot`'s worker leaves idle: its idle timer is left to run (it does nothing while the worker is
+ * busy, and idleNow() restarts it), unless it cannot be restarted (a delay beyond setTimeout's).
+ */
+function busyNow(slot: WorkerSlot): void {
+  const timer = slot.idleTimer;
+  if (timer !== undefined && !('refresh' in timer)) {
+    clearLongTimeout(timer);
+    slot.idleTimer = undefined;
   }
 }

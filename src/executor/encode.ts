@@ -1,7 +1,8 @@
 // What a pool sends its workers, copied for its backend: a task's message, the initializer's args; what cannot be sent is named.
 
 import { TaskError } from '../errors.js';
-import type { TargetSpec } from '../wire/protocol.js';
+import { types } from 'node:util';
+import type { TargetSpec, ToThread } from '../wire/protocol.js';
 import type { Backend, EncodedTask } from '../backend/transport.js';
 import { cloneFailure, unsendable } from '../backend/unsendable.js';
 import { ServedObjects } from '../serve/serve.js';
@@ -29,15 +30,17 @@ export interface EncodedArgs {
  */
 export function encodeTask(codec: Codec, id: number, target: TargetSpec, args: unknown[], each: boolean, taskName: string): EncodedArgs {
   try {
-    // Primitive args need no walk (the tiny tasks' fast path); the others are walked for shared
-    // objects, pools and Futures, and copied now (encodeTask).
-    const primitive = allPrimitive(args);
+    // Primitives and bare SharedArrayBuffers need no walk (the tiny tasks' fast path): they hold no
+    // shared object, pool or Future. The others are walked for those, and copied now (encodeTask).
+    const primitive = allFlat(args);
     // Shared objects travel as markers of their memory (src/serve/transfer.ts); to a process pool,
     // as ids of objects this process serves while the task runs (src/serve/pool-serve.ts).
     let served = primitive || codec.shares === 'memory' ? undefined : new ServedObjects(taskName);
     const sent = primitive ? args : encodeArgs(args, served ?? true, taskName);
     if (served?.size === 0) served = undefined;
-    return { encoded: codec.encodeTask({ kind: 'task', id, target, args: sent, ...(each ? { each: true } : {}) }), served };
+    const message: Extract<ToThread, { kind: 'task' }> = { kind: 'task', id, target, args: sent };
+    if (each) message.each = true;
+    return { encoded: codec.encodeTask(message), served };
   } catch (error) {
     if (error instanceof TaskError) throw error;
     // A clone failure names the argument; so does an argument whose getter threw while it was read.
@@ -65,11 +68,15 @@ export function copyInitializer(codec: Codec, target: TargetSpec, initArgs: unkn
   return { target, args, served: served !== undefined && served.size > 0 ? served : undefined };
 }
 
-/** Whether every argument is a primitive (nothing to look into, nothing shared). */
-function allPrimitive(args: unknown[]): boolean {
+/**
+ * Whether every argument is a primitive or a bare SharedArrayBuffer (its own prototype, no proxy):
+ * nothing to look into, nothing shared, nothing refused.
+ */
+function allFlat(args: unknown[]): boolean {
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i];
-    if (arg !== null && (typeof arg === 'object' || typeof arg === 'function')) return false;
+    if (arg === null || (typeof arg !== 'object' && typeof arg !== 'function')) continue;
+    if (!types.isSharedArrayBuffer(arg) || Object.getPrototypeOf(arg) !== SharedArrayBuffer.prototype) return false;
   }
   return true;
 }

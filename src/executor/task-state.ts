@@ -160,7 +160,8 @@ export class Task {
       if (this.#requeued) throw new Error(`threadkit internal error: pool task (${this.future.name}) requeued twice`);
       this.#requeued = true;
     }
-    this.#state = move(TASK_MOVES, from, to, `pool task (${this.future.name})`);
+    // The message is built only for an illegal move (a threadkit bug): no string per legal one.
+    this.#state = TASK_MOVES[from].includes(to) ? to : move(TASK_MOVES, from, to, `pool task (${this.future.name})`);
     if (ON_WORKER[from] !== ON_WORKER[to]) this.#count.onWorkers += ON_WORKER[to] ? 1 : -1;
   }
 }

@@ -78,7 +78,8 @@ export class WorkerSlot<J extends { readonly id: number }> {
 
   /** Moves to `to`; throws an internal error for an illegal move (a threadkit bug). */
   move(to: SlotState): void {
-    this.#state = move(LEGAL, this.#state, to, `worker (${this.name})`);
+    const from = this.#state;
+    this.#state = LEGAL[from].includes(to) ? to : move(LEGAL, from, to, `worker (${this.name})`);
   }
 
   /** What `currentThread()` says inside it, for excepthook reports. */
