@@ -11,7 +11,7 @@ import { mapTasks, type MapOptions } from '../executor/map.js';
 import { crossable, decodeMessage, encodeMessage, encodeOutcome, encodePayload, type JobData, type JobEvent } from './codec.js';
 import { queueKeys, type QueueKeys } from './keys.js';
 import { clientOptions, type ClientConfig, type DistributedExecutorOptions } from './options.js';
-import { address, connect, modules, ready, withScripts, type ClientConnection } from './redis.js';
+import { address, batchWrites, connect, modules, ready, withScripts, type ClientConnection } from './redis.js';
 import { DistributedFuture, RemoteJob } from './remote-job.js';
 import { Reconciler, settleFromEvent } from './reconcile.js';
 import { describeTarget, type TargetDescriptor } from './targets.js';
@@ -296,6 +296,8 @@ export class DistributedExecutor implements AsyncDisposable {
     }
     if (job.state === 'ended') return;
     job.sent = true;
+    // Submits of one tick (a burst, map()'s chunks) leave in one socket write.
+    batchWrites(connection.cmd);
     try {
       await connection.queue.add(job.data!.name, job.data, { jobId: job.id, removeOnComplete: true, removeOnFail: true });
       job.known = true;

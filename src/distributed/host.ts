@@ -11,7 +11,7 @@ import { decodeMessage, decodePayload, encodeMessage, encodeOutcome, type Cancel
 import { queueKeys, type QueueKeys } from './keys.js';
 import { hostOptions, type HostConfig, type WorkerHostOptions } from './options.js';
 import type { Worker } from 'bullmq';
-import { address, connect, modules, ready, withScripts, type RedisClient, type Scripts } from './redis.js';
+import { address, batchWrites, connect, modules, ready, withScripts, type RedisClient, type Scripts } from './redis.js';
 import { resolveTarget } from './targets.js';
 
 /** One job in this host's hands, from the moment BullMQ gave it until its outcome is written. */
@@ -167,8 +167,11 @@ export class WorkerHost {
           return;
       }
       // Its outcome is written on the connection BullMQ completes the job on, so in order; not awaited
-      // (the next job need not wait for the reply). shutdown() waits for the writes in flight.
-      this.#end(data, await this.#run(data, held, loading));
+      // (the next job need not wait for the reply), and in the same socket write as BullMQ's
+      // completion, issued in this tick's microtasks. shutdown() waits for the writes in flight.
+      const outcome = await this.#run(data, held, loading);
+      batchWrites(this.#cmd!);
+      this.#end(data, outcome);
     } catch {
       // Redis went away: the client finds the job's host alive and waits; nothing to throw to BullMQ.
     } finally {

@@ -103,7 +103,7 @@ export class Reconciler {
       }
     });
     await this.#checkHosts(connection, running);
-    for (const { job, bj } of unseen) await this.#checkQueued(connection, job, bj);
+    await this.#checkQueued(connection, unseen);
     void queue;
   }
 
@@ -141,8 +141,25 @@ export class Reconciler {
       this.#context.finish(job, decodeOutcome(out));
   }
 
-  /** A job with no running or ended record: still queued, or unknown to Redis (then it fails). */
-  async #checkQueued(connection: ClientConnection, job: RemoteJob, bj: string): Promise<void> {
+  /**
+   * Jobs with no running or ended record: still queued (their BullMQ job exists: one pipelined
+   * EXISTS for all of them, not a getJobState() each, which in a burst of thousands of queued jobs
+   * cost more Redis time than the jobs themselves), or unknown to Redis (then they fail).
+   */
+  async #checkQueued(connection: ClientConnection, unseen: { job: RemoteJob; bj: string }[]): Promise<void> {
+    if (unseen.length === 0) return;
+    const { cmd, queue } = connection;
+    const exists = (await cmd.pipeline(unseen.map(({ bj }) => ['exists', queue.toKey(bj)])).exec()) ?? [];
+    for (const [i, { job, bj }] of unseen.entries()) {
+      const [error, found] = exists[i] ?? [];
+      if (error) continue;
+      if (found !== 0) job.known = true;
+      else await this.#checkGone(connection, job, bj);
+    }
+  }
+
+  /** A job whose BullMQ job is not there (any more): its state read as before, then its record. */
+  async #checkGone(connection: ClientConnection, job: RemoteJob, bj: string): Promise<void> {
     const state = await connection.queue.getJobState(bj);
     if (state !== 'unknown') {
       job.known = true;

@@ -94,6 +94,24 @@ export function ready(client: RedisClient, where: string, timeoutMs: number): Pr
   });
 }
 
+const corked = new WeakSet<object>();
+
+/**
+ * Holds `client`'s socket writes until this tick's microtasks have run, so that the commands
+ * issued meanwhile (a job's outcome and BullMQ's completion after it; a burst of submits) leave
+ * in one write instead of one system call each. Order is kept: a socket's writes are not reordered.
+ */
+export function batchWrites(client: RedisClient): void {
+  const stream = (client as unknown as { stream?: { cork?: () => void; uncork?: () => void } }).stream;
+  if (stream?.cork === undefined || corked.has(stream)) return;
+  corked.add(stream);
+  stream.cork();
+  process.nextTick(() => {
+    corked.delete(stream);
+    stream.uncork!();
+  });
+}
+
 /** The Lua scripts of threadkit's job records (keys.ts), defined on a client once. */
 export interface Scripts {
   /** KEYS record, cancel; ARGV host, bullJobId. -> ['go'|'dup'|'ended'] or ['cancelled', cancelRecord]. */
