@@ -10,15 +10,16 @@ import { THREAD_TASK, type ToThread } from '../wire/protocol.js';
 import { isTypeScript } from './bootstrap.js';
 import { cloneFailure } from './unsendable.js';
 import { serializeMessage, spawnChild } from './spawn-child.js';
-import type {
-  Backend,
-  EncodedTask,
-  LaunchSpec,
-  PoolLaunchSpec,
-  PoolTransport,
-  Transport,
-  TransportHooks,
-  WorkerUsage,
+import {
+  USAGE_WAIT_MS,
+  type Backend,
+  type EncodedTask,
+  type LaunchSpec,
+  type PoolLaunchSpec,
+  type PoolTransport,
+  type Transport,
+  type TransportHooks,
+  type WorkerUsage,
 } from './transport.js';
 
 /** A started child, with what Process adds: pid, exit code, signal, SIGKILL. */
@@ -85,7 +86,6 @@ export function startChild(spec: LaunchSpec, hooks: TransportHooks): ChildTransp
 }
 
 /** How long pool.metrics() waits for a pool child's own readings (it answers when its event loop is free). */
-const USAGE_WAIT_MS = 100;
 
 /** A started pool child: a pool worker that can also be killed at once. */
 export interface PoolChildTransport extends PoolTransport {

@@ -17,7 +17,7 @@ import {
 import type { FromThread, TaskBatch, ToThread } from '../wire/protocol.js';
 import { cloneable } from '../wire/serialize.js';
 import { cloneFailure } from './unsendable.js';
-import type { LaunchSpec, PoolTransport, TransportHooks, WorkerUsage } from './transport.js';
+import { USAGE_WAIT_MS, type LaunchSpec, type PoolTransport, type TransportHooks, type WorkerUsage } from './transport.js';
 
 const BOOTSTRAP = bootstrapSource(`require('node:worker_threads').workerData.boot`, `require('node:worker_threads').workerData.source`);
 /** The entry's URL: found at the first start (bootstrap.ts); undefined when threadkit runs bundled. */
@@ -41,14 +41,23 @@ async function workerUsage(worker: Worker): Promise<WorkerUsage> {
     cpuUsage?: () => Promise<{ user: number; system: number }>;
     getHeapStatistics?: () => Promise<{ used_heap_size: number }>;
   };
-  const [cpu, heap] = await Promise.all([
+  const readings = Promise.all([
     typeof probe.cpuUsage === 'function' ? probe.cpuUsage().catch(() => undefined) : undefined,
     typeof probe.getHeapStatistics === 'function' ? probe.getHeapStatistics().catch(() => undefined) : undefined,
   ]);
-  return {
-    ...(cpu ? { cpuUserUs: cpu.user, cpuSystemUs: cpu.system } : {}),
-    ...(heap ? { heapUsed: heap.used_heap_size } : {}),
-  };
+  // The timer bounds the wait (a worker may not answer at once) and holds the program while the
+  // caller awaits: an idle pool's workers are unref'd, and their answer alone would not.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<[undefined, undefined]>((resolve) => (timer = setTimeout(() => resolve([undefined, undefined]), USAGE_WAIT_MS)));
+  try {
+    const [cpu, heap] = await Promise.race([readings, late]);
+    return {
+      ...(cpu ? { cpuUserUs: cpu.user, cpuSystemUs: cpu.system } : {}),
+      ...(heap ? { heapUsed: heap.used_heap_size } : {}),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** One worker, its port pair and its flag; `first` is posted before the worker exists, so what cannot be cloned starts nothing. */

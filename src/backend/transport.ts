@@ -105,6 +105,9 @@ export interface PoolTransport {
   };
 }
 
+/** How long a pool waits for a worker's own readings (PoolTransport#usage) before it leaves them out. */
+export const USAGE_WAIT_MS = 100;
+
 /** A pool worker's own readings (PoolTransport#usage). */
 export interface WorkerUsage {
   cpuUserUs?: number;
