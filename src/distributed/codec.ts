@@ -2,8 +2,7 @@
 
 import { deserialize, serialize } from 'node:v8';
 import { TaskError } from '../errors.js';
-import { KIND, isShared } from '../shared/brand.js';
-import { search, unsendableKind } from '../shared/walk.js';
+import { forbiddenIn } from '../shared/walk.js';
 import { rebuildThrown, serializeThrown } from '../wire/serialize.js';
 import type { SerializedThrown } from '../wire/protocol.js';
 import type { Outcome } from '../core/settlement.js';
@@ -49,23 +48,14 @@ export interface CancelMessage {
   readonly graceMs: number | undefined;
 }
 
-/** Where `args` hold what cannot cross machines (a shared object, a SharedArrayBuffer, a pool, a Future), said as `args[0].x (a shared Lock)`. */
-function forbidden(args: unknown[]): string | undefined {
-  return search(args, 'args', (object, path) => {
-    if (isShared(object)) return `${path} (a shared ${object[KIND]})`;
-    if (object instanceof SharedArrayBuffer) return `${path} (a SharedArrayBuffer)`;
-    if (ArrayBuffer.isView(object) && object.buffer instanceof SharedArrayBuffer) return `${path} (a view of a SharedArrayBuffer)`;
-    const kind = unsendableKind(object);
-    return kind === undefined ? undefined : `${path} (${kind})`;
-  });
-}
-
 /**
  * The payload of a job, serialized now (later changes to the args are not seen).
  * @throws {TaskError} naming the argument that cannot be serialized or cannot cross machines.
  */
 export function encodePayload(target: TargetDescriptor, args: unknown[], owner: string): string {
-  const where = args.every((arg) => arg === null || (typeof arg !== 'object' && typeof arg !== 'function')) ? undefined : forbidden(args);
+  const where = args.every((arg) => arg === null || (typeof arg !== 'object' && typeof arg !== 'function'))
+    ? undefined
+    : forbiddenIn(args, 'args');
   if (where !== undefined) {
     throw new TaskError(
       `${where} cannot be sent to ${owner}: shared memory (SharedArrayBuffers, threadkit's shared objects) and pools or Futures cannot cross machines. Send a copy of the data instead.`,

@@ -104,15 +104,21 @@ export function findShared(value: unknown, path: string): { path: string; object
 }
 
 /**
- * Where a Queue item holds what it may not (a shared object, a SharedArrayBuffer or a view of one,
- * a pool, a Future), said as `the item.x (a shared Lock)`; undefined when it holds none.
+ * Where `value` holds what may not leave this process's memory (a shared object, a SharedArrayBuffer
+ * or a view of one, a pool, a Future), said from `root` as `root.x (a shared Lock)`; undefined when
+ * it holds none. For a Queue item, and for a distributed job's args.
  */
-export function forbiddenInItem(item: unknown): string | undefined {
-  return search(item, 'the item', (object, path) => {
+export function forbiddenIn(value: unknown, root: string): string | undefined {
+  return search(value, root, (object, path) => {
     if (isShared(object)) return `${path} (a shared ${object[KIND]})`;
     if (object instanceof SharedArrayBuffer) return `${path} (a SharedArrayBuffer)`;
     if (ArrayBuffer.isView(object) && object.buffer instanceof SharedArrayBuffer) return `${path} (a view of a SharedArrayBuffer)`;
     const kind = unsendableKind(object);
     return kind === undefined ? undefined : `${path} (${kind})`;
   });
+}
+
+/** Where a Queue item holds what it may not, said as `the item.x (a shared Lock)`; undefined when it holds none. */
+export function forbiddenInItem(item: unknown): string | undefined {
+  return forbiddenIn(item, 'the item');
 }
